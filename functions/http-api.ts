@@ -1,4 +1,4 @@
-import { httpApiHandler } from '../src/api/lambda.ts';
+import { makeHttpApiHandler } from '../src/api/lambda.ts';
 
 /** POST /onboardings[/jira|/servicenow] and GET /onboardings/{requestId}, behind API Gateway. */
-export const handler = httpApiHandler;
+export const handler = makeHttpApiHandler();

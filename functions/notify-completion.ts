@@ -1,4 +1,4 @@
-import { notifyHandler } from '../src/api/lambda.ts';
+import { makeNotifyHandler } from '../src/notifier/lambda.ts';
 
 /** The state machine's status-change event (EventBridge) -> the signed completion callback. */
-export const handler = notifyHandler;
+export const handler = makeNotifyHandler();

@@ -37,14 +37,35 @@ export const onboardingConfigSchema = z.strictObject({
     .array(z.string().check(z.regex(/^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/)))
     .check(z.minLength(1)),
   allowedServiceLinkedRoles: z.array(z.string().check(z.regex(/^[a-z0-9.-]+\.amazonaws\.com$/))),
-  /** The HTTP API for ticketing tools. */
+  /** The HTTP API for ticketing tools and the completion callback; every key has a safe default. */
   api: z._default(
     z.strictObject({
-      /** Hosts the completion callback may be sent to (exact names). */
-      callbackAllowedHosts: z._default(z.array(z.string().check(z.regex(/^[a-z0-9.-]+$/i))), []),
-      /** How old a signed request may be, in seconds. */
+      /**
+       * Hosts the completion callback may be sent to: exact names, compared case-insensitively. Loopback
+       * hosts are refused on AWS whatever this says; `onboard serve` allows them with --callback-host.
+       */
+      callbackAllowedHosts: z._default(
+        z.array(
+          z
+            .string()
+            .check(
+              z.regex(
+                /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+                'must be a host name or an IPv4 address (no scheme, port or path)',
+              ),
+            ),
+        ),
+        [],
+      ),
+      /** How old (or how far ahead) a signed request's timestamp may be, in seconds. */
       replayWindowSeconds: z._default(z.number().check(z.int(), z.minimum(30), z.maximum(3600)), 300),
+      /** The largest request body accepted, in bytes. */
       maxBodyBytes: z._default(z.number().check(z.int(), z.minimum(1024), z.maximum(262_144)), 16_384),
+      /** How long a container keeps the secrets it read from Secrets Manager, in seconds. */
+      secretCacheSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(3600)), 60),
+      /** Attempts (the first included) and per-attempt timeout of the completion callback. */
+      callbackMaxAttempts: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(10)), 5),
+      callbackTimeoutSeconds: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(30)), 5),
       /** Secrets Manager names of the HMAC secret, the bearer token and the callback signing secret. */
       webhookSecretName: z._default(z.string().check(z.minLength(1)), 'iam-onboarding/webhook-hmac'),
       apiTokenSecretName: z._default(z.string().check(z.minLength(1)), 'iam-onboarding/api-token'),
@@ -54,6 +75,9 @@ export const onboardingConfigSchema = z.strictObject({
       callbackAllowedHosts: [],
       replayWindowSeconds: 300,
       maxBodyBytes: 16_384,
+      secretCacheSeconds: 60,
+      callbackMaxAttempts: 5,
+      callbackTimeoutSeconds: 5,
       webhookSecretName: 'iam-onboarding/webhook-hmac',
       apiTokenSecretName: 'iam-onboarding/api-token',
       callbackSecretName: 'iam-onboarding/callback-hmac',

@@ -1,64 +1,219 @@
+import { InvalidRequestError } from '../errors.ts';
+import type { FieldIssue } from '../request.ts';
+
 /**
- * What ticketing tools send, turned into an onboarding request. The request schema then checks it:
- * an adapter only moves fields, it never decides what is valid.
+ * What ticketing tools send, turned into an onboarding request. An adapter only moves fields and
+ * unwraps the forms a tool can produce (a comma-separated list, "true"); the request schema then
+ * decides what is valid. Errors name the field as the tool sent it (`variables.user_name`), so the
+ * admin who wired the tool knows what to fix.
  */
 
-export type Source = 'generic' | 'jira' | 'servicenow';
+export const SOURCES = ['generic', 'jira', 'servicenow'] as const;
+export type Source = (typeof SOURCES)[number];
 
-const list = (value: unknown): unknown =>
-  typeof value === 'string'
-    ? value
-        .split(/[,\s]+/)
+export interface Adapted {
+  request: unknown;
+  /** The tool's name for a request field path (`userName` -> `onboarding.userName`). */
+  fieldName(path: string): string;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Smart values and variables render an empty field as "": that is "not given". */
+const given = (v: unknown): unknown => (v === '' || v === null ? undefined : v);
+
+/** A list as a JSON array, or as text separated by commas, semicolons or white space. */
+const list = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? v
+        .split(/[,;\s]+/)
         .map((s) => s.trim())
         .filter(Boolean)
-    : value;
+    : given(v);
 
-const bool = (value: unknown): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+/** Check boxes and smart values give text: "true"/"false", "yes"/"no". */
+function bool(v: unknown): unknown {
+  if (typeof v !== 'string') return given(v);
+  const t = v.trim().toLowerCase();
+  if (t === 'true' || t === 'yes') return true;
+  if (t === 'false' || t === 'no') return false;
+  return given(v);
+}
 
-function drop<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Tags as an object, or as text: `team=analytics, cost-center=4711`. Text that is not k=v stays text. */
+function tags(v: unknown): unknown {
+  if (typeof v !== 'string') return given(v);
+  const pairs = v
+    .split(/[,;\n]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (pairs.length === 0) return undefined;
+  if (!pairs.every((p) => /^[^=]+=[^=]*$/.test(p))) return v;
+  return Object.fromEntries(pairs.map((p) => p.split('=').map((s) => s.trim()) as [string, string]));
+}
+
+function compact(o: Json): Json {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** How a tool's payload maps onto the request: request field -> [where the tool puts it, conversion]. */
+interface Mapping {
+  /** Keys allowed at the top level and in the nested objects, by the object's name ('' is the body). */
+  shape: Record<string, readonly string[]>;
+  fields: Record<string, readonly [path: string, convert: (v: unknown) => unknown]>;
+}
+
+const JIRA: Mapping = {
+  shape: {
+    '': ['issue', 'onboarding'],
+    issue: ['key'],
+    onboarding: [
+      'userName',
+      'group',
+      'policyArns',
+      'serviceLinkedRoles',
+      'accessKey',
+      'tags',
+      'email',
+      'callbackUrl',
+    ],
+  },
+  fields: {
+    requestId: ['issue.key', given],
+    userName: ['onboarding.userName', given],
+    group: ['onboarding.group', given],
+    policyArns: ['onboarding.policyArns', list],
+    serviceLinkedRoles: ['onboarding.serviceLinkedRoles', list],
+    accessKey: ['onboarding.accessKey', bool],
+    tags: ['onboarding.tags', tags],
+    'contact.email': ['onboarding.email', given],
+    'contact.callbackUrl': ['onboarding.callbackUrl', given],
+  },
+};
+
+const SERVICENOW: Mapping = {
+  shape: {
+    '': ['number', 'variables'],
+    variables: [
+      'user_name',
+      'group',
+      'policy_arns',
+      'service_linked_roles',
+      'access_key',
+      'tags',
+      'email',
+      'callback_url',
+    ],
+  },
+  fields: {
+    requestId: ['number', given],
+    userName: ['variables.user_name', given],
+    group: ['variables.group', given],
+    policyArns: ['variables.policy_arns', list],
+    serviceLinkedRoles: ['variables.service_linked_roles', list],
+    accessKey: ['variables.access_key', bool],
+    tags: ['variables.tags', tags],
+    'contact.email': ['variables.email', given],
+    'contact.callbackUrl': ['variables.callback_url', given],
+  },
+};
+
+const MAPPINGS: Record<Exclude<Source, 'generic'>, Mapping> = { jira: JIRA, servicenow: SERVICENOW };
+
+function at(body: Json, path: string): unknown {
+  let value: unknown = body;
+  for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
+  return value;
+}
+
+function checkShape(source: Source, body: unknown, mapping: Mapping): Json {
+  const issues: FieldIssue[] = [];
+  if (!isObject(body)) {
+    throw new InvalidRequestError(`invalid ${source} payload: the body must be a JSON object`, [
+      { path: '(body)', message: 'must be a JSON object' },
+    ]);
+  }
+  for (const [name, allowed] of Object.entries(mapping.shape)) {
+    const value = name === '' ? body : body[name];
+    if (value === undefined) continue;
+    if (!isObject(value)) {
+      issues.push({ path: name, message: 'must be a JSON object' });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        issues.push({
+          path: name ? `${name}.${key}` : key,
+          message: `unknown field (expected one of: ${allowed.join(', ')})`,
+        });
+      }
+    }
+  }
+  if (issues.length > 0) {
+    throw new InvalidRequestError(
+      `invalid ${source} payload: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  return body;
+}
+
+function mapped(source: Exclude<Source, 'generic'>, body: unknown): Adapted {
+  const mapping = MAPPINGS[source];
+  const payload = checkShape(source, body, mapping);
+  const request: Json = {};
+  const contact: Json = {};
+  for (const [field, [path, convert]] of Object.entries(mapping.fields)) {
+    const value = convert(at(payload, path));
+    if (field.startsWith('contact.')) contact[field.slice('contact.'.length)] = value;
+    else request[field] = value;
+  }
+  const contactGiven = compact(contact);
+  if (Object.keys(contactGiven).length > 0) request.contact = contactGiven;
+  return {
+    request: compact(request),
+    fieldName: (path) => {
+      // The longest request path the mapping knows, with the rest (an array index) kept.
+      const known = Object.keys(mapping.fields)
+        .filter((f) => path === f || path.startsWith(`${f}.`))
+        .sort((a, b) => b.length - a.length)[0];
+      if (known) return `${mapping.fields[known]?.[0]}${path.slice(known.length)}`;
+      return path === '(request)' ? '(body)' : path;
+    },
+  };
+}
+
+export function adapt(source: Source, body: unknown): Adapted {
+  if (source === 'generic') return { request: body, fieldName: (path) => path };
+  return mapped(source, body);
+}
+
+export class UnknownSourceError extends Error {
+  override readonly name = 'UnknownSource' as const;
 }
 
 /**
- * Jira Service Management automation, "Send web request" with a custom body:
- * { "issue": { "key": "{{issue.key}}" }, "onboarding": { "userName": "...", "group": "...", "policyArns": "a, b",
- *   "serviceLinkedRoles": "...", "accessKey": "true", "callbackUrl": "..." } }
+ * Which adapter: the path (`/onboardings/jira`), or on `/onboardings` a `source` query parameter or an
+ * `X-Onboarding-Source` header. Two that disagree are an error, not a guess.
  */
-function fromJira(body: Record<string, unknown>): unknown {
-  const issue = (body.issue ?? {}) as Record<string, unknown>;
-  const o = (body.onboarding ?? {}) as Record<string, unknown>;
-  return drop({
-    requestId: issue.key,
-    userName: o.userName,
-    group: o.group,
-    policyArns: list(o.policyArns),
-    serviceLinkedRoles: list(o.serviceLinkedRoles),
-    accessKey: bool(o.accessKey),
-    contact: o.callbackUrl || o.email ? drop({ callbackUrl: o.callbackUrl, email: o.email }) : undefined,
-  });
-}
-
-/**
- * ServiceNow outbound REST message from a catalog item:
- * { "number": "RITM0010001", "variables": { "user_name": "...", "group": "...", "policy_arns": "a,b",
- *   "service_linked_roles": "...", "access_key": "true", "callback_url": "...", "email": "..." } }
- */
-function fromServiceNow(body: Record<string, unknown>): unknown {
-  const v = (body.variables ?? {}) as Record<string, unknown>;
-  return drop({
-    requestId: body.number,
-    userName: v.user_name,
-    group: v.group,
-    policyArns: list(v.policy_arns),
-    serviceLinkedRoles: list(v.service_linked_roles),
-    accessKey: bool(v.access_key),
-    contact: v.callback_url || v.email ? drop({ callbackUrl: v.callback_url, email: v.email }) : undefined,
-  });
-}
-
-export function toRequest(source: Source, body: unknown): unknown {
-  if (source === 'generic' || !body || typeof body !== 'object' || Array.isArray(body)) return body;
-  return source === 'jira'
-    ? fromJira(body as Record<string, unknown>)
-    : fromServiceNow(body as Record<string, unknown>);
+export function sourceOf(
+  pathSource: Source,
+  query: URLSearchParams,
+  headers: Record<string, string | undefined>,
+): Source {
+  const asked = [query.get('source'), headers['x-onboarding-source']]
+    .filter((v): v is string => v !== null && v !== undefined)
+    .map((v) => v.trim().toLowerCase());
+  for (const value of asked) {
+    if (!(SOURCES as readonly string[]).includes(value)) {
+      throw new UnknownSourceError(`unknown source "${value}" (one of: ${SOURCES.join(', ')})`);
+    }
+  }
+  const chosen = new Set([...(pathSource === 'generic' ? [] : [pathSource]), ...asked]);
+  if (chosen.size > 1) {
+    throw new UnknownSourceError(`the path, the source parameter and the header disagree on the source`);
+  }
+  return ([...chosen][0] as Source | undefined) ?? pathSource;
 }

@@ -1,10 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Who may start an onboarding. Two ways, both compared in constant time:
- * - `X-Onboarding-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, with t inside
- *   the replay window (for tools that can compute a signature);
- * - `Authorization: Bearer <token>` (for tools that can only set a static header).
+ * Who may call the API. Two ways, both compared in constant time:
+ * - `X-Onboarding-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<raw body>">`, the digest in hex
+ *   (openssl, most tools) or base64 (ServiceNow's generateMac), with t inside the replay window;
+ * - `Authorization: Bearer <token>`, for tools that can only set a static header (Jira automation).
+ * The completion callback is signed with the same scheme, so one verifier serves both directions.
  */
 
 export const SIGNATURE_HEADER = 'x-onboarding-signature';
@@ -14,7 +15,21 @@ export interface Credentials {
   apiToken?: string;
 }
 
-export function sign(secret: string, timestamp: number, body: string): string {
+/** Why a call was refused: for the logs only, never for the caller. */
+export type AuthFailure = 'missing' | 'malformed' | 'outside replay window' | 'mismatch' | 'not configured';
+
+export type AuthResult = { ok: true; method: 'signature' | 'bearer' } | { ok: false; reason: AuthFailure };
+
+export interface AuthOptions {
+  /** The server's clock, in ms. */
+  now?: number;
+  replayWindowSeconds: number;
+}
+
+const MAX_SIGNATURE_HEADER = 1024;
+
+/** The hex HMAC-SHA256 of `<timestamp>.<body>`. */
+export function sign(secret: string, timestamp: number | string, body: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
@@ -23,40 +38,103 @@ export function signatureHeader(secret: string, body: string, now = Date.now()):
   return `t=${t},v1=${sign(secret, t, body)}`;
 }
 
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  if (x.length !== y.length) {
-    // timingSafeEqual needs equal lengths; comparing against itself keeps the time the same.
-    timingSafeEqual(x, x);
-    return false;
+/** A 32-byte digest written in hex, base64 or base64url; anything else is not a digest. */
+function digestOf(text: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=$/.test(text) || /^[A-Za-z0-9_-]{43}$/.test(text)) {
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.length === 32 ? bytes : undefined;
   }
-  return timingSafeEqual(x, y);
+  return undefined;
 }
 
+export interface ParsedSignature {
+  timestamp: string;
+  digests: Buffer[];
+}
+
+/** `t=<seconds>,v1=<digest>[,v1=<digest>...]`: several v1 values let a sender rotate its secret. */
+export function parseSignatureHeader(value: string): ParsedSignature | undefined {
+  if (value.length > MAX_SIGNATURE_HEADER) return undefined;
+  let timestamp: string | undefined;
+  const digests: Buffer[] = [];
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) return undefined;
+    const key = part.slice(0, eq).trim();
+    const text = part.slice(eq + 1).trim();
+    if (key === 't') {
+      if (timestamp !== undefined || !/^\d{1,12}$/.test(text)) return undefined;
+      timestamp = text;
+    } else if (key === 'v1') {
+      const digest = digestOf(text);
+      if (!digest) return undefined;
+      digests.push(digest);
+    }
+    // Other schemes (v0, a future v2) are ignored, as a verifier should.
+  }
+  return timestamp !== undefined && digests.length > 0 ? { timestamp, digests } : undefined;
+}
+
+/**
+ * Constant time for equal-length inputs; hashing first makes the lengths equal, so the time does not
+ * say how long the expected token is either.
+ */
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function verifySignature(
+  header: string,
+  rawBody: string,
+  secret: string | undefined,
+  options: AuthOptions,
+): AuthResult {
+  const parsed = parseSignatureHeader(header);
+  if (!parsed) return { ok: false, reason: 'malformed' };
+  if (!secret) return { ok: false, reason: 'not configured' };
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  // Both ways: a timestamp from the future is as suspicious as an old one.
+  if (Math.abs(now - Number(parsed.timestamp)) > options.replayWindowSeconds) {
+    return { ok: false, reason: 'outside replay window' };
+  }
+  // The message is built from t as sent: "0123" and "123" are different messages.
+  const expected = createHmac('sha256', secret).update(`${parsed.timestamp}.${rawBody}`).digest();
+  let match = false;
+  for (const digest of parsed.digests) match = timingSafeEqual(digest, expected) || match;
+  return match ? { ok: true, method: 'signature' } : { ok: false, reason: 'mismatch' };
+}
+
+/**
+ * Checks a call. A signature header, when present, decides alone: a bad signature never falls back
+ * to the bearer token. `headers` are lower-cased.
+ */
 export function authenticate(
   headers: Record<string, string | undefined>,
   rawBody: string,
   credentials: Credentials,
-  options: { now?: number; replayWindowSeconds: number },
-): boolean {
+  options: AuthOptions,
+): AuthResult {
   const signature = headers[SIGNATURE_HEADER];
-  if (signature && credentials.webhookSecret) {
-    const parts = Object.fromEntries(
-      signature.split(',').map((p) => {
-        const i = p.indexOf('=');
-        return [p.slice(0, i).trim(), p.slice(i + 1).trim()];
-      }),
-    );
-    const t = Number(parts.t);
-    if (!Number.isInteger(t) || !parts.v1) return false;
-    const now = Math.floor((options.now ?? Date.now()) / 1000);
-    if (Math.abs(now - t) > options.replayWindowSeconds) return false;
-    return equal(parts.v1, sign(credentials.webhookSecret, t, rawBody));
-  }
+  if (signature !== undefined) return verifySignature(signature, rawBody, credentials.webhookSecret, options);
   const authorization = headers.authorization;
-  if (authorization?.startsWith('Bearer ') && credentials.apiToken) {
-    return equal(authorization.slice('Bearer '.length), credentials.apiToken);
-  }
-  return false;
+  if (authorization === undefined) return { ok: false, reason: 'missing' };
+  const bearer = /^Bearer[ \t]+([!-~]+)[ \t]*$/i.exec(authorization);
+  if (!bearer?.[1]) return { ok: false, reason: 'malformed' };
+  if (!credentials.apiToken) return { ok: false, reason: 'not configured' };
+  return sameToken(bearer[1], credentials.apiToken)
+    ? { ok: true, method: 'bearer' }
+    : { ok: false, reason: 'mismatch' };
+}
+
+/** For receivers of the completion callback (and tests): the same check, signature only. */
+export function verifySignatureHeader(
+  header: string | undefined,
+  rawBody: string,
+  secret: string,
+  options: AuthOptions,
+): boolean {
+  return header !== undefined && verifySignature(header, rawBody, secret, options).ok;
 }

@@ -1,25 +1,29 @@
 import type { OnboardingConfig } from '../config.ts';
-import { reportOf } from '../deployed/status.ts';
+import { InvalidRequestError, OnboardingError, RequestNotAllowedError } from '../errors.ts';
+import { type OnboardingRequest, validateRequest } from '../request.ts';
+import { type Adapted, adapt, type Source, sourceOf, UnknownSourceError } from './adapters.ts';
+import { type AuthFailure, authenticate, type Credentials } from './auth.ts';
 import {
-  ExecutionNotFoundError,
-  type OnboardingExecutions,
+  type OnboardingStarter,
+  type OnboardingStatusReader,
   RequestIdConflictError,
-} from '../deployed/step-functions.ts';
-import { InvalidRequestError, RequestNotAllowedError } from '../errors.ts';
-import { validateRequest } from '../request.ts';
-import { type Source, toRequest } from './adapters.ts';
-import { authenticate, type Credentials } from './auth.ts';
+} from './onboardings.ts';
 
 /**
  * The HTTP API for ticketing automation, as a pure function of the request: the API Gateway Lambda
  * and `onboard serve` both adapt to it.
  *   POST /onboardings[/jira|/servicenow]  -> 202 { requestId, executionArn, statusUrl }
  *   GET  /onboardings/{requestId}         -> 200 { status, timeline, created | failure }
+ * Bad input of any kind is a 4xx with a message; a 5xx means this service or AWS is unwell.
  */
 
 export interface HttpRequest {
   method: string;
+  /** The path as sent; a `?query` on it is read too. */
   path: string;
+  /** The raw query string, without `?` (API Gateway's rawQueryString). */
+  query?: string;
+  /** Any case; multiple values joined with ", ". */
   headers: Record<string, string | undefined>;
   rawBody: string;
 }
@@ -30,20 +34,41 @@ export interface HttpResponse {
   body: string;
 }
 
-export interface ApiDeps {
-  config: OnboardingConfig;
-  executions: OnboardingExecutions;
-  credentials: () => Promise<Credentials>;
-  /** Where status URLs point (the API's own base URL). */
-  baseUrl: string;
-  now?: () => number;
+/** One line per call for the logs: never a body, a header or a secret. */
+export interface ApiLogEntry {
+  method: string;
+  route: string;
+  status: number;
+  requestId?: string;
+  auth?: 'signature' | 'bearer';
+  refused?: AuthFailure;
+  errorName?: string;
 }
 
-const json = (status: number, body: unknown): HttpResponse => ({
+export interface ApiDeps {
+  config: OnboardingConfig;
+  starter: OnboardingStarter;
+  statusReader: OnboardingStatusReader;
+  credentials: () => Promise<Credentials>;
+  /** Where status URLs point: the API's own base URL, without a trailing slash. */
+  baseUrl: string;
+  now?: () => number;
+  log?: (entry: ApiLogEntry) => void;
+}
+
+const HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+const json = (status: number, body: unknown, extra: Record<string, string> = {}): HttpResponse => ({
   status,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  headers: { ...HEADERS, ...extra },
   body: JSON.stringify(body),
 });
+
+const UNAUTHORIZED = () => json(401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
 
 const POST_PATHS: Record<string, Source> = {
   '/onboardings': 'generic',
@@ -51,93 +76,142 @@ const POST_PATHS: Record<string, Source> = {
   '/onboardings/servicenow': 'servicenow',
 };
 
-const REQUEST_ID = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
+const STATUS_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
 
-export async function handleHttp(req: HttpRequest, deps: ApiDeps): Promise<HttpResponse> {
-  try {
-    return await route(req, deps);
-  } catch (error) {
-    // Never a stack trace or an AWS message to the caller: the logs have it.
-    console.error(
-      JSON.stringify({ level: 'ERROR', message: 'onboarding API failed', errorName: (error as Error).name }),
-    );
-    return json(502, { error: 'the onboarding service could not be reached; try again' });
-  }
+interface Call {
+  req: HttpRequest;
+  headers: Record<string, string | undefined>;
+  query: URLSearchParams;
+  deps: ApiDeps;
+  entry: ApiLogEntry;
 }
 
-async function route(req: HttpRequest, deps: ApiDeps): Promise<HttpResponse> {
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const path = req.path.replace(/\/+$/, '') || '/';
+export async function handleHttp(req: HttpRequest, deps: ApiDeps): Promise<HttpResponse> {
+  const entry: ApiLogEntry = { method: req.method, route: 'unknown', status: 0 };
+  let response: HttpResponse;
+  try {
+    response = await route(req, deps, entry);
+  } catch (error) {
+    entry.errorName = (error as Error)?.name ?? 'Error';
+    // AWS being briefly unwell is worth a retry by the caller; anything else is ours to look at.
+    response =
+      error instanceof OnboardingError && error.kind === 'transient'
+        ? json(503, { error: 'the onboarding service is busy; try again' }, { 'retry-after': '5' })
+        : json(500, { error: 'the onboarding service failed; the logs say why' });
+  }
+  entry.status = response.status;
+  deps.log?.(entry);
+  return response;
+}
+
+function lowerCased(headers: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promise<HttpResponse> {
+  const q = req.path.indexOf('?');
+  const rawPath = q < 0 ? req.path : req.path.slice(0, q);
+  const pathQuery = q < 0 ? '' : req.path.slice(q + 1);
+  let end = rawPath.length;
+  while (end > 1 && rawPath[end - 1] === '/') end--;
+  const path = rawPath.slice(0, end) || '/';
+  const call: Call = {
+    req,
+    headers: lowerCased(req.headers),
+    query: new URLSearchParams(req.query ?? pathQuery),
+    deps,
+    entry,
+  };
+  const method = req.method.toUpperCase();
   const source = POST_PATHS[path];
-  const statusMatch = REQUEST_ID.exec(path);
-  if (req.method === 'POST' && source) return start(source, req.rawBody, headers, deps);
-  if (req.method === 'GET' && statusMatch?.[1]) return status(statusMatch[1], req.rawBody, headers, deps);
-  if (source || statusMatch) return json(405, { error: `method ${req.method} not allowed on ${path}` });
+  if (source) {
+    entry.route = `POST ${path}`;
+    if (method === 'POST') return start(source, call);
+    return json(405, { error: `use POST on ${path}` }, { allow: 'POST' });
+  }
+  const requestId = STATUS_PATH.exec(path)?.[1];
+  if (requestId) {
+    entry.route = 'GET /onboardings/{requestId}';
+    if (method === 'GET') return status(requestId, call);
+    return json(405, { error: 'use GET on /onboardings/{requestId}' }, { allow: 'GET' });
+  }
   return json(404, { error: 'not found' });
 }
 
-async function authorized(headers: Record<string, string | undefined>, rawBody: string, deps: ApiDeps) {
-  return authenticate(headers, rawBody, await deps.credentials(), {
-    now: deps.now?.() ?? Date.now(),
-    replayWindowSeconds: deps.config.api.replayWindowSeconds,
+async function authorized(call: Call): Promise<boolean> {
+  const result = authenticate(call.headers, call.req.rawBody, await call.deps.credentials(), {
+    now: call.deps.now?.() ?? Date.now(),
+    replayWindowSeconds: call.deps.config.api.replayWindowSeconds,
   });
+  if (result.ok) call.entry.auth = result.method;
+  else call.entry.refused = result.reason;
+  return result.ok;
 }
 
-async function start(
-  source: Source,
-  rawBody: string,
-  headers: Record<string, string | undefined>,
-  deps: ApiDeps,
-): Promise<HttpResponse> {
-  if (Buffer.byteLength(rawBody) > deps.config.api.maxBodyBytes) {
-    return json(413, { error: `the body is larger than ${deps.config.api.maxBodyBytes} bytes` });
+async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
+  const { deps, req } = call;
+  const limit = deps.config.api.maxBodyBytes;
+  if (Buffer.byteLength(req.rawBody, 'utf8') > limit) {
+    return json(413, { error: `the body is larger than ${limit} bytes` });
   }
-  if (!(await authorized(headers, rawBody, deps))) return json(401, { error: 'unauthorized' });
+  if (!(await authorized(call))) return UNAUTHORIZED();
+
+  let source: Source;
+  try {
+    source = sourceOf(pathSource, call.query, call.headers);
+  } catch (error) {
+    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
+    throw error;
+  }
   let body: unknown;
   try {
-    body = JSON.parse(rawBody);
+    body = JSON.parse(req.rawBody);
   } catch {
     return json(400, { error: 'the body is not valid JSON' });
   }
-  let request: ReturnType<typeof validateRequest>;
+  let adapted: Adapted | undefined;
+  let request: OnboardingRequest;
   try {
-    request = validateRequest(toRequest(source, body), deps.config);
+    adapted = adapt(source, body);
+    request = validateRequest(adapted.request, deps.config);
   } catch (error) {
-    if (error instanceof InvalidRequestError)
-      return json(400, { error: 'invalid onboarding request', issues: error.issues });
+    if (error instanceof InvalidRequestError) {
+      const name = adapted?.fieldName ?? ((p: string) => p);
+      return json(400, {
+        error: `invalid onboarding request (${source} payload)`,
+        issues: error.issues.map((i) => ({ path: name(i.path), message: i.message })),
+      });
+    }
     if (error instanceof RequestNotAllowedError) return json(403, { error: error.message });
     throw error;
   }
+
+  call.entry.requestId = request.requestId;
+  const statusUrl = `${deps.baseUrl}/onboardings/${request.requestId}`;
   try {
-    const started = await deps.executions.start(request.requestId, JSON.stringify(request));
-    return json(202, {
-      requestId: request.requestId,
-      executionArn: started.executionArn,
-      statusUrl: `${deps.baseUrl}/onboardings/${request.requestId}`,
-    });
+    const started = await deps.starter.start(request.requestId, JSON.stringify(request));
+    return json(
+      202,
+      { requestId: request.requestId, executionArn: started.executionArn, statusUrl },
+      { location: statusUrl },
+    );
   } catch (error) {
     if (error instanceof RequestIdConflictError) {
       return json(409, {
         error: `request id ${request.requestId} was already used with a different request`,
+        statusUrl,
       });
     }
     throw error;
   }
 }
 
-async function status(
-  requestId: string,
-  rawBody: string,
-  headers: Record<string, string | undefined>,
-  deps: ApiDeps,
-): Promise<HttpResponse> {
-  if (!(await authorized(headers, rawBody, deps))) return json(401, { error: 'unauthorized' });
-  try {
-    const execution = await deps.executions.describe(requestId);
-    return json(200, reportOf(requestId, execution, await deps.executions.history(execution.executionArn)));
-  } catch (error) {
-    if (error instanceof ExecutionNotFoundError)
-      return json(404, { error: `no onboarding with request id ${requestId}` });
-    throw error;
-  }
+async function status(requestId: string, call: Call): Promise<HttpResponse> {
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  call.entry.requestId = requestId;
+  const report = await call.deps.statusReader.status(requestId);
+  if (!report) return json(404, { error: `no onboarding with request id ${requestId}` });
+  return json(200, report);
 }

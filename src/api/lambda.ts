@@ -1,75 +1,102 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { clientConfig } from '../aws/clients.ts';
-import { CONFIG_ENV, type OnboardingConfig, parseOnboardingConfig } from '../config.ts';
-import { SfnOnboardingExecutions } from '../deployed/step-functions.ts';
+import { runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
-import { type ExecutionStatusChange, notifyCompletion } from '../notifier/notify.ts';
-import { secretsManagerCredentials } from './credentials.ts';
-import { handleHttp } from './http.ts';
+import { logger } from '../lambda/shared.ts';
+import { ApiSecrets, SdkSecretReader, secretIdsFrom } from './credentials.ts';
+import { type ApiDeps, handleHttp } from './http.ts';
+import { SfnOnboardings } from './onboardings.ts';
 
-/** The API Gateway (HTTP API, payload v2) and EventBridge adapters of the API and the notifier. */
+/** API Gateway HTTP API (payload format 2.0) -> the HTTP handler. Nothing is read or built at import. */
 
-export interface HttpApiEvent {
+export interface HttpApiEventV2 {
   rawPath: string;
+  rawQueryString?: string;
+  /** Lower-cased by API Gateway; repeated headers joined with commas. */
+  headers?: Record<string, string | undefined>;
   body?: string;
   isBase64Encoded?: boolean;
-  headers?: Record<string, string | undefined>;
-  requestContext: { domainName: string; http: { method: string } };
+  requestContext: { domainName: string; stage?: string; http: { method: string } };
 }
 
-const STATE_MACHINE_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
+export interface HttpApiResultV2 {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: false;
+}
 
-let built:
-  | {
-      config: OnboardingConfig;
-      executions: SfnOnboardingExecutions;
-      access: ReturnType<typeof secretsManagerCredentials>;
-    }
-  | undefined;
+export const STATE_MACHINE_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
 
-function deps() {
-  if (!built) {
-    const raw = process.env[CONFIG_ENV];
-    if (!raw) throw new InvalidConfigurationError(`${CONFIG_ENV} is not set`);
-    const config = parseOnboardingConfig(JSON.parse(raw), CONFIG_ENV);
-    const arn = process.env[STATE_MACHINE_ENV] ?? '';
-    built = {
-      config,
-      executions: new SfnOnboardingExecutions(new SFNClient(clientConfig()), arn),
-      access: secretsManagerCredentials(new SecretsManagerClient(clientConfig()), config),
-    };
+type Built = Omit<ApiDeps, 'baseUrl'>;
+
+/** Built once per container from the environment; a missing key fails naming it. */
+export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
+  const config = runtimeConfigFromEnv(env);
+  const stateMachineArn = env[STATE_MACHINE_ENV];
+  if (!stateMachineArn) {
+    throw new InvalidConfigurationError(
+      `${STATE_MACHINE_ENV} is not set (the onboarding state machine's ARN)`,
+    );
   }
-  return built;
+  const onboardings = new SfnOnboardings(new SFNClient(clientConfig()), stateMachineArn);
+  const secrets = new ApiSecrets(
+    new SdkSecretReader(new SecretsManagerClient(clientConfig())),
+    secretIdsFrom(config, env),
+    { ttlMs: config.api.secretCacheSeconds * 1000 },
+  );
+  return {
+    config,
+    starter: onboardings,
+    statusReader: onboardings,
+    credentials: secrets.credentials,
+    log: (entry) => logger.info('onboarding API call', { ...entry }),
+  };
 }
 
-export async function httpApiHandler(event: HttpApiEvent) {
-  const { config, executions, access } = deps();
-  const rawBody = event.isBase64Encoded
-    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-    : (event.body ?? '');
-  const response = await handleHttp(
-    { method: event.requestContext.http.method, path: event.rawPath, headers: event.headers ?? {}, rawBody },
-    {
-      config,
-      executions,
-      credentials: access.credentials,
-      baseUrl: `https://${event.requestContext.domainName}`,
-    },
-  );
-  return { statusCode: response.status, headers: response.headers, body: response.body };
+/** The base URL callers used: the stage is in the path unless it is `$default`. */
+export function baseUrlOf(event: HttpApiEventV2): string {
+  const stage = event.requestContext.stage;
+  return `https://${event.requestContext.domainName}${stage && stage !== '$default' ? `/${stage}` : ''}`;
 }
 
-export async function notifyHandler(event: ExecutionStatusChange) {
-  const { config, access } = deps();
-  const outcome = await notifyCompletion(event, { config, callbackSecret: access.callbackSecret });
-  console.log(
-    JSON.stringify({
-      level: 'INFO',
-      message: 'completion callback',
-      requestId: event.detail.name,
-      ...outcome,
-    }),
-  );
-  return outcome;
+export function makeHttpApiHandler(build: () => Built = () => apiDepsFromEnv(process.env)) {
+  let built: Built | undefined;
+  return async (event: HttpApiEventV2): Promise<HttpApiResultV2> => {
+    try {
+      built ??= build();
+    } catch (error) {
+      // A deployment fault, not the caller's: say so in the logs, not to the caller.
+      logger.error('onboarding API is misconfigured', {
+        errorName: (error as Error).name,
+        errorMessage: (error as Error).message,
+      });
+      return {
+        statusCode: 500,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        body: JSON.stringify({ error: 'the onboarding service is misconfigured; the logs say why' }),
+        isBase64Encoded: false,
+      };
+    }
+    const rawBody = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : (event.body ?? '');
+    const response = await handleHttp(
+      {
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        query: event.rawQueryString ?? '',
+        headers: event.headers ?? {},
+        rawBody,
+      },
+      { ...built, baseUrl: baseUrlOf(event) },
+    );
+    return {
+      statusCode: response.status,
+      headers: response.headers,
+      body: response.body,
+      isBase64Encoded: false,
+    };
+  };
 }

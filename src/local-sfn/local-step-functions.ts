@@ -1,19 +1,42 @@
+import { randomUUID } from 'node:crypto';
 import type { JsonService } from '../emulator/index.ts';
 import { AwsError } from '../emulator/index.ts';
-import type { ExecutionResult, ExecutionStatus, LocalRunner, TimelineEvent } from '../runner/local-runner.ts';
+import type {
+  ExecutionResult,
+  ExecutionStatus,
+  RunningExecution,
+  StartOptions,
+  TimelineEvent,
+} from '../runner/local-runner.ts';
+import { historyOf } from './history.ts';
 
 /**
- * A local Step Functions API over the local runner: StartExecution (idempotent by name, as a Standard
- * workflow is), DescribeExecution, GetExecutionHistory, ListExecutions, StopExecution,
- * DescribeStateMachine - served on the emulator's port in the awsJson1.0 protocol, so the real
- * SFNClient (and `onboard start`/`status`) talk to it as to AWS.
+ * A local Step Functions API over the local runner, in the awsJson1.0 protocol
+ * (`X-Amz-Target: AWSStepFunctions.<Action>`), served on the emulator's port so that the real
+ * SFNClient - and `onboard start`/`status`, and the HTTP API - talk to it as to AWS:
+ * StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions, StopExecution,
+ * DescribeStateMachine. Executions run concurrently, each through the same runner. Every status
+ * change is emitted as the EventBridge event Step Functions sends.
  */
 
-/** The EventBridge event Step Functions emits when an execution changes status. */
+/** What this needs of the local runner (LocalRunner fits; tests may script one). */
+export interface ExecutionRunner {
+  readonly stateMachineArn: string;
+  readonly definition: { States: Record<string, unknown> };
+  executionArn(name: string): string;
+  start(input: unknown, options: StartOptions): RunningExecution;
+}
+
+/** The EventBridge event "Step Functions Execution Status Change". */
 export interface StatusChangeEvent {
-  source: 'aws.states';
+  version: '0';
+  id: string;
   'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  account: string;
   time: string;
+  region: string;
+  resources: string[];
   detail: {
     executionArn: string;
     stateMachineArn: string;
@@ -22,13 +45,15 @@ export interface StatusChangeEvent {
     startDate: number;
     stopDate: number | null;
     input: string;
+    inputDetails: { included: boolean };
     output: string | null;
+    outputDetails: { included: boolean } | null;
     error: string | null;
     cause: string | null;
   };
 }
 
-interface Execution {
+export interface LocalExecution {
   arn: string;
   name: string;
   input: string;
@@ -36,63 +61,143 @@ interface Execution {
   status: ExecutionStatus;
   events: TimelineEvent[];
   result?: ExecutionResult;
+  /** What StopExecution was given. */
+  stopped?: { error?: string; cause?: string };
   abort: () => void;
   done: Promise<ExecutionResult>;
 }
 
-const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** Step Functions' rule for names (the project's request ids are a subset). */
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+function validName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || NAME_FORBIDDEN.test(name)) return false;
+  // No control characters (U+0000-001F, U+007F-009F).
+  return ![...name].some((c) => {
+    const p = c.codePointAt(0) ?? 0;
+    return p <= 0x1f || (p >= 0x7f && p <= 0x9f);
+  });
+}
+const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
+const MAX_INPUT_BYTES = 256 * 1024;
 const seconds = (ms: number) => ms / 1000;
 
+function requiredString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') {
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+function optionalString(body: Record<string, unknown>, field: string, max: number): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length > max) {
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must be a string of at most ${max} characters`,
+    );
+  }
+  return value;
+}
+
+function pageOf<T>(items: T[], body: Record<string, unknown>, defaultMax: number) {
+  const max = body.maxResults;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 0 || max > 1000)) {
+    throw new AwsError(
+      'ValidationException',
+      `Value '${String(max)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
+    );
+  }
+  const size = typeof max === 'number' && max > 0 ? max : defaultMax;
+  let start = 0;
+  if (body.nextToken !== undefined) {
+    start =
+      typeof body.nextToken === 'string' && /^\d{1,9}$/.test(body.nextToken) ? Number(body.nextToken) : -1;
+    if (start < 0 || start > items.length) throw new AwsError('InvalidToken', 'Invalid Token');
+  }
+  const page = items.slice(start, start + size);
+  return { page, ...(start + size < items.length ? { nextToken: String(start + size) } : {}) };
+}
+
 export class LocalStepFunctions {
-  private readonly executions = new Map<string, Execution>();
+  private readonly executions = new Map<string, LocalExecution>();
+  private readonly createdAt = Date.now();
+  private readonly region: string;
+  private readonly accountId: string;
 
   constructor(
-    private readonly runner: LocalRunner,
+    private readonly runner: ExecutionRunner,
     private readonly onStatusChange?: (event: StatusChangeEvent) => void,
-  ) {}
+  ) {
+    const [, , , region = 'us-east-1', accountId = '000000000000'] = runner.stateMachineArn.split(':');
+    this.region = region;
+    this.accountId = accountId;
+  }
 
   get stateMachineArn(): string {
     return this.runner.stateMachineArn;
   }
 
   private checkMachine(arn: unknown): void {
+    if (typeof arn !== 'string' || !arn.startsWith('arn:')) {
+      throw new AwsError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    }
     if (arn !== this.stateMachineArn) {
-      throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
+      throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     }
   }
 
-  private get(arn: unknown): Execution {
-    const execution = typeof arn === 'string' ? this.executions.get(arn) : undefined;
-    if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+  private get(arn: unknown): LocalExecution {
+    if (typeof arn !== 'string' || !/^arn:aws[\w-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
+      throw new AwsError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    }
+    const execution = this.executions.get(arn);
+    if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return execution;
   }
 
-  startExecution(body: { stateMachineArn?: unknown; name?: unknown; input?: unknown }) {
-    this.checkMachine(body.stateMachineArn);
-    const name = typeof body.name === 'string' ? body.name : crypto.randomUUID();
-    if (!NAME.test(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
-    const input = typeof body.input === 'string' ? body.input : '{}';
+  startExecution(body: Record<string, unknown>) {
+    this.checkMachine(requiredString(body, 'stateMachineArn'));
+    const given = optionalString(body, 'name', 80);
+    if (given === '') {
+      throw new AwsError(
+        'ValidationException',
+        "Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
+    }
+    const name = given ?? randomUUID();
+    if (!validName(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
+    const input = optionalString(body, 'input', MAX_INPUT_BYTES) ?? '{}';
     let parsed: unknown;
     try {
       parsed = JSON.parse(input);
     } catch {
-      throw new AwsError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+      throw new AwsError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: 'Unexpected input'`,
+      );
     }
     const arn = this.runner.executionArn(name);
     const existing = this.executions.get(arn);
     if (existing) {
-      // A Standard workflow: the same name and input returns the execution already there.
-      if (existing.input === input) return { executionArn: arn, startDate: seconds(existing.startedAt) };
+      // A Standard workflow: an open execution with the same input is answered as if just started;
+      // a different input, or a closed execution whatever its input, is refused.
+      if (existing.status === 'RUNNING' && existing.input === input) {
+        return { executionArn: arn, startDate: seconds(existing.startedAt) };
+      }
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const startedAt = Date.now();
     const events: TimelineEvent[] = [];
     const running = this.runner.start(parsed, { name, onEvent: (e) => events.push(e) });
-    const execution: Execution = {
+    const execution: LocalExecution = {
       arn,
       name,
       input,
-      startedAt,
+      startedAt: Date.now(),
       status: 'RUNNING',
       events,
       abort: running.abort,
@@ -100,22 +205,47 @@ export class LocalStepFunctions {
     };
     this.executions.set(arn, execution);
     this.emit(execution);
-    running.result.then((result) => {
-      execution.result = result;
-      execution.status = result.status;
-      this.emit(execution);
-    });
-    return { executionArn: arn, startDate: seconds(startedAt) };
+    running.result.then(
+      (result) => {
+        execution.result = result;
+        execution.status = result.status;
+        this.emit(execution);
+      },
+      (error: unknown) => {
+        // The runner reports failures as results; a rejection is a bug in it - record it as one.
+        const stoppedAt = Date.now();
+        execution.result = {
+          executionArn: arn,
+          name,
+          status: 'FAILED',
+          input: parsed,
+          error: 'States.Runtime',
+          cause: `local runner: ${(error as Error)?.message ?? String(error)}`,
+          startedAt: execution.startedAt,
+          stoppedAt,
+          events,
+        };
+        execution.status = 'FAILED';
+        this.emit(execution);
+      },
+    );
+    return { executionArn: arn, startDate: seconds(execution.startedAt) };
   }
 
-  /** Resolves when the execution ends (for tests and the serve command). */
+  /** Resolves when the execution ends (tests, and `serve` on stop). */
   async waitFor(executionArn: string): Promise<ExecutionResult> {
     return this.get(executionArn).done;
   }
 
-  describeExecution(body: { executionArn?: unknown }) {
+  list(): LocalExecution[] {
+    return [...this.executions.values()];
+  }
+
+  describeExecution(body: Record<string, unknown>) {
     const e = this.get(body.executionArn);
     const r = e.result;
+    const error = r?.error ?? e.stopped?.error;
+    const cause = r?.cause ?? e.stopped?.cause;
     return {
       executionArn: e.arn,
       stateMachineArn: this.stateMachineArn,
@@ -125,36 +255,42 @@ export class LocalStepFunctions {
       ...(r ? { stopDate: seconds(r.stoppedAt) } : {}),
       input: e.input,
       inputDetails: { included: true },
-      ...(r?.output !== undefined
-        ? { output: JSON.stringify(r.output), outputDetails: { included: true } }
+      ...(r?.status === 'SUCCEEDED'
+        ? { output: JSON.stringify(r.output ?? null), outputDetails: { included: true } }
         : {}),
-      ...(r?.error ? { error: r.error } : {}),
-      ...(r?.cause ? { cause: r.cause } : {}),
+      ...(error ? { error } : {}),
+      ...(cause ? { cause } : {}),
+      redriveCount: 0,
     };
   }
 
-  getExecutionHistory(body: {
-    executionArn?: unknown;
-    reverseOrder?: unknown;
-    maxResults?: unknown;
-    nextToken?: unknown;
-  }) {
+  getExecutionHistory(body: Record<string, unknown>) {
     const e = this.get(body.executionArn);
-    let events = historyOf(e);
+    let events = historyOf(e, {
+      functionArnOf: (state) => this.functionArnOf(state),
+      roleArn: this.roleArn,
+    });
+    if (body.includeExecutionData === false) events = events.map(withoutData);
     if (body.reverseOrder === true) events = events.reverse();
-    const max = typeof body.maxResults === 'number' && body.maxResults > 0 ? body.maxResults : 1000;
-    const start = typeof body.nextToken === 'string' ? Number(body.nextToken) : 0;
-    const page = events.slice(start, start + max);
-    return { events: page, ...(start + max < events.length ? { nextToken: String(start + max) } : {}) };
+    const { page, nextToken } = pageOf(events, body, 100);
+    return { events: page, ...(nextToken ? { nextToken } : {}) };
   }
 
-  listExecutions(body: { stateMachineArn?: unknown; statusFilter?: unknown }) {
-    this.checkMachine(body.stateMachineArn);
+  listExecutions(body: Record<string, unknown>) {
+    this.checkMachine(requiredString(body, 'stateMachineArn'));
+    const filter = body.statusFilter;
+    if (filter !== undefined && (typeof filter !== 'string' || !STATUSES.has(filter))) {
+      throw new AwsError(
+        'ValidationException',
+        `Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint`,
+      );
+    }
     const all = [...this.executions.values()]
-      .filter((e) => body.statusFilter === undefined || e.status === body.statusFilter)
+      .filter((e) => filter === undefined || e.status === filter)
       .sort((a, b) => b.startedAt - a.startedAt);
+    const { page, nextToken } = pageOf(all, body, 100);
     return {
-      executions: all.map((e) => ({
+      executions: page.map((e) => ({
         executionArn: e.arn,
         stateMachineArn: this.stateMachineArn,
         name: e.name,
@@ -162,29 +298,37 @@ export class LocalStepFunctions {
         startDate: seconds(e.startedAt),
         ...(e.result ? { stopDate: seconds(e.result.stoppedAt) } : {}),
       })),
+      ...(nextToken ? { nextToken } : {}),
     };
   }
 
-  stopExecution(body: { executionArn?: unknown }) {
+  stopExecution(body: Record<string, unknown>) {
     const e = this.get(body.executionArn);
-    if (e.status === 'RUNNING') e.abort();
-    return { stopDate: seconds(Date.now()) };
+    const error = optionalString(body, 'error', 256);
+    const cause = optionalString(body, 'cause', 32_768);
+    if (e.status === 'RUNNING') {
+      e.stopped = { ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
+      e.abort();
+    }
+    return { stopDate: seconds(e.result?.stoppedAt ?? Date.now()) };
   }
 
-  describeStateMachine(body: { stateMachineArn?: unknown }) {
-    this.checkMachine(body.stateMachineArn);
+  describeStateMachine(body: Record<string, unknown>) {
+    this.checkMachine(requiredString(body, 'stateMachineArn'));
     return {
       stateMachineArn: this.stateMachineArn,
       name: this.stateMachineArn.split(':').pop(),
       status: 'ACTIVE',
       definition: JSON.stringify(this.runner.definition),
-      roleArn: `${this.stateMachineArn.replace(/:states:[^:]+:/, ':iam::').replace(/stateMachine:.*/, 'role/local')}`,
+      roleArn: this.roleArn,
       type: 'STANDARD',
-      creationDate: 0,
+      creationDate: seconds(this.createdAt),
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
     };
   }
 
-  /** The awsJson1.0 service to register on the emulator (`X-Amz-Target: AWSStepFunctions.<Action>`). */
+  /** The awsJson1.0 service to register on the emulator. */
   asJsonService(): JsonService {
     return {
       targetPrefix: 'AWSStepFunctions',
@@ -200,18 +344,40 @@ export class LocalStepFunctions {
     };
   }
 
-  /** Stops every running execution and waits for them to end. */
+  /** Stops every running execution and waits for them all to end. */
   async close(): Promise<void> {
     for (const e of this.executions.values()) if (e.status === 'RUNNING') e.abort();
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
   }
 
-  private emit(e: Execution): void {
+  private get roleArn(): string {
+    return `arn:aws:iam::${this.accountId}:role/${this.stateMachineArn.split(':').pop()}-role`;
+  }
+
+  /** The ARN a Task's `Fn::GetAtt: [fn, Arn]` resolves to, named as the local runner names it. */
+  private functionArnOf(state: string): string | undefined {
+    const resource = (this.runner.definition.States[state] as { Resource?: unknown } | undefined)?.Resource;
+    const fn = (resource as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
+    if (typeof resource === 'string') return resource;
+    if (typeof fn !== 'string') return undefined;
+    const machine = this.stateMachineArn.split(':').pop();
+    return `arn:aws:lambda:${this.region}:${this.accountId}:function:${machine}-${fn}`;
+  }
+
+  private emit(e: LocalExecution): void {
     const r = e.result;
+    const error = r?.error ?? e.stopped?.error ?? null;
+    const cause = r?.cause ?? e.stopped?.cause ?? null;
+    const succeeded = r?.status === 'SUCCEEDED';
     this.onStatusChange?.({
-      source: 'aws.states',
+      version: '0',
+      id: randomUUID(),
       'detail-type': 'Step Functions Execution Status Change',
-      time: new Date().toISOString(),
+      source: 'aws.states',
+      account: this.accountId,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.region,
+      resources: [e.arn],
       detail: {
         executionArn: e.arn,
         stateMachineArn: this.stateMachineArn,
@@ -220,79 +386,24 @@ export class LocalStepFunctions {
         startDate: e.startedAt,
         stopDate: r ? r.stoppedAt : null,
         input: e.input,
-        output: r?.output !== undefined ? JSON.stringify(r.output) : null,
-        error: r?.error ?? null,
-        cause: r?.cause ?? null,
+        inputDetails: { included: true },
+        output: succeeded ? JSON.stringify(r.output ?? null) : null,
+        outputDetails: succeeded ? { included: true } : null,
+        error,
+        cause,
       },
     });
   }
 }
 
-const PREFIX: Record<string, string> = {
-  Task: 'TaskState',
-  Choice: 'ChoiceState',
-  Pass: 'PassState',
-  Fail: 'FailState',
-  Succeed: 'SucceedState',
-  Wait: 'WaitState',
-  Parallel: 'ParallelState',
-  Map: 'MapState',
-};
-
-/** The interpreter's events in the shape of Step Functions' execution history. */
-function historyOf(e: Execution): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const push = (at: number, type: string, details: Record<string, unknown> = {}) => {
-    const id = out.length + 1;
-    out.push({ timestamp: seconds(at), type, id, previousEventId: id - 1, ...details });
-  };
-  const json = (v: unknown) => JSON.stringify(v ?? null);
-  for (const ev of e.events) {
-    const prefix = PREFIX[ev.stateType ?? ''] ?? 'TaskState';
-    switch (ev.type) {
-      case 'ExecutionStarted':
-        push(ev.at, 'ExecutionStarted', {
-          executionStartedEventDetails: { input: e.input, inputDetails: { truncated: false } },
-        });
-        break;
-      case 'StateEntered':
-        push(ev.at, `${prefix}Entered`, {
-          stateEnteredEventDetails: { name: ev.state, input: json(ev.data) },
-        });
-        if (ev.stateType === 'Task')
-          push(ev.at, 'LambdaFunctionScheduled', {
-            lambdaFunctionScheduledEventDetails: { resource: ev.state },
-          });
-        break;
-      case 'StateRetried':
-        push(ev.at, 'LambdaFunctionScheduled', {
-          lambdaFunctionScheduledEventDetails: { resource: ev.state },
-        });
-        break;
-      case 'StateFailed':
-        if (ev.stateType === 'Task') {
-          push(ev.at, 'LambdaFunctionFailed', {
-            lambdaFunctionFailedEventDetails: { error: ev.error, cause: ev.cause },
-          });
-        }
-        break;
-      case 'StateExited':
-        if (ev.stateType === 'Task')
-          push(ev.at, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: {} });
-        push(ev.at, `${prefix}Exited`, {
-          stateExitedEventDetails: { name: ev.state, output: json(ev.data) },
-        });
-        break;
-      case 'ExecutionSucceeded':
-        push(ev.at, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: json(ev.data) } });
-        break;
-      case 'ExecutionFailed':
-        push(ev.at, 'ExecutionFailed', { executionFailedEventDetails: { error: ev.error, cause: ev.cause } });
-        break;
-      case 'ExecutionAborted':
-        push(ev.at, 'ExecutionAborted', { executionAbortedEventDetails: {} });
-        break;
-    }
+/** `includeExecutionData: false`: the events without inputs and outputs. */
+function withoutData(event: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key.endsWith('EventDetails') && value && typeof value === 'object') {
+      const { input: _i, output: _o, ...rest } = value as Record<string, unknown>;
+      out[key] = rest;
+    } else out[key] = value;
   }
   return out;
 }

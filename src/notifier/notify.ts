@@ -1,135 +1,256 @@
+import { createHash } from 'node:crypto';
 import { signatureHeader } from '../api/auth.ts';
-import type { OnboardingConfig } from '../config.ts';
-import type { FailureCause } from '../rollback-report.ts';
+import { statusOf } from '../deployed/status.ts';
+import { messageOf } from '../rollback-report.ts';
 
 /**
- * The completion callback: when an execution ends, POST a signed summary to the request's callback
- * URL - only to an allowlisted host, never following a redirect, retried with backoff.
+ * The completion callback. When an execution ends, Step Functions emits a status-change event
+ * (EventBridge); this POSTs a signed summary to the request's `contact.callbackUrl`:
+ * - only to a host on `api.callbackAllowedHosts`, over https (plain http only to loopback, and
+ *   loopback only where the caller allows it: `onboard serve`, never the Lambda);
+ * - with a timeout per attempt, retries with exponential backoff and jitter on 5xx, 408, 429 and
+ *   network errors, all inside a deadline;
+ * - following a redirect only to the same origin (307/308, which keep the POST), never elsewhere.
  */
 
+/** The EventBridge event ("Step Functions Execution Status Change"), the fields used here. */
 export interface ExecutionStatusChange {
+  'detail-type'?: string;
+  source?: string;
   detail: {
     executionArn: string;
     name: string;
     status: string;
-    input: string;
-    output: string | null;
-    error: string | null;
-    cause: string | null;
+    startDate?: number | null;
+    stopDate?: number | null;
+    input?: string | null;
+    inputDetails?: { included?: boolean } | null;
+    output?: string | null;
+    error?: string | null;
+    cause?: string | null;
   };
 }
 
-export interface NotifyDeps {
-  config: Pick<OnboardingConfig, 'api'>;
+export interface CallbackPolicy {
+  allowedHosts: readonly string[];
+  /** http://127.0.0.1 and friends: for `onboard serve` and its tests only. */
+  allowLoopback?: boolean;
+}
+
+export interface NotifyDeps extends CallbackPolicy {
   callbackSecret: () => Promise<string>;
+  maxAttempts: number;
+  timeoutMs: number;
+  /** No attempt starts after this much time from the first (keep it under the Lambda timeout). */
+  deadlineMs?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
-  maxAttempts?: number;
-  timeoutMs?: number;
+  now?: () => number;
+  random?: () => number;
 }
 
 export type NotifyOutcome =
-  | { sent: true; attempts: number; status: number }
-  | { sent: false; reason: string; attempts: number };
+  | { outcome: 'sent'; url: string; attempts: number; status: number }
+  | { outcome: 'skipped'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'failed'; reason: string; attempts: number; retryable: boolean };
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const MAX_REDIRECTS = 3;
 
-/** Why a callback URL is refused, or undefined if it may be called. */
-export function callbackRefusal(url: string, allowedHosts: readonly string[]): string | undefined {
+function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\./.test(h);
+}
+
+/** Never, whatever the allowlist says: the instance metadata service and "this host" addresses. */
+function isForbidden(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return /^169\.254\./.test(h) || h === '0.0.0.0' || h === '::' || /^fe80:/.test(h) || /^fd00:ec2::/.test(h);
+}
+
+/** Why a callback URL may not be called, or undefined when it may. */
+export function callbackRefusal(url: string, policy: CallbackPolicy): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return 'the callback URL is not a URL';
   }
-  const loopback = LOOPBACK.has(parsed.hostname);
+  const host = parsed.hostname.toLowerCase();
+  if (parsed.username || parsed.password) return 'the callback URL must not carry credentials';
+  if (isForbidden(host)) return `callback host ${host} is never called`;
+  const loopback = isLoopback(host);
+  if (loopback && !policy.allowLoopback) return `callback host ${host} is a loopback address`;
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
     return 'the callback URL must use https';
   }
-  if (parsed.username || parsed.password) return 'the callback URL must not carry credentials';
-  if (!allowedHosts.includes(parsed.hostname.toLowerCase())) {
-    return `callback host ${parsed.hostname} is not in api.callbackAllowedHosts`;
+  if (!policy.allowedHosts.some((h) => h.toLowerCase() === host)) {
+    return `callback host ${host} is not in api.callbackAllowedHosts`;
   }
   return undefined;
 }
 
+function parseJson(text: string | null | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const isoOf = (ms: number | null | undefined) =>
+  typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+
+/** What the ticket is told: references only (the output never holds a secret), and the failure report. */
 export function summaryOf(change: ExecutionStatusChange): Record<string, unknown> {
   const d = change.detail;
-  const status =
-    d.status === 'SUCCEEDED'
-      ? 'succeeded'
-      : d.status === 'FAILED'
-        ? d.error === 'RollbackIncomplete'
-          ? 'rollback incomplete'
-          : 'rolled back'
-        : d.status.toLowerCase().replace('_', ' ');
-  let created: unknown;
-  let failure: FailureCause | { error: string } | undefined;
-  try {
-    created = d.output ? (JSON.parse(d.output) as { created?: unknown }).created : undefined;
-  } catch {
-    created = undefined;
-  }
-  if (d.error) {
-    try {
-      failure = JSON.parse(d.cause ?? '') as FailureCause;
-    } catch {
-      failure = { error: d.error };
-    }
-  }
+  const status = statusOf({
+    executionArn: d.executionArn,
+    name: d.name,
+    status: d.status,
+    ...(d.error ? { error: d.error } : {}),
+  });
+  const output = parseJson(d.output) as { created?: unknown } | undefined;
+  const cause = parseJson(d.cause) as Record<string, unknown> | undefined;
+  const failure =
+    d.error || d.status !== 'SUCCEEDED'
+      ? cause && typeof cause === 'object' && 'failedStep' in cause
+        ? cause
+        : { error: d.error ?? d.status, message: messageOf(d.cause ?? undefined) }
+      : undefined;
   return {
     requestId: d.name,
     executionArn: d.executionArn,
     status,
-    ...(created ? { created } : {}),
+    ...(isoOf(d.startDate) ? { startedAt: isoOf(d.startDate) } : {}),
+    ...(isoOf(d.stopDate) ? { stoppedAt: isoOf(d.stopDate) } : {}),
+    ...(output?.created !== undefined ? { created: output.created } : {}),
     ...(failure ? { failure } : {}),
   };
+}
+
+/** The callback URL of the request, when the event carries its input. */
+export function callbackUrlOf(change: ExecutionStatusChange): string | undefined {
+  const input = parseJson(change.detail.input) as { contact?: { callbackUrl?: unknown } } | undefined;
+  const url = input?.contact?.callbackUrl;
+  return typeof url === 'string' ? url : undefined;
+}
+
+/** The same for every delivery of one event, so that a receiver can drop a duplicate. */
+export function deliveryIdOf(change: ExecutionStatusChange): string {
+  return createHash('sha256')
+    .update(`${change.detail.executionArn}|${change.detail.status}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+const retryableStatus = (status: number) => status >= 500 || status === 408 || status === 429;
+
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** One POST, following at most a few same-origin 307/308 redirects. */
+async function post(
+  url: string,
+  init: RequestInit,
+  deps: NotifyDeps,
+): Promise<{ response: Response } | { refused: string }> {
+  const send = deps.fetch ?? fetch;
+  let target = new URL(url);
+  for (let hop = 0; ; hop++) {
+    const response = await send(target.href, {
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    });
+    if (response.status < 300 || response.status >= 400) return { response };
+    await response.body?.cancel().catch(() => undefined);
+    const location = response.headers.get('location');
+    let next: URL | undefined;
+    try {
+      next = location ? new URL(location, target) : undefined;
+    } catch {
+      next = undefined;
+    }
+    if (!next || next.origin !== target.origin) {
+      return { refused: `HTTP ${response.status}: a redirect to another host is not followed` };
+    }
+    if (response.status !== 307 && response.status !== 308) {
+      return { refused: `HTTP ${response.status}: only 307/308 redirects keep the POST` };
+    }
+    if (hop + 1 >= MAX_REDIRECTS) return { refused: 'too many redirects' };
+    target = next;
+  }
 }
 
 export async function notifyCompletion(
   change: ExecutionStatusChange,
   deps: NotifyDeps,
 ): Promise<NotifyOutcome> {
-  if (!TERMINAL.has(change.detail.status)) return { sent: false, reason: 'not finished', attempts: 0 };
-  let callbackUrl: unknown;
-  try {
-    callbackUrl = (JSON.parse(change.detail.input) as { contact?: { callbackUrl?: unknown } }).contact
-      ?.callbackUrl;
-  } catch {
-    callbackUrl = undefined;
+  if (!TERMINAL.has(change.detail.status)) return { outcome: 'skipped', reason: 'not finished' };
+  if (change.detail.inputDetails?.included === false) {
+    return { outcome: 'skipped', reason: 'the event does not carry the input (too large)' };
   }
-  if (typeof callbackUrl !== 'string') return { sent: false, reason: 'no callback URL', attempts: 0 };
-  const refusal = callbackRefusal(callbackUrl, deps.config.api.callbackAllowedHosts);
-  if (refusal) return { sent: false, reason: refusal, attempts: 0 };
+  const callbackUrl = callbackUrlOf(change);
+  if (callbackUrl === undefined) return { outcome: 'skipped', reason: 'no callback URL' };
+  const refusal = callbackRefusal(callbackUrl, deps);
+  if (refusal) return { outcome: 'refused', reason: refusal };
 
   const body = JSON.stringify(summaryOf(change));
   const secret = await deps.callbackSecret();
-  const send = deps.fetch ?? fetch;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const maxAttempts = deps.maxAttempts ?? 5;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const deadline = now() + (deps.deadlineMs ?? 45_000);
   let last = 'not sent';
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  let attempts = 0;
+  while (attempts < deps.maxAttempts) {
+    attempts++;
+    let wait: number | undefined;
     try {
-      const response = await send(callbackUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-onboarding-signature': signatureHeader(secret, body),
+      const sent = await post(
+        callbackUrl,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'iam-onboarding-notifier',
+            'x-onboarding-event': 'onboarding.finished',
+            'x-onboarding-delivery': deliveryIdOf(change),
+            // Signed per attempt: a retry minutes later still falls inside the receiver's window.
+            'x-onboarding-signature': signatureHeader(secret, body, now()),
+          },
+          body,
         },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(deps.timeoutMs ?? 5_000),
-      });
-      if (response.ok) return { sent: true, attempts: attempt, status: response.status };
+        deps,
+      );
+      if ('refused' in sent) return { outcome: 'failed', reason: sent.refused, attempts, retryable: false };
+      const { response } = sent;
+      await response.body?.cancel().catch(() => undefined);
+      if (response.ok) return { outcome: 'sent', url: callbackUrl, attempts, status: response.status };
       last = `HTTP ${response.status}`;
-      // A refusal (4xx, but 408/429) will not change with a retry; a redirect is not followed.
-      if (response.status < 500 && response.status !== 408 && response.status !== 429) break;
+      // Any other refusal (4xx) will not change with a retry.
+      if (!retryableStatus(response.status)) {
+        return { outcome: 'failed', reason: `callback refused: ${last}`, attempts, retryable: false };
+      }
+      wait = retryAfterMs(response);
     } catch (error) {
-      last = (error as Error).name;
+      last = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).name;
     }
-    if (attempt < maxAttempts)
-      await sleep(Math.min(30_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+    if (attempts >= deps.maxAttempts) break;
+    // Exponential backoff with jitter (half fixed, half random), or what the receiver asked for.
+    const backoff = Math.min(8_000, 500 * 2 ** (attempts - 1));
+    const delay = Math.min(30_000, wait ?? backoff / 2 + (random() * backoff) / 2);
+    if (now() + delay + deps.timeoutMs > deadline) break;
+    await sleep(delay);
   }
-  return { sent: false, reason: `callback failed: ${last}`, attempts: maxAttempts };
+  return { outcome: 'failed', reason: `callback failed: ${last}`, attempts, retryable: true };
 }

@@ -1,89 +1,196 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { secretsManagerCredentials } from '../api/credentials.ts';
-import { handleHttp } from '../api/http.ts';
+import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../api/credentials.ts';
+import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
+import { SfnOnboardings } from '../api/onboardings.ts';
 import type { OnboardingConfig } from '../config.ts';
-import { SfnOnboardingExecutions } from '../deployed/step-functions.ts';
 import { LocalStepFunctions, type StatusChangeEvent } from '../local-sfn/local-step-functions.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
 import { LocalRunner } from '../runner/local-runner.ts';
 import { applyStackEnv, openStack, type Stack } from '../runner/local-stack.ts';
 
 /**
- * `onboard serve`: the whole stack on loopback - the emulator (IAM, Secrets Manager, STS), a Step
- * Functions API running the real ASL with the real handlers, the HTTP API for ticketing tools, and
- * the completion notifier - wired exactly as on AWS: the API talks to Step Functions through the SDK.
+ * `onboard serve`: the whole stack on loopback, wired as on AWS -
+ * - the emulator (IAM, Secrets Manager, STS) with the API's secrets seeded into its Secrets Manager,
+ * - a Step Functions API on the emulator's port, running the real ASL with the real handlers,
+ * - the HTTP API for ticketing tools, which reaches Step Functions and Secrets Manager through the SDK,
+ * - the completion notifier, fed by the local Step Functions' status-change events.
+ * Everything it starts, `stop()` stops.
  */
+
+export interface ServeSecrets {
+  webhookSecret: string;
+  apiToken: string;
+  callbackSecret: string;
+}
 
 export interface ServeOptions {
   config: OnboardingConfig;
+  /** The AWS endpoint's port (IAM, Secrets Manager, STS, Step Functions); 0 takes a free one. */
   port?: number;
+  /** The HTTP API's port; 0 takes a free one. */
   apiPort?: number;
-  host?: string;
+  /** Keep the emulated account in this file across restarts (executions are not kept). */
   stateFile?: string;
-  webhookSecret?: string;
-  apiToken?: string;
-  callbackSecret?: string;
+  /** Secrets to use instead of fresh random ones. */
+  secrets?: Partial<ServeSecrets>;
+  /** Hosts the callback may reach in this run, besides the configuration's (loopback is allowed here). */
+  callbackAllowedHosts?: string[];
+  /** Replace the state machine's Retry intervals with this many ms. */
   retryDelayMs?: number;
   onNotify?: (outcome: NotifyOutcome, change: StatusChangeEvent) => void;
+  onRequest?: (entry: ApiLogEntry) => void;
 }
 
 export interface Serve {
-  stack: Stack;
+  /** `http://127.0.0.1:<apiPort>` */
   apiUrl: string;
+  /** The AWS endpoint: IAM, Secrets Manager, STS and Step Functions. */
+  awsEndpoint: string;
   stateMachineArn: string;
-  secrets: { webhookSecret: string; apiToken: string; callbackSecret: string };
+  secrets: ServeSecrets;
+  /** The variables that point the AWS CLI, the SDK and `onboard start`/`status` at this stack. */
+  exports: Record<string, string>;
+  stack: Stack;
   sfn: LocalStepFunctions;
-  /** Resolves when every completion callback started so far has been sent or given up. */
+  /** Resolves when every completion callback begun so far has been sent or given up. */
   notificationsSettled(): Promise<void>;
+  /** Stops the API, the executions, the callbacks and the emulator; idempotent. */
   stop(): Promise<void>;
 }
 
+const HOST = '127.0.0.1';
 const fresh = () => randomBytes(32).toString('base64url');
+
+/** Creates each secret, or sets its value when a --state file already has it. */
+async function seedSecrets(sm: SecretsManagerClient, ids: SecretIds, secrets: ServeSecrets): Promise<void> {
+  for (const key of ['webhookSecret', 'apiToken', 'callbackSecret'] as const) {
+    try {
+      await sm.send(new CreateSecretCommand({ Name: ids[key], SecretString: secrets[key] }));
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceExistsException') throw error;
+      await sm.send(new PutSecretValueCommand({ SecretId: ids[key], SecretString: secrets[key] }));
+    }
+  }
+}
+
+function send(res: ServerResponse, r: HttpResponse, close = false): void {
+  if (res.headersSent) return;
+  res.writeHead(r.status, { ...r.headers, ...(close ? { connection: 'close' } : {}) });
+  res.end(r.body);
+}
+
+const tooLarge = (limit: number): HttpResponse => ({
+  status: 413,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify({ error: `the body is larger than ${limit} bytes` }),
+});
+
+/** Reads the body up to the limit; past it, answers 413 at once and stops reading. */
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      send(res, tooLarge(limit), true);
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        send(res, tooLarge(limit), true);
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', () => {
+      if (!done) resolve(undefined);
+      done = true;
+    });
+  });
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
 
 export async function startServe(options: ServeOptions): Promise<Serve> {
   const { config } = options;
   const stack = await openStack({
     config,
+    // The embedded emulator, whatever the shell's AWS variables say: serve never reaches an account.
     env: { AWS_REGION: 'us-east-1' },
     emulatorOptions: {
+      host: HOST,
       ...(options.port !== undefined ? { port: options.port } : {}),
-      ...(options.host ? { host: options.host } : {}),
       ...(options.stateFile ? { stateFile: options.stateFile } : {}),
     },
   });
+  const envBefore = { ...process.env };
+  let touched: string[] = [];
   let server: Server | undefined;
   let sfn: LocalStepFunctions | undefined;
-  try {
-    applyStackEnv(stack);
-    const emulator = stack.emulator;
-    if (!emulator) throw new Error('serve runs on the embedded emulator');
-    const clientConfig = {
-      region: stack.region,
-      credentials: {
-        accessKeyId: stack.env.AWS_ACCESS_KEY_ID ?? '',
-        secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY ?? '',
-      },
-    };
-    const sm = new SecretsManagerClient({ ...clientConfig, endpoint: emulator.endpoint });
-    const secrets = {
-      webhookSecret: options.webhookSecret ?? fresh(),
-      apiToken: options.apiToken ?? fresh(),
-      callbackSecret: options.callbackSecret ?? fresh(),
-    };
-    for (const [name, value] of [
-      [config.api.webhookSecretName, secrets.webhookSecret],
-      [config.api.apiTokenSecretName, secrets.apiToken],
-      [config.api.callbackSecretName, secrets.callbackSecret],
-    ] as const) {
-      await sm.send(new CreateSecretCommand({ Name: name, SecretString: value })).catch((error: Error) => {
-        // A --state file from an earlier run keeps its secrets.
-        if (!error.name.includes('ResourceExists')) throw error;
-      });
+  const clients: { destroy(): void }[] = [];
+  const notifications = new Set<Promise<void>>();
+  const restoreEnv = () => {
+    for (const key of touched) {
+      if (envBefore[key] === undefined) delete process.env[key];
+      else process.env[key] = envBefore[key];
     }
-    const access = secretsManagerCredentials(sm, config);
+  };
+  try {
+    const emulator = stack.emulator;
+    if (!emulator) throw new Error('serve needs the embedded emulator');
+    // The in-process Lambda handlers read their endpoints and configuration from the environment.
+    applyStackEnv(stack);
+    touched = [...new Set([...Object.keys(envBefore), ...Object.keys(process.env)])].filter(
+      (k) => envBefore[k] !== process.env[k],
+    );
+
+    const sdk = {
+      region: stack.region,
+      endpoint: emulator.endpoint,
+      credentials: {
+        accessKeyId: emulator.env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: emulator.env.AWS_SECRET_ACCESS_KEY,
+      },
+      maxAttempts: 2,
+    };
+    const sm = new SecretsManagerClient(sdk);
+    const sfnClient = new SFNClient(sdk);
+    clients.push(sm, sfnClient);
+    const secrets: ServeSecrets = {
+      webhookSecret: options.secrets?.webhookSecret || fresh(),
+      apiToken: options.secrets?.apiToken || fresh(),
+      callbackSecret: options.secrets?.callbackSecret || fresh(),
+    };
+    const ids = secretIdsFrom(config, {});
+    await seedSecrets(sm, ids, secrets);
+    // Read back through Secrets Manager, as the Lambda does; a short cache, since nothing rotates here.
+    const apiSecrets = new ApiSecrets(new SdkSecretReader(sm), ids, { ttlMs: 5_000 });
 
     const runner = await LocalRunner.create({
       region: stack.region,
@@ -91,98 +198,152 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       stateMachineName: 'iam-onboarding-local',
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     });
-    const notifications = new Set<Promise<unknown>>();
-    sfn = new LocalStepFunctions(runner, (change) => {
-      const sending = notifyCompletion(change, { config, callbackSecret: access.callbackSecret })
-        .then((outcome) => options.onNotify?.(outcome, change))
-        .catch(() => undefined);
+    const allowedHosts = [...config.api.callbackAllowedHosts, ...(options.callbackAllowedHosts ?? [])];
+    const localSfn = new LocalStepFunctions(runner, (change) => {
+      if (change.detail.status === 'RUNNING') return;
+      const sending = notifyCompletion(change, {
+        allowedHosts,
+        allowLoopback: true,
+        callbackSecret: apiSecrets.callbackSecret,
+        maxAttempts: config.api.callbackMaxAttempts,
+        timeoutMs: config.api.callbackTimeoutSeconds * 1000,
+      }).then(
+        (outcome) => options.onNotify?.(outcome, change),
+        (error: Error) =>
+          options.onNotify?.(
+            { outcome: 'failed', reason: `${error.name}: ${error.message}`, attempts: 0, retryable: false },
+            change,
+          ),
+      );
       notifications.add(sending);
-      sending.finally(() => notifications.delete(sending));
+      void sending.finally(() => notifications.delete(sending));
     });
-    emulator.registerService('states', sfn.asJsonService());
+    sfn = localSfn;
+    emulator.registerService('states', localSfn.asJsonService());
 
-    const executions = new SfnOnboardingExecutions(
-      new SFNClient({ ...clientConfig, endpoint: emulator.endpoint, maxAttempts: 2 }),
-      sfn.stateMachineArn,
-    );
-    const host = options.host ?? '127.0.0.1';
+    const onboardings = new SfnOnboardings(sfnClient, localSfn.stateMachineArn);
     let baseUrl = '';
-    const maxBody = config.api.maxBodyBytes;
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let tooLarge = false;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > maxBody) tooLarge = true;
-        else chunks.push(c);
-      });
-      req.on('end', () => {
-        const respond = (status: number, headers: Record<string, string>, body: string) => {
-          res.writeHead(status, headers);
-          res.end(body);
-        };
-        if (tooLarge) {
-          respond(
-            413,
-            { 'content-type': 'application/json' },
-            JSON.stringify({ error: `the body is larger than ${maxBody} bytes` }),
-          );
-          return;
+    const limit = config.api.maxBodyBytes;
+    const api = createServer((req, res) => {
+      void readBody(req, res, limit).then(async (rawBody) => {
+        if (rawBody === undefined) return;
+        const url = req.url ?? '/';
+        const q = url.indexOf('?');
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) {
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
         }
-        const headers = Object.fromEntries(
-          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
-        );
-        handleHttp(
+        const response = await handleHttp(
           {
             method: req.method ?? 'GET',
-            path: (req.url ?? '/').split('?')[0] ?? '/',
+            path: q < 0 ? url : url.slice(0, q),
+            query: q < 0 ? '' : url.slice(q + 1),
             headers,
-            rawBody: Buffer.concat(chunks).toString('utf8'),
+            rawBody,
           },
-          { config, executions, credentials: access.credentials, baseUrl },
-        ).then(
-          (r) => respond(r.status, r.headers, r.body),
-          () => respond(500, {}, ''),
+          {
+            config,
+            starter: onboardings,
+            statusReader: onboardings,
+            credentials: apiSecrets.credentials,
+            baseUrl,
+            ...(options.onRequest ? { log: options.onRequest } : {}),
+          },
         );
+        send(res, response);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server?.once('error', reject);
-      server?.listen(options.apiPort ?? 0, host, () => resolve());
-    });
-    const address = server.address();
-    const apiPort = typeof address === 'object' && address ? address.port : 0;
-    baseUrl = `http://${host}:${apiPort}`;
+    api.requestTimeout = 30_000;
+    api.headersTimeout = 10_000;
+    server = api;
+    const apiPort = await listen(api, options.apiPort ?? 0);
+    baseUrl = `http://${HOST}:${apiPort}`;
 
-    const started = { server, sfn };
+    const exports = {
+      AWS_ENDPOINT_URL_SFN: emulator.endpoint,
+      AWS_ENDPOINT_URL_IAM: emulator.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
+      AWS_ENDPOINT_URL_STS: emulator.endpoint,
+      AWS_REGION: stack.region,
+      AWS_ACCESS_KEY_ID: emulator.env.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: emulator.env.AWS_SECRET_ACCESS_KEY,
+      ONBOARDING_STATE_MACHINE_ARN: localSfn.stateMachineArn,
+      ONBOARDING_API_URL: baseUrl,
+      ONBOARDING_WEBHOOK_SECRET: secrets.webhookSecret,
+      ONBOARDING_API_TOKEN: secrets.apiToken,
+      ONBOARDING_CALLBACK_SECRET: secrets.callbackSecret,
+    };
+
     let stopped: Promise<void> | undefined;
     return {
-      stack,
       apiUrl: baseUrl,
-      stateMachineArn: sfn.stateMachineArn,
+      awsEndpoint: emulator.endpoint,
+      stateMachineArn: localSfn.stateMachineArn,
       secrets,
-      sfn,
+      exports,
+      stack,
+      sfn: localSfn,
       notificationsSettled: async () => {
         while (notifications.size > 0) await Promise.allSettled([...notifications]);
       },
       stop: () => {
         stopped ??= (async () => {
           await new Promise<void>((resolve) => {
-            started.server.close(() => resolve());
-            started.server.closeAllConnections();
+            api.close(() => resolve());
+            api.closeAllConnections();
           });
-          await started.sfn.close();
-          await Promise.allSettled([...notifications]);
+          await localSfn.close();
+          while (notifications.size > 0) await Promise.allSettled([...notifications]);
+          for (const c of clients) c.destroy();
           await stack.close();
+          restoreEnv();
         })();
         return stopped;
       },
     };
   } catch (error) {
-    server?.close();
+    if (server?.listening) {
+      server.close();
+      server.closeAllConnections();
+    }
     await sfn?.close();
+    for (const c of clients) c.destroy();
     await stack.close();
+    restoreEnv();
     throw error;
   }
+}
+
+/** What `onboard serve` prints: the endpoints, this run's secrets (once), exports and a signed curl. */
+export function describeServe(serve: Serve): string[] {
+  const exportLines = Object.entries(serve.exports).map(([k, v]) => `export ${k}=${v}`);
+  return [
+    'iam-onboarding is serving on loopback',
+    `  HTTP API        ${serve.apiUrl}/onboardings`,
+    `  AWS endpoint    ${serve.awsEndpoint}  (IAM, Secrets Manager, STS, Step Functions)`,
+    `  state machine   ${serve.stateMachineArn}`,
+    '',
+    "Paste into another shell (this run's secrets are printed only here; set ONBOARDING_WEBHOOK_SECRET,",
+    'ONBOARDING_API_TOKEN or ONBOARDING_CALLBACK_SECRET before `onboard serve` to choose them):',
+    ...exportLines.map((l) => `  ${l}`),
+    '',
+    'A signed request, then its status:',
+    ...signedCurlExample('$ONBOARDING_API_URL').map((l) => `  ${l}`),
+    '',
+    '`onboard start <request.json>` and `onboard status <request-id>` work against it with the exports above.',
+  ];
+}
+
+/** The shell recipe of docs/ticketing.md for one request file (the e2e tests run it verbatim). */
+export function signedCurlExample(
+  apiUrl: string,
+  file = 'examples/new-hire.json',
+  requestId = 'HR-1042',
+): string[] {
+  return [
+    `body=$(cat ${file}); t=$(date +%s)`,
+    `sig=$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$ONBOARDING_WEBHOOK_SECRET" | sed 's/^.* //')`,
+    `curl -sS -X POST "${apiUrl}/onboardings" -H 'content-type: application/json' -H "x-onboarding-signature: t=$t,v1=$sig" --data-binary "$body"`,
+    `curl -sS "${apiUrl}/onboardings/${requestId}" -H "authorization: Bearer $ONBOARDING_API_TOKEN"`,
+  ];
 }

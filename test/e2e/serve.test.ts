@@ -1,229 +1,318 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { GetUserCommand } from '@aws-sdk/client-iam';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import rawConfig from '../../config/onboarding.json' with { type: 'json' };
-import { signatureHeader } from '../../src/api/auth.ts';
-import { parseOnboardingConfig } from '../../src/config.ts';
+import { signatureHeader, verifySignatureHeader } from '../../src/api/auth.ts';
+import type { NotifyOutcome } from '../../src/notifier/notify.ts';
 import { type Serve, startServe } from '../../src/serve/serve.ts';
-import { iamOf } from '../helpers/local-stack.ts';
+import {
+  bearer,
+  callbackReceiver,
+  config,
+  executionCount,
+  finalStatus,
+  post,
+  request,
+  signed,
+  userExists,
+} from './serve-helpers.ts';
 
-const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
+/** The HTTP API for ticketing tools over real HTTP on loopback, against the whole local stack. */
+
 let serve: Serve;
-let callbacks: { headers: IncomingMessage['headers']; body: string }[];
-let callbackServer: Server;
-let callbackUrl: string;
+let receiver: Awaited<ReturnType<typeof callbackReceiver>>;
+let notified: { requestId: string; outcome: NotifyOutcome }[];
 
 beforeEach(async () => {
-  callbacks = [];
-  callbackServer = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      callbacks.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
+  receiver = await callbackReceiver();
+  notified = [];
+  serve = await startServe({
+    config,
+    apiPort: 0,
+    retryDelayMs: 1,
+    callbackAllowedHosts: ['127.0.0.1'],
+    onNotify: (outcome, change) => notified.push({ requestId: change.detail.name, outcome }),
   });
-  await new Promise<void>((r) => callbackServer.listen(0, '127.0.0.1', () => r()));
-  const address = callbackServer.address();
-  callbackUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks/onboarding`;
-  serve = await startServe({ config, apiPort: 0, retryDelayMs: 1 });
 });
 
 afterEach(async () => {
   await serve.stop();
-  await new Promise<void>((r) => callbackServer.close(() => r()));
+  await receiver.close();
 });
 
-const request = (over: Record<string, unknown> = {}) => ({
-  requestId: 'HR-500',
-  userName: 'katherine',
-  group: 'developers',
-  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-  ...over,
-});
-
-function post(body: string, headers: Record<string, string> = {}, path = '/onboardings') {
-  return fetch(`${serve.apiUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
-}
-
-const signed = (body: string, now?: number) => ({
-  'x-onboarding-signature': signatureHeader(serve.secrets.webhookSecret, body, now),
-});
-const bearer = () => ({ authorization: `Bearer ${serve.secrets.apiToken}` });
-
-async function statusOf(
-  requestId: string,
-): Promise<{ status: string; timeline: unknown[]; failure?: unknown }> {
-  for (let i = 0; i < 200; i++) {
-    const response = await fetch(`${serve.apiUrl}/onboardings/${requestId}`, { headers: bearer() });
-    const body = (await response.json()) as { status: string; timeline: unknown[] };
-    if (body.status !== 'running') return body;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('still running');
-}
-
-async function executionCount(): Promise<number> {
-  const sfn = new SFNClient({
-    region: 'us-east-1',
-    endpoint: serve.stack.emulator?.endpoint,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-  });
-  const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: serve.stateMachineArn }));
-  return out.executions?.length ?? 0;
-}
-
-describe('the HTTP API over real HTTP on onboard serve', () => {
-  it('onboards a signed request: 202, status reaches succeeded, the user exists', async () => {
+describe('POST /onboardings', () => {
+  it('onboards a signed request: 202 with the execution and a status URL, then succeeded, and the user exists', async () => {
     const body = JSON.stringify(request());
-    const response = await post(body, signed(body));
+    const response = await post(serve, body, signed(serve, body));
     expect(response.status).toBe(202);
-    const started = (await response.json()) as { executionArn: string; statusUrl: string };
-    expect(started.statusUrl).toBe(`${serve.apiUrl}/onboardings/HR-500`);
-    const report = await statusOf('HR-500');
+    const started = (await response.json()) as { requestId: string; executionArn: string; statusUrl: string };
+    expect(started).toEqual({
+      requestId: 'HR-500',
+      executionArn: `${serve.stateMachineArn.replace(':stateMachine:', ':execution:')}:HR-500`,
+      statusUrl: `${serve.apiUrl}/onboardings/HR-500`,
+    });
+    expect(response.headers.get('location')).toBe(started.statusUrl);
+
+    const report = await finalStatus(serve, 'HR-500');
     expect(report.status).toBe('succeeded');
-    expect(report.timeline.length).toBeGreaterThan(8);
-    const user = await iamOf(serve.stack).send(new GetUserCommand({ UserName: 'katherine' }));
-    expect(user.User?.UserName).toBe('katherine');
+    expect(report.timeline.map((s) => s.state)).toEqual([
+      'ValidateRequest',
+      'Plan',
+      'CreateUser',
+      'EnsureGroup',
+      'AddUserToGroup',
+      'AttachGroupPolicies',
+      'EnsureServiceLinkedRoles',
+      'CreateAccessKey',
+      'OnboardingSucceeded',
+    ]);
+    expect(report.timeline.every((s) => s.status === 'succeeded')).toBe(true);
+    expect(await userExists(serve, 'katherine')).toBe(true);
+  });
+
+  it('shows what was created by reference, never the secret access key', async () => {
+    const body = JSON.stringify(request());
+    await post(serve, body, signed(serve, body));
+    const report = await finalStatus(serve, 'HR-500');
+    const text = JSON.stringify(report);
+    expect(text).toMatch(/AKIA[0-9A-Z]{16}/);
+    expect(text).toContain(':secret:onboarding/katherine/access-key');
+    const secrets = serve.stack.emulator?.snapshot().secrets ?? [];
+    const values = JSON.stringify(secrets).match(/[A-Za-z0-9/+]{40}/g) ?? [];
+    expect(values.length).toBeGreaterThan(0);
+    for (const value of values) expect(text).not.toContain(value);
   });
 
   it('accepts a static bearer token from tools that cannot sign', async () => {
     const body = JSON.stringify(request());
-    expect((await post(body, bearer())).status).toBe(202);
+    expect((await post(serve, body, bearer(serve))).status).toBe(202);
+    expect((await finalStatus(serve, 'HR-500')).status).toBe('succeeded');
   });
 
   it.each([
-    ['unsigned', (body: string) => ({}) as Record<string, string>],
-    ['tampered', (body: string) => signed(`${body} `)],
-    ['replayed (an old timestamp)', (body: string) => signed(body, Date.now() - 10 * 60_000)],
+    ['an unsigned', (_s: Serve, _b: string) => ({}) as Record<string, string>],
+    // Signed for katherine, sent for mallory.
+    ['a tampered', (s: Serve, b: string) => signed(s, b)],
+    ['a replayed (10 minutes old)', (s: Serve, b: string) => signed(s, b, Date.now() - 10 * 60_000)],
+    ['a post-dated (10 minutes ahead)', (s: Serve, b: string) => signed(s, b, Date.now() + 10 * 60_000)],
     [
-      'signed with another secret',
-      (body: string) => ({ 'x-onboarding-signature': signatureHeader('not-the-secret', body) }),
+      'an otherwise signed',
+      (_s: Serve, b: string) => ({ 'x-onboarding-signature': signatureHeader('not-the-secret', b) }),
     ],
     ['a wrong bearer token', () => ({ authorization: 'Bearer nope' })],
-  ])('answers 401 with no detail to a %s request and starts nothing', async (_what, headers) => {
-    const body = JSON.stringify(request());
-    const response = await post(body, headers(body));
+    [
+      'a badly signed but token-carrying',
+      (s: Serve, b: string) => ({ ...bearer(s), 'x-onboarding-signature': signatureHeader('x', b) }),
+    ],
+  ])('answers 401 with no detail to %s request and starts nothing', async (_what, headers) => {
+    const body = JSON.stringify(request({ userName: 'katherine' }));
+    const sent = body.replace('katherine', 'mallory');
+    const response = await post(serve, sent, headers(serve, body));
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: 'unauthorized' });
-    expect(await executionCount()).toBe(0);
+    expect(await executionCount(serve)).toBe(0);
+    expect(await userExists(serve, 'mallory')).toBe(false);
+    expect(await userExists(serve, 'katherine')).toBe(false);
   });
 
-  it('answers a duplicate with the same execution, and a conflicting duplicate with 409', async () => {
+  it('answers a status read without credentials with 401 too', async () => {
+    const response = await fetch(`${serve.apiUrl}/onboardings/HR-500`);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: 'unauthorized' });
+  });
+
+  it('answers the same request again with the same execution, while it runs and after it ended', async () => {
     const body = JSON.stringify(request());
-    const first = (await (await post(body, signed(body))).json()) as { executionArn: string };
-    const again = await post(body, signed(body));
+    const headers = signed(serve, body);
+    const first = (await (await post(serve, body, headers)).json()) as { executionArn: string };
+    const again = await post(serve, body, headers);
     expect(again.status).toBe(202);
     expect(((await again.json()) as { executionArn: string }).executionArn).toBe(first.executionArn);
+    expect((await finalStatus(serve, 'HR-500')).status).toBe('succeeded');
+
+    // Step Functions refuses a finished execution's name whatever the input: the API compares inputs.
+    const afterEnd = await post(serve, body, signed(serve, body));
+    expect(afterEnd.status).toBe(202);
+    expect(((await afterEnd.json()) as { executionArn: string }).executionArn).toBe(first.executionArn);
+    expect(await executionCount(serve)).toBe(1);
+  });
+
+  it('answers the same request id with a different request with 409, and starts nothing more', async () => {
+    const body = JSON.stringify(request());
+    await post(serve, body, signed(serve, body));
     const other = JSON.stringify(request({ userName: 'someone-else' }));
-    const conflict = await post(other, signed(other));
+    const conflict = await post(serve, other, signed(serve, other));
     expect(conflict.status).toBe(409);
-    expect(await executionCount()).toBe(1);
+    expect(await conflict.json()).toMatchObject({
+      error: 'request id HR-500 was already used with a different request',
+    });
+    await finalStatus(serve, 'HR-500');
+    const late = await post(serve, other, signed(serve, other));
+    expect(late.status).toBe(409);
+    expect(await executionCount(serve)).toBe(1);
+    expect(await userExists(serve, 'someone-else')).toBe(false);
   });
 
-  it('answers 400 with the field errors for an invalid request, and 403 for one outside the allowlists', async () => {
-    const bad = JSON.stringify(request({ userName: 'has space' }));
-    const invalid = await post(bad, signed(bad));
+  it('answers 400 naming each bad field, 403 for what is off the allowlists, and starts nothing', async () => {
+    const bad = JSON.stringify(request({ userName: 'has space', policyArns: ['nope'] }));
+    const invalid = await post(serve, bad, signed(serve, bad));
     expect(invalid.status).toBe(400);
-    expect(((await invalid.json()) as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
-      'userName',
-    ]);
+    const { issues } = (await invalid.json()) as { issues: { path: string; message: string }[] };
+    expect(issues.map((i) => i.path)).toEqual(['userName', 'policyArns.0']);
+
     const admin = JSON.stringify(request({ group: 'admins' }));
-    expect((await post(admin, signed(admin))).status).toBe(403);
-    expect(await executionCount()).toBe(0);
+    const refused = await post(serve, admin, signed(serve, admin));
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toContain(
+      'group "admins" is not in allowedGroups',
+    );
+
+    const notJson = '{"requestId": ';
+    expect((await post(serve, notJson, signed(serve, notJson))).status).toBe(400);
+    expect(await executionCount(serve)).toBe(0);
   });
 
-  it('maps a Jira Service Management automation webhook', async () => {
+  it('limits the body size with 413, before anything else', async () => {
+    const body = JSON.stringify(request()).padEnd(config.api.maxBodyBytes + 1, ' ');
+    const response = await post(serve, body, signed(serve, body));
+    expect(response.status).toBe(413);
+    expect(await executionCount(serve)).toBe(0);
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405', async () => {
+    expect((await fetch(`${serve.apiUrl}/admin`, { headers: bearer(serve) })).status).toBe(404);
+    const wrong = await fetch(`${serve.apiUrl}/onboardings`, { headers: bearer(serve) });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('ticketing payloads', () => {
+  it('maps a Jira Service Management automation webhook (bearer token, list as text)', async () => {
     const body = JSON.stringify({
       issue: { key: 'JSM-42' },
       onboarding: {
         userName: 'jira.user',
         group: 'developers',
-        policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+        policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+        serviceLinkedRoles: '',
         accessKey: 'false',
+        email: '',
       },
     });
-    expect((await post(body, signed(body), '/onboardings/jira')).status).toBe(202);
-    expect((await statusOf('JSM-42')).status).toBe('succeeded');
+    const response = await post(serve, body, bearer(serve), '/onboardings/jira');
+    expect(response.status).toBe(202);
+    const report = await finalStatus(serve, 'JSM-42');
+    expect(report.status).toBe('succeeded');
+    expect(report.timeline.map((s) => s.state)).toContain('AttachGroupPolicies');
   });
 
-  it('maps a ServiceNow outbound REST message', async () => {
+  it("maps a ServiceNow outbound REST message signed in base64, as ServiceNow's generateMac writes it", async () => {
     const body = JSON.stringify({
       number: 'RITM0010001',
-      variables: { user_name: 'snow.user', group: 'sre', access_key: 'true' },
+      variables: { user_name: 'snow.user', group: 'sre', access_key: 'true', tags: 'team=platform' },
     });
-    expect((await post(body, signed(body), '/onboardings/servicenow')).status).toBe(202);
-    expect((await statusOf('RITM0010001')).status).toBe('succeeded');
+    const t = Math.floor(Date.now() / 1000);
+    const mac = createHmac('sha256', serve.secrets.webhookSecret).update(`${t}.${body}`).digest('base64');
+    const response = await post(
+      serve,
+      body,
+      { 'x-onboarding-signature': `t=${t},v1=${mac}` },
+      '/onboardings/servicenow',
+    );
+    expect(response.status).toBe(202);
+    expect((await finalStatus(serve, 'RITM0010001')).status).toBe('succeeded');
   });
 
-  it('shows a rolled-back onboarding, and the signed callback receives the failure', async () => {
+  it("selects the adapter by header too, and names the tool's own fields in errors", async () => {
+    const body = JSON.stringify({
+      number: 'RITM0010002',
+      variables: { user_name: 'bad name', group: 'sre' },
+    });
+    const response = await post(serve, body, { ...signed(serve, body), 'x-onboarding-source': 'servicenow' });
+    expect(response.status).toBe(400);
+    const { issues } = (await response.json()) as { issues: { path: string }[] };
+    expect(issues.map((i) => i.path)).toEqual(['variables.user_name']);
+  });
+});
+
+describe('the completion callback', () => {
+  it('shows a rolled-back onboarding, and the allowlisted callback receives the signed failure summary', async () => {
     serve.stack.emulator?.faults.add({
       action: 'CreateAccessKey',
       kind: 'error',
       error: 'AccessDenied',
       count: 'always',
     });
-    const body = JSON.stringify(request({ contact: { callbackUrl } }));
-    expect((await post(body, signed(body))).status).toBe(202);
-    const report = await statusOf('HR-500');
+    const body = JSON.stringify(request({ contact: { callbackUrl: receiver.url() } }));
+    expect((await post(serve, body, signed(serve, body))).status).toBe(202);
+
+    const report = await finalStatus(serve, 'HR-500');
     expect(report.status).toBe('rolled back');
     expect(report.failure).toMatchObject({ failedStep: 'CreateAccessKey', error: 'AccessDenied' });
-    await serve.notificationsSettled();
-    expect(callbacks).toHaveLength(1);
-    const callback = callbacks[0];
-    const summary = JSON.parse(callback?.body ?? '{}') as { status: string; failure: { failedStep: string } };
-    expect(summary.status).toBe('rolled back');
-    expect(summary.failure.failedStep).toBe('CreateAccessKey');
-    const header = String(callback?.headers['x-onboarding-signature']);
-    const t = Number(/t=(\d+)/.exec(header)?.[1]);
-    expect(header).toBe(signatureHeader(serve.secrets.callbackSecret, callback?.body ?? '', t * 1000));
-  });
-
-  it('refuses to call back a host off the allowlist', async () => {
-    const body = JSON.stringify(request({ contact: { callbackUrl: 'https://evil.example.net/steal' } }));
-    expect((await post(body, signed(body))).status).toBe(202);
-    expect((await statusOf('HR-500')).status).toBe('succeeded');
-    await serve.notificationsSettled();
-    expect(callbacks).toHaveLength(0);
-  });
-
-  it('limits the body size', async () => {
-    const body = JSON.stringify(request({ tags: { pad: 'x'.repeat(200) } })).padEnd(20_000, ' ');
-    expect((await post(body, signed(body))).status).toBe(413);
-  });
-
-  it('serves the Step Functions API to the real SFN client', async () => {
-    const body = JSON.stringify(request());
-    const { executionArn } = (await (await post(body, signed(body))).json()) as { executionArn: string };
-    await statusOf('HR-500');
-    const sfn = new SFNClient({
-      region: 'us-east-1',
-      endpoint: serve.stack.emulator?.endpoint,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    expect(report.timeline.find((s) => s.state === 'CreateAccessKey')).toMatchObject({
+      status: 'failed',
+      error: 'AccessDenied',
     });
-    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    expect(described.status).toBe('SUCCEEDED');
-    expect(described.startDate).toBeInstanceOf(Date);
-    expect(JSON.parse(described.output ?? '{}').requestId).toBe('HR-500');
-    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    const types = history.events?.map((e) => e.type);
-    expect(types?.[0]).toBe('ExecutionStarted');
-    expect(types).toContain('TaskStateEntered');
-    expect(types?.at(-1)).toBe('ExecutionSucceeded');
-    await expect(
-      sfn.send(new DescribeExecutionCommand({ executionArn: `${executionArn}-nope` })),
-    ).rejects.toMatchObject({
-      name: 'ExecutionDoesNotExist',
+    expect(report.timeline.map((s) => s.state)).toContain('UndoCreateUser');
+    expect(await userExists(serve, 'katherine')).toBe(false);
+
+    await serve.notificationsSettled();
+    expect(receiver.received).toHaveLength(1);
+    const [callback] = receiver.received;
+    expect(callback?.path).toBe('/hooks/onboarding');
+    expect(callback?.headers['content-type']).toBe('application/json');
+    expect(
+      verifySignatureHeader(
+        String(callback?.headers['x-onboarding-signature']),
+        callback?.body ?? '',
+        serve.secrets.callbackSecret,
+        { replayWindowSeconds: 300 },
+      ),
+    ).toBe(true);
+    expect(callback?.headers['x-onboarding-delivery']).toMatch(/^[0-9a-f]{32}$/);
+    const summary = JSON.parse(callback?.body ?? '{}') as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      requestId: 'HR-500',
+      status: 'rolled back',
+      failure: { failedStep: 'CreateAccessKey', error: 'AccessDenied' },
+    });
+    expect(notified).toEqual([
+      { requestId: 'HR-500', outcome: expect.objectContaining({ outcome: 'sent' }) },
+    ]);
+  });
+
+  it('tells a succeeded onboarding what was created', async () => {
+    const body = JSON.stringify(request({ contact: { callbackUrl: receiver.url() } }));
+    await post(serve, body, signed(serve, body));
+    await finalStatus(serve, 'HR-500');
+    await serve.notificationsSettled();
+    const summary = JSON.parse(receiver.received[0]?.body ?? '{}') as { status: string; created: unknown };
+    expect(summary.status).toBe('succeeded');
+    expect(JSON.stringify(summary.created)).toMatch(/AKIA[0-9A-Z]{16}/);
+  });
+
+  it('refuses a callback to a host off the allowlist: the host is never called', async () => {
+    // The same receiver, named "localhost": a name the allowlist does not hold.
+    const body = JSON.stringify(request({ contact: { callbackUrl: receiver.url('localhost') } }));
+    expect((await post(serve, body, signed(serve, body))).status).toBe(202);
+    expect((await finalStatus(serve, 'HR-500')).status).toBe('succeeded');
+    await serve.notificationsSettled();
+    expect(receiver.received).toEqual([]);
+    expect(notified).toEqual([
+      {
+        requestId: 'HR-500',
+        outcome: { outcome: 'refused', reason: 'callback host localhost is not in api.callbackAllowedHosts' },
+      },
+    ]);
+  });
+
+  it('refuses an https callback to a host off the allowlist as well', async () => {
+    const body = JSON.stringify(request({ contact: { callbackUrl: 'https://evil.example.net/steal' } }));
+    await post(serve, body, signed(serve, body));
+    await finalStatus(serve, 'HR-500');
+    await serve.notificationsSettled();
+    expect(notified[0]?.outcome).toEqual({
+      outcome: 'refused',
+      reason: 'callback host evil.example.net is not in api.callbackAllowedHosts',
     });
   });
 });

@@ -3,7 +3,6 @@ import {
   CreateServiceLinkedRoleCommand,
   CreateUserCommand,
   GetRoleCommand,
-  GetUserCommand,
 } from '@aws-sdk/client-iam';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';

@@ -1,74 +1,103 @@
 import { Command } from 'commander';
-import { startServe } from '../../serve/serve.ts';
-import { loadConfigFile, UsageError, untilSignal } from '../io.ts';
-import { bold, dim } from '../render.ts';
+import type { NotifyOutcome } from '../../notifier/notify.ts';
+import { describeServe, type ServeOptions, startServe } from '../../serve/serve.ts';
+import { type CliContext, EXIT, loadConfigFile, UsageError, untilSignal } from '../io.ts';
+import { bold, dim, green, red, yellow } from '../render.ts';
+
+/**
+ * `onboard serve`: the whole stack on loopback until Ctrl-C (or SIGTERM), then everything it started
+ * is stopped. The secrets of the run are printed once, or taken from ONBOARDING_WEBHOOK_SECRET,
+ * ONBOARDING_API_TOKEN and ONBOARDING_CALLBACK_SECRET.
+ */
 
 const portOf = (value: string, flag: string) => {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`${flag} ${value}: not a port number`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${flag} ${value}: not a port number`);
   return port;
 };
 
-export function serveCommand(): Command {
+const hostOf = (value: string, previous: string[] = []) => {
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(value)) {
+    throw new UsageError(`--callback-host ${value}: a host name or IPv4 address, without scheme or port`);
+  }
+  return [...previous, value];
+};
+
+function describeOutcome(outcome: NotifyOutcome, requestId: string): string {
+  switch (outcome.outcome) {
+    case 'sent':
+      return green(`callback for ${requestId} sent (${outcome.attempts} attempt(s), HTTP ${outcome.status})`);
+    case 'skipped':
+      return dim(`no callback for ${requestId}: ${outcome.reason}`);
+    case 'refused':
+      return yellow(`callback for ${requestId} refused: ${outcome.reason}`);
+    case 'failed':
+      return red(`callback for ${requestId} failed after ${outcome.attempts} attempt(s): ${outcome.reason}`);
+  }
+}
+
+interface ServeFlags {
+  port: string;
+  apiPort: string;
+  state?: string;
+  config?: string;
+  callbackHost?: string[];
+  fastRetries?: boolean;
+}
+
+export function serveCommand(ctx?: CliContext): Command {
   return new Command('serve')
     .description(
       'run the whole stack on loopback: AWS emulator, Step Functions API, HTTP API, callbacks (Ctrl-C stops it)',
     )
-    .option('--port <port>', 'port of the AWS endpoint (IAM, Secrets Manager, STS, Step Functions)', '0')
-    .option('--api-port <port>', 'port of the HTTP API for ticketing tools', '8080')
-    .option('--state <file>', 'keep the emulated account in FILE across restarts')
-    .option('--config <file>', 'the configuration (allowlists, callback hosts)')
-    .action(async (flags: { port: string; apiPort: string; state?: string; config?: string }) => {
+    .option(
+      '--port <port>',
+      'port of the AWS endpoint (IAM, Secrets Manager, STS, Step Functions); 0 = any',
+      '0',
+    )
+    .option('--api-port <port>', 'port of the HTTP API for ticketing tools; 0 = any', '8080')
+    .option('--state <file>', 'keep the emulated account in FILE across restarts (executions are not kept)')
+    .option('--config <file>', 'the configuration (allowlists, API settings)')
+    .option(
+      '--callback-host <host>',
+      'also allow callbacks to HOST in this run (repeatable; e.g. 127.0.0.1)',
+      hostOf,
+    )
+    .option('--fast-retries', "replace the state machine's backoff with 10 ms waits")
+    .action(async (flags: ServeFlags) => {
       const config = await loadConfigFile(flags.config);
-      const serve = await startServe({
+      const env = process.env;
+      const options: ServeOptions = {
         config,
         port: portOf(flags.port, '--port'),
         apiPort: portOf(flags.apiPort, '--api-port'),
         ...(flags.state ? { stateFile: flags.state } : {}),
-        ...(process.env.ONBOARDING_WEBHOOK_SECRET
-          ? { webhookSecret: process.env.ONBOARDING_WEBHOOK_SECRET }
-          : {}),
-        ...(process.env.ONBOARDING_API_TOKEN ? { apiToken: process.env.ONBOARDING_API_TOKEN } : {}),
-        onNotify: (outcome, change) =>
+        ...(flags.callbackHost ? { callbackAllowedHosts: flags.callbackHost } : {}),
+        ...(flags.fastRetries ? { retryDelayMs: 10 } : {}),
+        secrets: {
+          ...(env.ONBOARDING_WEBHOOK_SECRET ? { webhookSecret: env.ONBOARDING_WEBHOOK_SECRET } : {}),
+          ...(env.ONBOARDING_API_TOKEN ? { apiToken: env.ONBOARDING_API_TOKEN } : {}),
+          ...(env.ONBOARDING_CALLBACK_SECRET ? { callbackSecret: env.ONBOARDING_CALLBACK_SECRET } : {}),
+        },
+        onRequest: (e) =>
           console.log(
             dim(
-              `callback for ${change.detail.name}: ${outcome.sent ? `sent (${outcome.attempts} attempt(s))` : outcome.reason}`,
+              `${e.route} -> ${e.status}${e.requestId ? ` ${e.requestId}` : ''}${e.refused ? ` (refused: ${e.refused})` : ''}${e.errorName ? ` (${e.errorName})` : ''}`,
             ),
           ),
+        onNotify: (outcome, change) => console.log(describeOutcome(outcome, change.detail.name)),
+      };
+      const serve = await startServe(options);
+      const [title, ...rest] = describeServe(serve);
+      console.log(bold(title ?? ''));
+      for (const line of rest) console.log(line);
+      await untilSignal('iam-onboarding', async () => {
+        try {
+          await serve.stop();
+        } catch (error) {
+          console.error(`onboard: stopping failed: ${(error as Error).message}`);
+          ctx?.setExit(EXIT.failed);
+        }
       });
-      const endpoint = serve.stack.emulator?.endpoint ?? '';
-      console.log(bold('iam-onboarding is serving on loopback'));
-      console.log(`  HTTP API        ${serve.apiUrl}/onboardings`);
-      console.log(`  AWS endpoint    ${endpoint}  (IAM, Secrets Manager, STS, Step Functions)`);
-      console.log(`  state machine   ${serve.stateMachineArn}`);
-      console.log(
-        '\nSecrets for this run (printed once; set ONBOARDING_WEBHOOK_SECRET / ONBOARDING_API_TOKEN to choose them):',
-      );
-      console.log(`  export ONBOARDING_WEBHOOK_SECRET=${serve.secrets.webhookSecret}`);
-      console.log(`  export ONBOARDING_API_TOKEN=${serve.secrets.apiToken}`);
-      console.log('\nFor `onboard start` / `onboard status` and the AWS CLI:');
-      for (const name of [
-        'AWS_ENDPOINT_URL_SFN',
-        'AWS_ENDPOINT_URL_IAM',
-        'AWS_ENDPOINT_URL_SECRETS_MANAGER',
-        'AWS_ENDPOINT_URL_STS',
-      ]) {
-        console.log(`  export ${name}=${endpoint}`);
-      }
-      console.log(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`);
-      console.log(`  export ONBOARDING_STATE_MACHINE_ARN=${serve.stateMachineArn}`);
-      console.log('\nA signed request:');
-      console.log(`  body=$(cat examples/new-hire.json); t=$(date +%s)`);
-      console.log(
-        `  sig=$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$ONBOARDING_WEBHOOK_SECRET" | sed 's/^.* //')`,
-      );
-      console.log(
-        `  curl -sS -X POST ${serve.apiUrl}/onboardings -H 'content-type: application/json' -H "x-onboarding-signature: t=$t,v1=$sig" --data "$body"`,
-      );
-      console.log(
-        `  curl -sS ${serve.apiUrl}/onboardings/HR-1042 -H "authorization: Bearer $ONBOARDING_API_TOKEN"`,
-      );
-      await untilSignal('iam-onboarding', () => serve.stop());
     });
 }

@@ -1,0 +1,119 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { GetUserCommand } from '@aws-sdk/client-iam';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import rawConfig from '../../config/onboarding.json' with { type: 'json' };
+import { signatureHeader } from '../../src/api/auth.ts';
+import { parseOnboardingConfig } from '../../src/config.ts';
+import type { OnboardingReport } from '../../src/deployed/status.ts';
+import type { Serve } from '../../src/serve/serve.ts';
+import { iamOf } from '../helpers/local-stack.ts';
+
+export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
+
+export const request = (over: Record<string, unknown> = {}) => ({
+  requestId: 'HR-500',
+  userName: 'katherine',
+  group: 'developers',
+  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  ...over,
+});
+
+export function post(
+  serve: Serve,
+  body: string,
+  headers: Record<string, string> = {},
+  path = '/onboardings',
+) {
+  return fetch(`${serve.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+export const signed = (serve: Serve, body: string, now?: number) => ({
+  'x-onboarding-signature': signatureHeader(serve.secrets.webhookSecret, body, now),
+});
+
+export const bearer = (serve: Serve) => ({ authorization: `Bearer ${serve.secrets.apiToken}` });
+
+/** Polls GET /onboardings/{id} until the onboarding is no longer running. */
+export async function finalStatus(serve: Serve, requestId: string): Promise<OnboardingReport> {
+  for (let i = 0; i < 400; i++) {
+    const response = await fetch(`${serve.apiUrl}/onboardings/${requestId}`, { headers: bearer(serve) });
+    if (response.status !== 200)
+      throw new Error(`status answered ${response.status}: ${await response.text()}`);
+    const report = (await response.json()) as OnboardingReport;
+    if (report.status !== 'running') return report;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${requestId} is still running`);
+}
+
+export function sfnOf(serve: Serve): SFNClient {
+  return new SFNClient({
+    region: 'us-east-1',
+    endpoint: serve.awsEndpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+}
+
+export async function executionCount(serve: Serve): Promise<number> {
+  const sfn = sfnOf(serve);
+  try {
+    const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: serve.stateMachineArn }));
+    return out.executions?.length ?? 0;
+  } finally {
+    sfn.destroy();
+  }
+}
+
+export async function userExists(serve: Serve, userName: string): Promise<boolean> {
+  const iam = iamOf(serve.stack);
+  try {
+    await iam.send(new GetUserCommand({ UserName: userName }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name.startsWith('NoSuchEntity')) return false;
+    throw error;
+  } finally {
+    iam.destroy();
+  }
+}
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A ticketing tool's callback endpoint on loopback, recording what it receives. */
+export async function callbackReceiver(status = 204): Promise<{
+  url: (host?: string) => string;
+  received: Received[];
+  close: () => Promise<void>;
+}> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: (host = '127.0.0.1') => `http://${host}:${port}/hooks/onboarding`,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { adapt, sourceOf, UnknownSourceError } from '../../../src/api/adapters.ts';
+import { InvalidRequestError } from '../../../src/errors.ts';
+import { validateRequest } from '../../../src/request.ts';
+import { config } from './fakes.ts';
+
+describe('the Jira Service Management adapter', () => {
+  it('maps the automation body: issue key, lists as text or arrays, "true"/"false", empty fields as absent', () => {
+    const { request } = adapt('jira', {
+      issue: { key: 'JSM-7' },
+      onboarding: {
+        userName: 'jira.user',
+        group: 'developers',
+        policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+        serviceLinkedRoles: ['elasticache.amazonaws.com'],
+        accessKey: 'false',
+        tags: 'team=analytics; cost-center=4711',
+        email: '',
+        callbackUrl: 'https://tickets.example.com/hooks/JSM-7',
+      },
+    });
+    expect(request).toEqual({
+      requestId: 'JSM-7',
+      userName: 'jira.user',
+      group: 'developers',
+      policyArns: [
+        'arn:aws:iam::aws:policy/ReadOnlyAccess',
+        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      ],
+      serviceLinkedRoles: ['elasticache.amazonaws.com'],
+      accessKey: false,
+      tags: { team: 'analytics', 'cost-center': '4711' },
+      contact: { callbackUrl: 'https://tickets.example.com/hooks/JSM-7' },
+    });
+    expect(() => validateRequest(request, config)).not.toThrow();
+  });
+
+  it('names the Jira fields in errors, and refuses fields it does not know', () => {
+    const adapted = adapt('jira', { issue: { key: 'JSM-7' }, onboarding: { userName: 'a b', group: 'sre' } });
+    expect(adapted.fieldName('userName')).toBe('onboarding.userName');
+    expect(adapted.fieldName('policyArns.1')).toBe('onboarding.policyArns.1');
+    expect(adapted.fieldName('contact.callbackUrl')).toBe('onboarding.callbackUrl');
+    expect(adapted.fieldName('requestId')).toBe('issue.key');
+    expect(() => adapt('jira', { issue: { key: 'JSM-7' }, onboarding: { usrName: 'a' } })).toThrow(
+      /onboarding\.usrName: unknown field/,
+    );
+    expect(() => adapt('jira', { issue: 'JSM-7' })).toThrow(/issue: must be a JSON object/);
+    expect(() => adapt('jira', [])).toThrow(InvalidRequestError);
+  });
+});
+
+describe('the ServiceNow adapter', () => {
+  it('maps the outbound REST message: number, variables', () => {
+    const { request } = adapt('servicenow', {
+      number: 'RITM0010001',
+      variables: {
+        user_name: 'snow.user',
+        group: 'sre',
+        policy_arns: '',
+        service_linked_roles: 'ecs.amazonaws.com rds.amazonaws.com',
+        access_key: 'yes',
+        email: 'snow.user@example.com',
+        callback_url: '',
+      },
+    });
+    expect(request).toEqual({
+      requestId: 'RITM0010001',
+      userName: 'snow.user',
+      group: 'sre',
+      policyArns: [],
+      serviceLinkedRoles: ['ecs.amazonaws.com', 'rds.amazonaws.com'],
+      accessKey: true,
+      contact: { email: 'snow.user@example.com' },
+    });
+    expect(() => validateRequest(request, config)).not.toThrow();
+  });
+
+  it('names the ServiceNow variables in errors', () => {
+    const adapted = adapt('servicenow', { number: 'RITM1', variables: {} });
+    expect(adapted.fieldName('userName')).toBe('variables.user_name');
+    expect(adapted.fieldName('requestId')).toBe('number');
+    expect(adapted.fieldName('(request)')).toBe('(body)');
+  });
+});
+
+describe('choosing the adapter', () => {
+  const none = new URLSearchParams();
+  it('takes the path, a source parameter or an X-Onboarding-Source header', () => {
+    expect(sourceOf('jira', none, {})).toBe('jira');
+    expect(sourceOf('generic', new URLSearchParams('source=servicenow'), {})).toBe('servicenow');
+    expect(sourceOf('generic', none, { 'x-onboarding-source': 'Jira' })).toBe('jira');
+    expect(sourceOf('generic', none, {})).toBe('generic');
+  });
+
+  it('refuses an unknown source and sources that disagree', () => {
+    expect(() => sourceOf('generic', new URLSearchParams('source=slack'), {})).toThrow(UnknownSourceError);
+    expect(() => sourceOf('jira', new URLSearchParams('source=servicenow'), {})).toThrow(/disagree/);
+    expect(() =>
+      sourceOf('generic', new URLSearchParams('source=jira'), { 'x-onboarding-source': 'servicenow' }),
+    ).toThrow(/disagree/);
+  });
+});

@@ -1,0 +1,70 @@
+import rawConfig from '../../../config/onboarding.json' with { type: 'json' };
+import type { ApiDeps, HttpRequest } from '../../../src/api/http.ts';
+import {
+  type OnboardingStarter,
+  type OnboardingStatusReader,
+  RequestIdConflictError,
+} from '../../../src/api/onboardings.ts';
+import { parseOnboardingConfig } from '../../../src/config.ts';
+import type { OnboardingReport } from '../../../src/deployed/status.ts';
+
+export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
+export const WEBHOOK_SECRET = 'unit-webhook-secret';
+export const API_TOKEN = 'unit-api-token';
+export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+/** A state machine in memory: idempotent by request id and input, 409 on another input. */
+export function fakeOnboardings() {
+  const started: { requestId: string; input: string }[] = [];
+  const byId = new Map<string, string>();
+  const starter: OnboardingStarter = {
+    start: async (requestId, input) => {
+      const existing = byId.get(requestId);
+      if (existing !== undefined && existing !== input) {
+        throw new RequestIdConflictError(`request id ${requestId} was already used with a different request`);
+      }
+      if (existing === undefined) {
+        byId.set(requestId, input);
+        started.push({ requestId, input });
+      }
+      return { executionArn: `arn:aws:states:us-east-1:123456789012:execution:onboarding:${requestId}` };
+    },
+  };
+  const reports = new Map<string, OnboardingReport>();
+  const statusReader: OnboardingStatusReader = { status: async (id) => reports.get(id) };
+  return { started, starter, statusReader, reports };
+}
+
+export function apiDeps(over: Partial<ApiDeps> = {}) {
+  const fake = fakeOnboardings();
+  const logged: unknown[] = [];
+  const deps: ApiDeps = {
+    config,
+    starter: fake.starter,
+    statusReader: fake.statusReader,
+    credentials: async () => ({ webhookSecret: WEBHOOK_SECRET, apiToken: API_TOKEN }),
+    baseUrl: 'https://api.example.com',
+    now: () => NOW,
+    log: (e) => logged.push(e),
+    ...over,
+  };
+  return { deps, fake, logged };
+}
+
+export const post = (
+  rawBody: string,
+  headers: Record<string, string> = {},
+  path = '/onboardings',
+): HttpRequest => ({
+  method: 'POST',
+  path,
+  headers: { 'content-type': 'application/json', ...headers },
+  rawBody,
+});
+
+export const validRequest = {
+  requestId: 'HR-1',
+  userName: 'alice',
+  group: 'developers',
+  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+};

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { signatureHeader } from '../../../src/api/auth.ts';
+import { handleHttp } from '../../../src/api/http.ts';
+import type { OnboardingReport } from '../../../src/deployed/status.ts';
+import { ThrottlingError } from '../../../src/errors.ts';
+import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
+
+const body = JSON.stringify(validRequest);
+const signed = (raw: string) => ({ 'X-Onboarding-Signature': signatureHeader(WEBHOOK_SECRET, raw, NOW) });
+const bearer = { Authorization: `Bearer ${API_TOKEN}` };
+const parse = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
+
+describe('POST /onboardings', () => {
+  it('starts the validated request under its request id: 202, the execution, a status URL', async () => {
+    const { deps, fake, logged } = apiDeps();
+    const response = await handleHttp(post(body, signed(body)), deps);
+    expect(response.status).toBe(202);
+    expect(parse(response)).toEqual({
+      requestId: 'HR-1',
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-1',
+      statusUrl: 'https://api.example.com/onboardings/HR-1',
+    });
+    expect(response.headers.location).toBe('https://api.example.com/onboardings/HR-1');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(fake.started).toHaveLength(1);
+    // Defaults filled in: what runs is the request as validated.
+    expect(JSON.parse(fake.started[0]?.input ?? '')).toMatchObject({
+      accessKey: true,
+      serviceLinkedRoles: [],
+      tags: {},
+    });
+    expect(logged).toEqual([
+      { method: 'POST', route: 'POST /onboardings', status: 202, auth: 'signature', requestId: 'HR-1' },
+    ]);
+  });
+
+  it('answers the same request again with the same execution, and another request under its id with 409', async () => {
+    const { deps, fake } = apiDeps();
+    const first = await handleHttp(post(body, signed(body)), deps);
+    const again = await handleHttp(post(body, bearer), deps);
+    expect(again.status).toBe(202);
+    expect(parse(again).executionArn).toBe(parse(first).executionArn);
+    const other = JSON.stringify({ ...validRequest, userName: 'bob' });
+    const conflict = await handleHttp(post(other, signed(other)), deps);
+    expect(conflict.status).toBe(409);
+    expect(parse(conflict).error).toBe('request id HR-1 was already used with a different request');
+    expect(fake.started).toHaveLength(1);
+  });
+
+  it('answers 400 with every field error, named as the tool sent it', async () => {
+    const { deps, fake } = apiDeps();
+    const bad = JSON.stringify({ ...validRequest, userName: 'a b', accessKey: 'maybe', extra: 1 });
+    const response = await handleHttp(post(bad, bearer), deps);
+    expect(response.status).toBe(400);
+    const issues = (parse(response).issues as { path: string }[]).map((i) => i.path).sort();
+    expect(issues).toEqual(['(request)', 'accessKey', 'userName']);
+
+    const jira = JSON.stringify({ issue: { key: 'JSM-1' }, onboarding: { userName: 'a b', group: 'sre' } });
+    const fromJira = await handleHttp(post(jira, bearer, '/onboardings/jira'), deps);
+    expect(fromJira.status).toBe(400);
+    expect(parse(fromJira)).toEqual({
+      error: 'invalid onboarding request (jira payload)',
+      issues: [
+        { path: 'onboarding.userName', message: 'may only contain letters, digits and + = , . @ _ -' },
+      ],
+    });
+    expect(fake.started).toEqual([]);
+  });
+
+  it('answers 403 with the reason for what is off the allowlists', async () => {
+    const { deps, fake } = apiDeps();
+    const admin = JSON.stringify({ ...validRequest, group: 'admins' });
+    const response = await handleHttp(post(admin, bearer), deps);
+    expect(response.status).toBe(403);
+    expect(parse(response).error).toBe('request HR-1 is not allowed: group "admins" is not in allowedGroups');
+    expect(fake.started).toEqual([]);
+  });
+
+  it('answers 401 with no detail, and only the log says why', async () => {
+    const { deps, fake, logged } = apiDeps();
+    const response = await handleHttp(post(body, signatureFrom(body, NOW - 3_600_000)), deps);
+    expect(response).toMatchObject({ status: 401, body: '{"error":"unauthorized"}' });
+    expect(logged).toEqual([
+      { method: 'POST', route: 'POST /onboardings', status: 401, refused: 'outside replay window' },
+    ]);
+    expect(fake.started).toEqual([]);
+  });
+
+  it('answers 413 for a body over the limit and 400 for a body that is not JSON', async () => {
+    const { deps } = apiDeps();
+    const big = 'x'.repeat(deps.config.api.maxBodyBytes + 1);
+    expect((await handleHttp(post(big, signed(big)), deps)).status).toBe(413);
+    expect(parse(await handleHttp(post('{', signed('{')), deps))).toEqual({
+      error: 'the body is not valid JSON',
+    });
+    expect((await handleHttp(post('', signed('')), deps)).status).toBe(400);
+  });
+
+  it('answers 400 for an unknown or contradictory source', async () => {
+    const { deps } = apiDeps();
+    const r = await handleHttp({ ...post(body, bearer), query: 'source=slack' }, deps);
+    expect(r.status).toBe(400);
+    expect(parse(r).error).toBe('unknown source "slack" (one of: generic, jira, servicenow)');
+    expect((await handleHttp(post(body, bearer, '/onboardings/jira?source=servicenow'), deps)).status).toBe(
+      400,
+    );
+  });
+
+  it('answers 503 with Retry-After when Step Functions or Secrets Manager is briefly unwell, 500 for a bug', async () => {
+    const throttled = apiDeps({
+      starter: {
+        start: async () => Promise.reject(new ThrottlingError('StartExecution HR-1: Rate exceeded')),
+      },
+    });
+    const busy = await handleHttp(post(body, bearer), throttled.deps);
+    expect(busy.status).toBe(503);
+    expect(busy.headers['retry-after']).toBe('5');
+    expect(busy.body).not.toContain('Rate exceeded');
+
+    const secretsDown = apiDeps({ credentials: () => Promise.reject(new ThrottlingError('GetSecretValue')) });
+    expect((await handleHttp(post(body, bearer), secretsDown.deps)).status).toBe(503);
+
+    const broken = apiDeps({
+      starter: { start: async () => Promise.reject(new TypeError('x is undefined')) },
+    });
+    const failed = await handleHttp(post(body, bearer), broken.deps);
+    expect(failed.status).toBe(500);
+    expect(broken.logged).toEqual([expect.objectContaining({ status: 500, errorName: 'TypeError' })]);
+  });
+});
+
+function signatureFrom(raw: string, now: number) {
+  return { 'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, raw, now) };
+}
+
+describe('GET /onboardings/{requestId}', () => {
+  const report: OnboardingReport = {
+    requestId: 'HR-1',
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-1',
+    status: 'rolled back',
+    timeline: [{ state: 'CreateUser', status: 'failed', startedAt: '2026-01-15T12:00:00.000Z', attempts: 1 }],
+    failure: {
+      failedStep: 'CreateUser',
+      error: 'AccessDenied',
+      message: 'no',
+      rolledBack: [],
+      kept: [],
+      leftBehind: [],
+    },
+  };
+
+  it('answers the report to a signature over the empty body, or to the bearer token', async () => {
+    const { deps, fake } = apiDeps();
+    fake.reports.set('HR-1', report);
+    const get = (headers: Record<string, string>) =>
+      handleHttp({ method: 'GET', path: '/onboardings/HR-1/', headers, rawBody: '' }, deps);
+    const bySignature = await get(signed(''));
+    expect(bySignature.status).toBe(200);
+    expect(parse(bySignature)).toEqual(report);
+    expect((await get(bearer)).status).toBe(200);
+    expect((await get({})).status).toBe(401);
+  });
+
+  it('answers 404 for a request id it does not know, and 405 for another method', async () => {
+    const { deps } = apiDeps();
+    const missing = await handleHttp(
+      { method: 'GET', path: '/onboardings/HR-404', headers: bearer, rawBody: '' },
+      deps,
+    );
+    expect(missing.status).toBe(404);
+    expect(parse(missing).error).toBe('no onboarding with request id HR-404');
+    const del = await handleHttp(
+      { method: 'DELETE', path: '/onboardings/HR-1', headers: bearer, rawBody: '' },
+      deps,
+    );
+    expect(del.status).toBe(405);
+    expect(del.headers.allow).toBe('GET');
+  });
+});
