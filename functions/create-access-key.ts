@@ -1,5 +1,8 @@
-import { sagaHandlers } from '../src/lambda/saga.ts';
-import { createAccessKey } from '../src/steps/index.ts';
+import { lambdaDeps } from '../src/lambda/deps.ts';
+import { type Provider, stepHandlers } from '../src/lambda/handlers.ts';
+import { createAccessKey } from '../src/steps/create-access-key.ts';
+import type { TaskDeps } from '../src/steps/types.ts';
 
 /** CreateAccessKey and its undo: the secret goes straight into Secrets Manager; only references come out. */
-export const { handler, undo } = sagaHandlers(createAccessKey);
+export const make = (deps: Provider<TaskDeps>) => stepHandlers(createAccessKey, deps);
+export const { handler, undo } = make(lambdaDeps);

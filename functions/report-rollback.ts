@@ -1,4 +1,5 @@
-import { reportRollbackHandler } from '../src/lambda/report.ts';
+import { reportRollbackHandler } from '../src/lambda/handlers.ts';
 
 /** ReportRollback: turns the rollback's results into the execution's final error and cause. No AWS calls. */
-export const handler = reportRollbackHandler();
+export const make = () => ({ handler: reportRollbackHandler() });
+export const { handler } = make();

@@ -27,8 +27,8 @@ import {
 import rawConfig from '../config/onboarding.json' with { type: 'json' };
 import { boundaryArn, parseOnboardingConfig } from '../src/config.ts';
 import { validateRequest } from '../src/request.ts';
-import { LocalRunner } from '../src/runner/local-runner.ts';
-import { applyStackEnv, openStack } from '../src/runner/local-stack.ts';
+import { openStack } from '../src/runner/local-stack.ts';
+import { stackRunner } from '../src/runner/onboarding.ts';
 
 const N = Number(process.env.BENCH_N ?? 30);
 const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
@@ -63,9 +63,7 @@ async function main() {
       endpoint: stack.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
     });
     const boundary = boundaryArn(config, stack.accountId);
-
-    applyStackEnv(stack);
-    const runner = await LocalRunner.create({ region: stack.region, accountId: stack.accountId });
+    const runner = await stackRunner(stack);
     // Warm up both paths (module loading, JIT, connection pools).
     await runner.run(validateRequest(requestFor(0, 'warm'), config), { name: 'warm-0' });
 

@@ -11,8 +11,9 @@ import rawConfig from '../config/onboarding.json' with { type: 'json' };
 import { parseOnboardingConfig } from '../src/config.ts';
 import { validateRequest } from '../src/request.ts';
 import { PROJECT_ROOT } from '../src/runner/definition.ts';
-import { type ExecutionResult, LocalRunner } from '../src/runner/local-runner.ts';
-import { applyStackEnv, openStack } from '../src/runner/local-stack.ts';
+import type { ExecutionResult } from '../src/runner/local-runner.ts';
+import { openStack } from '../src/runner/local-stack.ts';
+import { stackRunner } from '../src/runner/onboarding.ts';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const RPS = Number(process.env.BENCH_RPS ?? 100);
@@ -75,13 +76,10 @@ const quantile = (xs: number[], p: number) => {
 async function runVariant(variant: Variant): Promise<Row> {
   const stack = await openStack({ config, env: { AWS_REGION: 'us-east-1' } });
   try {
-    applyStackEnv(stack);
     const emulator = stack.emulator;
     if (!emulator) throw new Error('the benchmark needs the embedded emulator');
     if (variant.rps) emulator.faults.add({ action: '*', kind: 'rate-limit', rps: variant.rps });
-    const runner = await LocalRunner.create({
-      region: stack.region,
-      accountId: stack.accountId,
+    const runner = await stackRunner(stack, {
       ...(variant.retrier ? { retrierOverride: (r: Retrier) => variant.retrier?.(r) ?? r } : {}),
     });
     const callsBefore = totalCalls(emulator.calls());
@@ -157,14 +155,13 @@ function throttledCalls(
 async function rolledBackCost(): Promise<{ transitions: number; invocations: number }> {
   const stack = await openStack({ config, env: { AWS_REGION: 'us-east-1' } });
   try {
-    applyStackEnv(stack);
     stack.emulator?.faults.add({
       action: 'CreateAccessKey',
       kind: 'error',
       error: 'AccessDenied',
       count: 'always',
     });
-    const runner = await LocalRunner.create({ region: stack.region, accountId: stack.accountId });
+    const runner = await stackRunner(stack);
     const request = validateRequest(
       { requestId: 'COST-1', userName: 'cost-user', group: 'developers' },
       config,

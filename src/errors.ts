@@ -124,39 +124,82 @@ export class UnexpectedAwsError extends OnboardingError {
 }
 
 /**
- * Every error name the domain can raise. The state machine test proves that each name used in an
- * `ErrorEquals` is one of these (or a `States.*` / `Lambda.*` name).
+ * Anything that is neither a known AWS answer nor a network failure - a TypeError, a malformed response:
+ * a bug, which retrying would only hide. It keeps the original error's name and message.
  */
-export const DOMAIN_ERROR_NAMES = [
-  'InvalidRequest',
-  'RequestNotAllowed',
-  'InvalidConfiguration',
-  'UserAlreadyExists',
-  'SecretAlreadyExists',
-  'PolicyNotFound',
-  'ServiceLinkedRoleInUse',
-  'AccessDenied',
-  'LimitExceeded',
-  'InvalidInput',
-  'Conflict',
-  'Throttling',
-  'ServiceFailure',
-  'ConcurrentModification',
-  'EntityTemporarilyUnmodifiable',
-  'NetworkError',
-  'NotYetVisible',
-  'UnexpectedAwsError',
-  'RollbackIncomplete',
+export class UnexpectedError extends OnboardingError {
+  override readonly name = 'UnexpectedError' as const;
+  readonly kind = 'permanent' as const;
+  readonly originalName: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const cause = options?.cause as { name?: unknown } | undefined;
+    this.originalName = typeof cause?.name === 'string' ? cause.name : 'Error';
+  }
+}
+
+/** An undo kept failing: the rollback could not remove everything this execution created. */
+export class RollbackIncompleteError extends OnboardingError {
+  override readonly name = 'RollbackIncomplete' as const;
+  readonly kind = 'permanent' as const;
+}
+
+/**
+ * The registry: every domain error class. The state machine's error names are checked against it (a
+ * test constructs each class and reads its `name`), and the retried names are derived from `kind`.
+ */
+export const ERROR_CLASSES = [
+  InvalidRequestError,
+  RequestNotAllowedError,
+  InvalidConfigurationError,
+  UserAlreadyExistsError,
+  SecretAlreadyExistsError,
+  PolicyNotFoundError,
+  ServiceLinkedRoleInUseError,
+  AccessDeniedError,
+  LimitExceededError,
+  InvalidInputError,
+  ConflictError,
+  ThrottlingError,
+  ServiceFailureError,
+  ConcurrentModificationError,
+  EntityTemporarilyUnmodifiableError,
+  NetworkError,
+  NotYetVisibleError,
+  UnexpectedAwsError,
+  UnexpectedError,
+  RollbackIncompleteError,
 ] as const;
 
-export type DomainErrorName = (typeof DOMAIN_ERROR_NAMES)[number];
+export type DomainError = InstanceType<(typeof ERROR_CLASSES)[number]>;
+export type DomainErrorName = DomainError['name'];
 
-/** The names the state machine retries: AWS being briefly unwell, never a refusal. */
-export const TRANSIENT_ERROR_NAMES = [
-  'Throttling',
-  'ServiceFailure',
-  'ConcurrentModification',
-  'EntityTemporarilyUnmodifiable',
-  'NetworkError',
-  'NotYetVisible',
-] as const satisfies readonly DomainErrorName[];
+const probes: readonly DomainError[] = ERROR_CLASSES.map((C) => new C('probe'));
+
+/** Every error name the domain can raise (what an `ErrorEquals` may name besides States.* and Lambda.*). */
+export const DOMAIN_ERROR_NAMES: readonly DomainErrorName[] = probes.map((e) => e.name);
+
+/** IAM's rate limit speaking: retried longer than the other transient errors. */
+export const THROTTLING_ERROR_NAMES: readonly DomainErrorName[] = ['Throttling'];
+
+/** AWS being briefly unwell, never a refusal: what the state machine retries (throttling apart). */
+export const TRANSIENT_ERROR_NAMES: readonly DomainErrorName[] = probes
+  .filter((e) => e.kind === 'transient' && !THROTTLING_ERROR_NAMES.includes(e.name))
+  .map((e) => e.name);
+
+/** Lambda's own transient errors (the service, not the function): retried like AWS being unwell. */
+export const LAMBDA_TRANSIENT_ERROR_NAMES = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+] as const;
+
+/** Lambda's throttling of invocations: retried with IAM's throttling. */
+export const LAMBDA_THROTTLING_ERROR_NAMES = ['Lambda.TooManyRequestsException'] as const;
+
+/**
+ * A function that died or timed out after its call may have done its work: retried a few times,
+ * which is safe because every step is idempotent.
+ */
+export const CRASH_ERROR_NAMES = ['Lambda.Unknown', 'States.Timeout'] as const;

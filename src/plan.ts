@@ -1,24 +1,37 @@
+import * as z from 'zod/mini';
 import { secretNameFor } from './config.ts';
 import { PolicyNotFoundError, SecretAlreadyExistsError, UserAlreadyExistsError } from './errors.ts';
 import type { OnboardingRequest } from './request.ts';
-import type { Deps } from './steps/types.ts';
+import type { TaskDeps } from './steps/types.ts';
 
 /**
  * The plan: the account as it was before this execution wrote anything, and what the execution
  * will therefore create. It is the pre-image the rollback trusts: an undo only ever touches what
  * the plan says did not exist.
  */
-export interface Plan {
-  user: { name: string; path: string; permissionsBoundaryArn: string; create: true };
-  group: { name: string; path: string; create: boolean };
-  policies: { arn: string; attach: boolean }[];
-  serviceLinkedRoles: { service: string; create: boolean; roleName?: string }[];
-  accessKey: { create: boolean; secretName: string };
-}
+export const planSchema = z.strictObject({
+  user: z.strictObject({
+    name: z.string().check(z.minLength(1)),
+    path: z.string().check(z.minLength(1)),
+    permissionsBoundaryArn: z.string().check(z.minLength(1)),
+    create: z.literal(true),
+  }),
+  group: z.strictObject({
+    name: z.string().check(z.minLength(1)),
+    path: z.string().check(z.minLength(1)),
+    create: z.boolean(),
+  }),
+  policies: z.array(z.strictObject({ arn: z.string(), attach: z.boolean() })),
+  serviceLinkedRoles: z.array(
+    z.strictObject({ service: z.string(), create: z.boolean(), roleName: z.optional(z.string()) }),
+  ),
+  accessKey: z.strictObject({ create: z.boolean(), secretName: z.string().check(z.minLength(1)) }),
+});
+export type Plan = z.infer<typeof planSchema>;
 
 export async function makePlan(
   request: OnboardingRequest,
-  deps: Pick<Deps, 'iam' | 'secrets' | 'config'>,
+  deps: Pick<TaskDeps, 'iam' | 'secrets' | 'config'>,
 ): Promise<Plan> {
   const { iam, secrets, config } = deps;
   const existing = await iam.getUser(request.userName);

@@ -19,17 +19,17 @@ export interface AwsClients {
  */
 export const SDK_MAX_ATTEMPTS = 2;
 
-export function clientConfig() {
+export function clientConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     maxAttempts: SDK_MAX_ATTEMPTS,
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
   };
 }
 
-export function createAwsClients(): AwsClients {
+export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClients {
   return {
-    iam: new IAMClient(clientConfig()),
-    secrets: new SecretsManagerClient(clientConfig()),
+    iam: new IAMClient(clientConfig(env)),
+    secrets: new SecretsManagerClient(clientConfig(env)),
   };
 }

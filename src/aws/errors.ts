@@ -10,6 +10,7 @@ import {
   ServiceFailureError,
   ThrottlingError,
   UnexpectedAwsError,
+  UnexpectedError,
 } from '../errors.ts';
 
 /**
@@ -19,6 +20,8 @@ import {
 
 interface AwsLikeError {
   name?: string;
+  /** Set by the SDK on every error a service answered with ('client' or 'server'). */
+  $fault?: string;
   /** awsQuery services (IAM): the wire error code, e.g. NoSuchEntity, while `name` is NoSuchEntityException. */
   Code?: string;
   message?: string;
@@ -36,6 +39,8 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
   'ECONNABORTED',
   'UND_ERR_SOCKET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ]);
 
 /** The AWS error code: the wire code where the protocol has one (IAM), else the error's name. */
@@ -97,16 +102,21 @@ export function toDomainError(error: unknown, context: string): OnboardingError 
     case 'EntityAlreadyExistsException':
     case 'ResourceExistsException':
       return new ConflictError(message, options);
+    // The SDK's own timeouts (connection or request): the call may or may not have been applied.
     case 'TimeoutError':
     case 'RequestTimeout':
-    case 'AbortError':
+    case 'RequestTimeoutException':
       return new NetworkError(message, options);
   }
   if ((e.code && NETWORK_CODES.has(e.code)) || NETWORK_CODES.has(name))
     return new NetworkError(message, options);
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 500) return new ServiceFailureError(message, options);
-  // No HTTP answer at all: the connection broke before a response was read.
-  if (status === undefined && !('$fault' in e)) return new NetworkError(message, options);
-  return new UnexpectedAwsError(`${context}: ${name}: ${e.message ?? ''}`, options);
+  if (e.$fault !== undefined) {
+    // A service answered, with an error this project does not know: a 5xx is AWS being unwell.
+    const status = e.$metadata?.httpStatusCode;
+    if (status !== undefined && status >= 500) return new ServiceFailureError(message, options);
+    return new UnexpectedAwsError(`${context}: ${name}: ${e.message ?? ''}`, options);
+  }
+  // Neither an AWS answer nor a network failure (a TypeError, a malformed response): a bug. Retrying
+  // would only hide it, so it is permanent and keeps its own name and message.
+  return new UnexpectedError(`${context}: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, options);
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
+import { logger } from '../lambda/shared.ts';
 import { StackError } from '../runner/local-stack.ts';
 import { startCommand, statusCommand } from './commands/deployed.ts';
 import { emulatorCommand } from './commands/emulator.ts';
@@ -33,8 +34,8 @@ export function makeProgram(ctx: CliContext): Command {
 const REJECTIONS = new Set(['InvalidRequest', 'RequestNotAllowed', 'InvalidConfiguration']);
 
 export async function main(argv: string[]): Promise<number> {
-  // Lambda logs (JSON, Powertools) would bury the timeline; `--logs` style debugging sets the level.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  // The in-process Lambdas' JSON logs would bury the timeline: silent unless POWERTOOLS_LOG_LEVEL asks.
+  if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('SILENT');
   let code: number = EXIT.ok;
   const program = makeProgram({ setExit: (c) => (code = c) });
   try {

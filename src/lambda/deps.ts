@@ -1,49 +1,25 @@
-import { createAwsClients } from '../aws/clients.ts';
-import { BOUNDARY_ENV, CONFIG_ENV, type RuntimeConfig, runtimeConfigFromEnv } from '../config.ts';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clientConfig } from '../aws/clients.ts';
+import { runtimeConfigFromEnv } from '../config.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
-import type { Deps } from '../steps/types.ts';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-let cachedDeps: { key: string; deps: Deps } | undefined;
-let cachedConfig: { key: string; config: RuntimeConfig } | undefined;
-
-const envKey = (env: NodeJS.ProcessEnv) =>
-  [
-    env[CONFIG_ENV],
-    env[BOUNDARY_ENV],
-    env.AWS_ENDPOINT_URL,
-    env.AWS_ENDPOINT_URL_IAM,
-    env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
-    env.AWS_REGION,
-    env.AWS_ACCESS_KEY_ID,
-  ].join('|');
-
-/** The configuration, parsed once per container (fails fast naming the missing key). */
-export function defaultConfig(env: NodeJS.ProcessEnv = process.env): { config: RuntimeConfig } {
-  const key = [env[CONFIG_ENV], env[BOUNDARY_ENV]].join('|');
-  if (cachedConfig?.key !== key) cachedConfig = { key, config: runtimeConfigFromEnv(env) };
-  return { config: cachedConfig.config };
-}
+import type { TaskDeps } from '../steps/types.ts';
+import { once, sleep } from './shared.ts';
 
 /**
- * Dependencies built once per container from the environment. The key lets the in-process local
- * runner point the same handlers at another endpoint (a new emulator) without a stale client.
+ * A task's dependencies as Lambda builds them: the configuration parsed from the environment (errors
+ * name the key) and SDK clients whose endpoints and region come from the environment too.
  */
-export function defaultDeps(env: NodeJS.ProcessEnv = process.env): Deps {
-  const key = envKey(env);
-  if (cachedDeps?.key !== key) {
-    const clients = createAwsClients();
-    cachedDeps = {
-      key,
-      deps: {
-        iam: new SdkIamGateway(clients.iam),
-        secrets: new SdkSecretStore(clients.secrets),
-        config: defaultConfig(env).config,
-        sleep,
-      },
-    };
-  }
-  return cachedDeps.deps;
+export function depsFromEnv(env: NodeJS.ProcessEnv): TaskDeps {
+  const config = runtimeConfigFromEnv(env);
+  return {
+    iam: new SdkIamGateway(new IAMClient(clientConfig(env))),
+    secrets: new SdkSecretStore(new SecretsManagerClient(clientConfig(env))),
+    config,
+    sleep,
+  };
 }
+
+/** Built on the first invocation and kept for the container's life. */
+export const lambdaDeps = once(() => depsFromEnv(process.env));

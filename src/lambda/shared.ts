@@ -1,48 +1,81 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { InvalidRequestError } from '../errors.ts';
 
 /**
- * What every Lambda entry point shares: one logger with the request id and execution as correlation
- * ids, event parsing with a clear error, and timing. Nothing here imports the AWS SDK, so the
- * handlers that make no AWS call do not carry it.
+ * What every Lambda entry point shares: the logger, event parsing with a clear error, and timing.
+ * Nothing here imports the AWS SDK, so the handlers that make no AWS call do not carry it.
  */
 
 export const logger = new Logger({ serviceName: 'iam-onboarding' });
 
-export type Handler<O> = (event: unknown) => Promise<O>;
+/** A Lambda handler: the event is untrusted until parsed; the context is there on Lambda and locally. */
+export type Handler<O> = (event: unknown, context?: Context) => Promise<O>;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A dependency built on first use and kept for the container's life (Lambda reuses warm containers). */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}
+
+export function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }) {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(event)', message: i.message }));
+}
 
 export function parseEvent<T>(schema: z.ZodMiniType<T>, event: unknown, task: string): T {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
+    const issues = issuesOf(parsed.error);
     throw new InvalidRequestError(
-      `${task}: malformed task input: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')}`,
+      `${task}: malformed task input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
     );
   }
   return parsed.data;
 }
 
+export interface InvocationIds {
+  requestId?: string | undefined;
+  execution?: string | undefined;
+}
+
+/**
+ * Runs one invocation with its own child logger: concurrent invocations in one process (the local
+ * runner) each keep their task, request id and execution on every line.
+ */
 export async function traced<O>(
   task: string,
-  ids: { requestId?: string | undefined; execution?: string | undefined },
-  fn: () => Promise<O>,
+  ids: InvocationIds,
+  context: Context | undefined,
+  fn: (log: Logger) => Promise<O>,
 ): Promise<O> {
-  logger.appendKeys({ task, requestId: ids.requestId, execution: ids.execution });
+  const log = logger.createChild({
+    persistentKeys: {
+      task,
+      ...(ids.requestId ? { requestId: ids.requestId } : {}),
+      ...(ids.execution ? { execution: ids.execution } : {}),
+    },
+  });
+  if (context) log.addContext(context);
   const started = Date.now();
   try {
-    const result = await fn();
-    logger.info(`${task} done`, { durationMs: Date.now() - started });
+    const result = await fn(log);
+    log.info(`${task} done`, { durationMs: Date.now() - started });
     return result;
   } catch (error) {
     // Name and message only: never the event, which is where a request's data lives.
     const e = error as Error;
-    logger.warn(`${task} failed`, {
-      errorName: e.name,
-      errorMessage: e.message,
+    log.warn(`${task} failed`, {
+      errorName: e?.name,
+      errorMessage: e?.message,
       durationMs: Date.now() - started,
     });
     throw error;
-  } finally {
-    logger.removeKeys(['task', 'requestId', 'execution']);
   }
 }

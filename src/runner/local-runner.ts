@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, type ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { type AslDefinition, bindTasks, loadAsl, type TaskBinding } from './definition.ts';
 
@@ -55,10 +56,20 @@ export interface LambdaFault {
   count: number;
 }
 
+/** What a Task's handler module is built with: the stack's dependencies for that function. */
+export type TaskDepsProvider = (functionKey: string) => unknown;
+
 export interface LocalRunnerOptions {
+  /**
+   * The dependencies each function's handlers are built with (`make(deps)` of its functions/ module),
+   * by function key: the local stack's own clients, one set per function.
+   */
+  depsFor: TaskDepsProvider;
   region?: string;
   accountId?: string;
   stateMachineName?: string;
+  /** Awaited before each Task invocation: a test arranges the account between two states. */
+  beforeTask?: (state: string, input: unknown) => Promise<void>;
   /** Replace every Retry interval with this many ms (tests); real backoff and jitter otherwise. */
   retryDelayMs?: number;
   lambdaFaults?: LambdaFault[];
@@ -96,35 +107,65 @@ export function executionArnFor(
   return `arn:aws:states:${region}:${accountId}:execution:${stateMachine}:${name}`;
 }
 
+const COMPILED = new Map<string, StateMachine>();
+
+/** The Lambda context a handler gets on AWS, as far as the handlers and the Powertools Logger use it. */
+function lambdaContext(functionName: string, region: string, accountId: string): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, 30_000 - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
 export class LocalRunner {
   private constructor(
     private readonly asl: AslDefinition,
     private readonly bindings: TaskBinding[],
     private readonly handlers: Map<string, LambdaHandler>,
     private readonly options: Required<
-      Omit<LocalRunnerOptions, 'retryDelayMs' | 'lambdaFaults' | 'retrierOverride'>
+      Omit<LocalRunnerOptions, 'retryDelayMs' | 'lambdaFaults' | 'retrierOverride' | 'beforeTask'>
     > &
-      Pick<LocalRunnerOptions, 'retryDelayMs' | 'lambdaFaults' | 'retrierOverride'>,
+      Pick<LocalRunnerOptions, 'retryDelayMs' | 'lambdaFaults' | 'retrierOverride' | 'beforeTask'>,
   ) {}
 
-  static async create(options: LocalRunnerOptions = {}): Promise<LocalRunner> {
+  static async create(options: LocalRunnerOptions): Promise<LocalRunner> {
     const asl = await loadAsl();
     const bindings = await bindTasks(asl);
     const handlers = new Map<string, LambdaHandler>();
     for (const b of bindings) {
       const mod = (await import(pathToFileURL(b.file).href)) as Record<string, unknown>;
-      const fn = mod[b.exportName];
+      // Each functions/ module exports `make(deps)`, the factory its Lambda exports are built with.
+      const make = mod.make;
+      if (typeof make !== 'function')
+        throw new Error(`${b.file} (state ${b.state}) does not export make(deps)`);
+      const built = (make as (deps: () => unknown) => Record<string, unknown>)(() =>
+        options.depsFor(b.functionKey),
+      );
+      const fn = built[b.exportName];
       if (typeof fn !== 'function')
-        throw new Error(`${b.handler} (state ${b.state}) is not an exported function`);
+        throw new Error(`${b.handler} (state ${b.state}): make(deps) has no handler "${b.exportName}"`);
       handlers.set(b.state, fn as LambdaHandler);
     }
     return new LocalRunner(asl, bindings, handlers, {
+      depsFor: options.depsFor,
       region: options.region ?? 'us-east-1',
       accountId: options.accountId ?? '000000000000',
       stateMachineName: options.stateMachineName ?? 'iam-onboarding-local',
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       ...(options.lambdaFaults ? { lambdaFaults: options.lambdaFaults.map((f) => ({ ...f })) } : {}),
       ...(options.retrierOverride ? { retrierOverride: options.retrierOverride } : {}),
+      ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
     });
   }
 
@@ -142,18 +183,25 @@ export class LocalRunner {
     return executionArnFor(region, accountId, stateMachineName, name);
   }
 
-  /** The definition as the interpreter sees it: Fn::GetAtt resolved to the function ARN, as CloudFormation does. */
+  /**
+   * The definition as the interpreter sees it: Fn::GetAtt resolved to the function ARN, as
+   * CloudFormation does, and each Task's retriers rewritten where an experiment asks for it.
+   */
   private resolvedDefinition(): AslDefinition {
-    const { region, accountId, stateMachineName } = this.options;
+    const { region, accountId, stateMachineName, retrierOverride } = this.options;
     const states: AslDefinition['States'] = {};
     for (const [name, state] of Object.entries(this.asl.States)) {
       const binding = this.bindings.find((b) => b.state === name);
-      states[name] = binding
-        ? {
-            ...state,
-            Resource: `arn:aws:lambda:${region}:${accountId}:function:${stateMachineName}-${binding.functionKey}`,
-          }
-        : state;
+      if (!binding) {
+        states[name] = state;
+        continue;
+      }
+      const retry = state.Retry as Record<string, unknown>[] | undefined;
+      states[name] = {
+        ...state,
+        Resource: `arn:aws:lambda:${region}:${accountId}:function:${stateMachineName}-${binding.functionKey}`,
+        ...(retry && retrierOverride ? { Retry: retry.map((r) => retrierOverride({ ...r }, name)) } : {}),
+      };
     }
     return { ...this.asl, States: states };
   }
@@ -168,11 +216,8 @@ export class LocalRunner {
         throw new LambdaFunctionError('Lambda.Unknown', `The Lambda runtime exited unexpectedly (${state})`);
       };
       if (fault?.when === 'before') die();
-      const context = {
-        functionName,
-        awsRequestId: randomUUID(),
-        getRemainingTimeInMillis: () => 30_000,
-      };
+      await this.options.beforeTask?.(state, input);
+      const context = lambdaContext(functionName, this.options.region, this.options.accountId);
       let output: unknown;
       try {
         output = await handler(structuredClone(input), context);
@@ -186,14 +231,21 @@ export class LocalRunner {
     };
   }
 
-  private compiled: StateMachine | undefined;
-
-  /** Built (and validated) once per runner: every execution of a state machine shares its definition. */
+  /**
+   * Built (and validated) once per process and definition: every runner and execution of the same
+   * state machine shares it (validation costs hundreds of milliseconds).
+   */
   private machine(): StateMachine {
-    this.compiled ??= new StateMachine(this.resolvedDefinition() as never, {
-      validationOptions: { checkArn: true, checkPaths: true },
-    });
-    return this.compiled;
+    const definition = this.resolvedDefinition();
+    const key = JSON.stringify(definition);
+    let machine = COMPILED.get(key);
+    if (!machine) {
+      machine = new StateMachine(definition as never, {
+        validationOptions: { checkArn: true, checkPaths: true },
+      });
+      COMPILED.set(key, machine);
+    }
+    return machine;
   }
 
   start(input: unknown, { name, onEvent }: StartOptions): RunningExecution {

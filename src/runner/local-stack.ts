@@ -1,10 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
-import { boundaryArn, configEnv, type OnboardingConfig } from '../config.ts';
+import { boundaryArn, configEnv, type OnboardingConfig, type RuntimeConfig } from '../config.ts';
 import type { Emulator, EmulatorState, FaultSpec } from '../emulator/index.ts';
+import { SdkIamGateway } from '../gateways/iam.ts';
+import { SdkSecretStore } from '../gateways/secrets.ts';
+import { sleep } from '../lambda/shared.ts';
+import type { TaskDeps } from '../steps/types.ts';
 import { PROJECT_ROOT } from './definition.ts';
 
 /**
@@ -21,11 +28,30 @@ export interface Stack {
   description: string;
   accountId: string;
   region: string;
-  /** The environment the Lambda handlers run with (endpoints, region, configuration). */
+  /**
+   * What a shell needs to reach this stack (endpoints, region, and the configuration a Lambda gets),
+   * for `onboard serve`'s export lines. Nothing here is ever written into this process's environment.
+   */
   env: Record<string, string>;
+  /** The configuration as the Lambdas see it (the boundary's ARN in this account included). */
+  runtimeConfig: RuntimeConfig;
   emulator?: Emulator;
   addFaults(faults: FaultSpec[]): Promise<void>;
+  /**
+   * SDK clients acting as `principal` (a function key, or a test's own name). On the local stacks each
+   * principal signs with its own access key id (`local-<principal>`), so the emulator can tell who
+   * called and scope faults to one function; on AWS the SDK's own credential chain is used.
+   */
+  clients(principal: string): { iam: IAMClient; secrets: SecretsManagerClient };
+  /** A task's dependencies, built once per principal and kept for the stack's life. */
+  taskDeps(principal: string): TaskDeps;
   close(): Promise<void>;
+}
+
+/** How fast waits go: tests shorten the SDK's backoff and polls (same retry counts), users never. */
+export interface StackTiming {
+  sdkRetryDelayMs?: number;
+  pollDelayMs?: number;
 }
 
 export interface OpenStackOptions {
@@ -36,6 +62,7 @@ export interface OpenStackOptions {
   /** Where the embedded emulator listens, and the file it keeps its state in (`onboard serve`). */
   emulatorOptions?: { port?: number; host?: string; stateFile?: string };
   env?: NodeJS.ProcessEnv;
+  timing?: StackTiming;
 }
 
 const SERVICE_ENDPOINT_VARS = [
@@ -116,6 +143,82 @@ async function seedBoundary(
   }
 }
 
+type AwsCredentialIdentity = { accessKeyId: string; secretAccessKey: string };
+
+interface Endpoints {
+  iam?: string;
+  secrets?: string;
+}
+
+export const principalKeyId = (principal: string) => `local-${principal}`;
+
+/** Clients, task deps and their caches: the same for every mode, given its endpoints and credentials. */
+function clientFactory(
+  region: string,
+  endpoints: Endpoints,
+  credentialsFor: (principal: string) => AwsCredentialIdentity | undefined,
+  config: RuntimeConfig,
+  timing: StackTiming = {},
+): Pick<Stack, 'clients' | 'taskDeps'> & { destroy(): void } {
+  const retry =
+    timing.sdkRetryDelayMs !== undefined
+      ? { retryStrategy: new ConfiguredRetryStrategy(SDK_MAX_ATTEMPTS, () => timing.sdkRetryDelayMs ?? 0) }
+      : {};
+  const base = (principal: string) => {
+    const credentials = credentialsFor(principal);
+    return {
+      region,
+      maxAttempts: SDK_MAX_ATTEMPTS,
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+      ...retry,
+      ...(credentials ? { credentials } : {}),
+    };
+  };
+  const clients = new Map<string, { iam: IAMClient; secrets: SecretsManagerClient }>();
+  const deps = new Map<string, TaskDeps>();
+  const clientsOf = (principal: string) => {
+    let found = clients.get(principal);
+    if (!found) {
+      found = {
+        iam: new IAMClient({ ...base(principal), ...(endpoints.iam ? { endpoint: endpoints.iam } : {}) }),
+        secrets: new SecretsManagerClient({
+          ...base(principal),
+          ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}),
+        }),
+      };
+      clients.set(principal, found);
+    }
+    return found;
+  };
+  const pollSleep =
+    timing.pollDelayMs !== undefined ? (ms: number) => sleep(Math.min(ms, timing.pollDelayMs ?? ms)) : sleep;
+  return {
+    clients: clientsOf,
+    destroy: () => {
+      for (const c of clients.values()) {
+        c.iam.destroy();
+        c.secrets.destroy();
+      }
+      clients.clear();
+      deps.clear();
+    },
+    taskDeps: (principal) => {
+      let found = deps.get(principal);
+      if (!found) {
+        const c = clientsOf(principal);
+        found = {
+          iam: new SdkIamGateway(c.iam),
+          secrets: new SdkSecretStore(c.secrets),
+          config,
+          sleep: pollSleep,
+        };
+        deps.set(principal, found);
+      }
+      return found;
+    },
+  };
+}
+
 export async function openStack(options: OpenStackOptions): Promise<Stack> {
   const env = options.env ?? process.env;
   const endpoints = configuredEndpoints(env);
@@ -129,18 +232,22 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     }
     const accountId = await accountOf({ AWS_REGION: region });
     const stackEnv = { AWS_REGION: region, ...configEnv(options.config, accountId) };
+    const runtimeConfig = runtime(options.config, accountId);
+    const factory = clientFactory(region, {}, () => undefined, runtimeConfig, options.timing);
     return {
       mode: 'aws',
       description: `the AWS account ${accountId} (${region}) - real resources`,
       accountId,
       region,
       env: stackEnv,
+      runtimeConfig,
+      ...factory,
       addFaults: async () => {
         throw new StackError(
           'fault flags only work on the embedded emulator or an `onboard emulator` endpoint',
         );
       },
-      close: async () => undefined,
+      close: async () => factory.destroy(),
     };
   }
 
@@ -158,14 +265,29 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
       const value = endpoints[key] ?? endpoints.AWS_ENDPOINT_URL;
       if (value) merged[key] = value;
     }
-    const accountId = await accountOf(merged);
+    const keys = credentialVars(env);
+    const accountId = await accountOf(
+      keys.AWS_ACCESS_KEY_ID ? { ...merged, ...keys } : { ...merged, ...localCredentialVars('stack') },
+    );
     const iamEndpoint = merged.AWS_ENDPOINT_URL_IAM ?? '';
+    const runtimeConfig = runtime(options.config, accountId);
+    // The shell's own keys if it has them (LocalStack picks the account by key id), else one per principal.
+    const shared = credentialsOf(env).credentials;
+    const factory = clientFactory(
+      region,
+      { iam: iamEndpoint, secrets: merged.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '' },
+      (principal) => shared ?? localCredentials(principal),
+      runtimeConfig,
+      options.timing,
+    );
     return {
       mode: 'endpoints',
       description: `the configured endpoints (IAM ${iamEndpoint}, account ${accountId})`,
       accountId,
       region,
       env: { ...merged, ...configEnv(options.config, accountId) },
+      runtimeConfig,
+      ...factory,
       addFaults: async (faults) => {
         for (const fault of faults) {
           const response = await fetch(new URL('/_emulator/faults', iamEndpoint), {
@@ -180,7 +302,7 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
           }
         }
       },
-      close: async () => undefined,
+      close: async () => factory.destroy(),
     };
   }
 
@@ -193,17 +315,30 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   try {
     const accountId = await accountOf(emulator.env);
     await seedBoundary(emulator.env, options.config, accountId);
+    const runtimeConfig = runtime(options.config, accountId);
+    const factory = clientFactory(
+      region,
+      { iam: emulator.endpoint, secrets: emulator.endpoint },
+      localCredentials,
+      runtimeConfig,
+      options.timing,
+    );
     return {
       mode: 'embedded',
       description: `the embedded local stack (${emulator.endpoint}, account ${accountId})`,
       accountId,
       region,
       env: { ...emulator.env, AWS_ENDPOINT_URL: emulator.endpoint, ...configEnv(options.config, accountId) },
+      runtimeConfig,
+      ...factory,
       emulator,
       addFaults: async (faults) => {
         for (const fault of faults) emulator.faults.add(fault);
       },
-      close: () => emulator.stop(),
+      close: async () => {
+        factory.destroy();
+        await emulator.stop();
+      },
     };
   } catch (error) {
     await emulator.stop();
@@ -211,26 +346,23 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   }
 }
 
-/**
- * The handlers read their configuration and endpoints from the environment, as on Lambda. Credentials
- * are set only for the emulator (it does not check them); elsewhere the SDK's own chain is used.
- */
-export function applyStackEnv(stack: Stack, env: NodeJS.ProcessEnv = process.env): void {
-  if (stack.mode === 'embedded') {
-    // The SDK prefers a named profile over the dummy keys: drop every way to real credentials.
-    for (const name of REAL_CREDENTIAL_VARS) delete env[name];
-  }
-  Object.assign(env, stack.env);
+function runtime(config: OnboardingConfig, accountId: string): RuntimeConfig {
+  return { ...config, permissionsBoundaryArn: boundaryArn(config, accountId) };
 }
 
-const REAL_CREDENTIAL_VARS = [
-  'AWS_PROFILE',
-  'AWS_DEFAULT_PROFILE',
-  'AWS_SESSION_TOKEN',
-  'AWS_SECURITY_TOKEN',
-  'AWS_ROLE_ARN',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
-];
+/** The emulator does not check signatures: any key works, and the key id names the caller. */
+function localCredentials(principal: string): AwsCredentialIdentity {
+  return { accessKeyId: principalKeyId(principal), secretAccessKey: 'local-stack-not-a-secret' };
+}
+
+function localCredentialVars(principal: string): Record<string, string> {
+  const c = localCredentials(principal);
+  return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey };
+}
+
+function credentialVars(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (env.AWS_ACCESS_KEY_ID) out.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
+  if (env.AWS_SECRET_ACCESS_KEY) out.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+  return out;
+}

@@ -1,8 +1,14 @@
 import type { OnboardingConfig } from '../config.ts';
 import type { FaultSpec } from '../emulator/index.ts';
 import type { OnboardingRequest } from '../request.ts';
-import { type ExecutionResult, type LambdaFault, LocalRunner, type TimelineEvent } from './local-runner.ts';
-import { applyStackEnv, openStack, type Stack } from './local-stack.ts';
+import {
+  type ExecutionResult,
+  type LambdaFault,
+  LocalRunner,
+  type LocalRunnerOptions,
+  type TimelineEvent,
+} from './local-runner.ts';
+import { openStack, type Stack, type StackTiming } from './local-stack.ts';
 
 /** One onboarding on a local (or configured) stack: what `onboard run`, the tests and the benchmark call. */
 
@@ -19,6 +25,22 @@ export interface LocalOnboardingOptions {
   /** Use this open stack instead of opening (and closing) one. */
   stack?: Stack;
   onStack?: (stack: Stack) => void;
+  timing?: StackTiming;
+  beforeTask?: LocalRunnerOptions['beforeTask'];
+  retrierOverride?: LocalRunnerOptions['retrierOverride'];
+}
+
+/** A runner whose every Task runs its handler with this stack's clients for that function. */
+export function stackRunner(
+  stack: Stack,
+  options: Omit<LocalRunnerOptions, 'depsFor' | 'region' | 'accountId'> = {},
+): Promise<LocalRunner> {
+  return LocalRunner.create({
+    ...options,
+    depsFor: (functionKey) => stack.taskDeps(functionKey),
+    region: stack.region,
+    accountId: stack.accountId,
+  });
 }
 
 export async function runLocalOnboarding(
@@ -32,16 +54,16 @@ export async function runLocalOnboarding(
       ...(options.aws ? { aws: true } : {}),
       ...(options.emulatorState ? { emulatorState: options.emulatorState } : {}),
       ...(options.env ? { env: options.env } : {}),
+      ...(options.timing ? { timing: options.timing } : {}),
     }));
   try {
     options.onStack?.(stack);
-    applyStackEnv(stack);
     if (options.faults?.length) await stack.addFaults(options.faults);
-    const runner = await LocalRunner.create({
-      region: stack.region,
-      accountId: stack.accountId,
+    const runner = await stackRunner(stack, {
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       ...(options.lambdaFaults ? { lambdaFaults: options.lambdaFaults } : {}),
+      ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
+      ...(options.retrierOverride ? { retrierOverride: options.retrierOverride } : {}),
     });
     const result = await runner.run(request, {
       name: request.requestId,

@@ -12,8 +12,8 @@ import { SfnOnboardings } from '../api/onboardings.ts';
 import type { OnboardingConfig } from '../config.ts';
 import { LocalStepFunctions, type StatusChangeEvent } from '../local-sfn/local-step-functions.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
-import { LocalRunner } from '../runner/local-runner.ts';
-import { applyStackEnv, openStack, type Stack } from '../runner/local-stack.ts';
+import { openStack, principalKeyId, type Stack } from '../runner/local-stack.ts';
+import { stackRunner } from '../runner/onboarding.ts';
 
 /**
  * `onboard serve`: the whole stack on loopback, wired as on AWS -
@@ -149,34 +149,18 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       ...(options.stateFile ? { stateFile: options.stateFile } : {}),
     },
   });
-  const envBefore = { ...process.env };
-  let touched: string[] = [];
   let server: Server | undefined;
   let sfn: LocalStepFunctions | undefined;
   const clients: { destroy(): void }[] = [];
   const notifications = new Set<Promise<void>>();
-  const restoreEnv = () => {
-    for (const key of touched) {
-      if (envBefore[key] === undefined) delete process.env[key];
-      else process.env[key] = envBefore[key];
-    }
-  };
   try {
     const emulator = stack.emulator;
     if (!emulator) throw new Error('serve needs the embedded emulator');
-    // The in-process Lambda handlers read their endpoints and configuration from the environment.
-    applyStackEnv(stack);
-    touched = [...new Set([...Object.keys(envBefore), ...Object.keys(process.env)])].filter(
-      (k) => envBefore[k] !== process.env[k],
-    );
-
+    // The API and the notifier act as their own functions would (their own key id, like every Task).
     const sdk = {
       region: stack.region,
       endpoint: emulator.endpoint,
-      credentials: {
-        accessKeyId: emulator.env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: emulator.env.AWS_SECRET_ACCESS_KEY,
-      },
+      credentials: { accessKeyId: principalKeyId('httpApi'), secretAccessKey: 'local-stack-not-a-secret' },
       maxAttempts: 2,
     };
     const sm = new SecretsManagerClient(sdk);
@@ -192,9 +176,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     // Read back through Secrets Manager, as the Lambda does; a short cache, since nothing rotates here.
     const apiSecrets = new ApiSecrets(new SdkSecretReader(sm), ids, { ttlMs: 5_000 });
 
-    const runner = await LocalRunner.create({
-      region: stack.region,
-      accountId: stack.accountId,
+    const runner = await stackRunner(stack, {
       stateMachineName: 'iam-onboarding-local',
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     });
@@ -296,7 +278,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
           while (notifications.size > 0) await Promise.allSettled([...notifications]);
           for (const c of clients) c.destroy();
           await stack.close();
-          restoreEnv();
         })();
         return stopped;
       },
@@ -309,7 +290,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     await sfn?.close();
     for (const c of clients) c.destroy();
     await stack.close();
-    restoreEnv();
     throw error;
   }
 }

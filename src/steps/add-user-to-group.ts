@@ -1,13 +1,16 @@
+import * as z from 'zod/mini';
+import { call } from './calls.ts';
 import { ourUser } from './ownership.ts';
-import type { SagaStep } from './types.ts';
+import { defineStep } from './types.ts';
 
-export interface AddUserToGroupResult {
-  userName: string;
-  groupName: string;
-}
+export const addUserToGroupResultSchema = z.strictObject({ userName: z.string(), groupName: z.string() });
+export type AddUserToGroupResult = z.infer<typeof addUserToGroupResultSchema>;
 
-export const addUserToGroup: SagaStep<AddUserToGroupResult> = {
+export const addUserToGroup = defineStep({
   name: 'AddUserToGroup',
+  resultSchema: addUserToGroupResultSchema,
+  calls: [call('iam:AddUserToGroup')],
+  undoCalls: [call('iam:GetUser'), call('iam:RemoveUserFromGroup')],
 
   async run(input, { iam }) {
     // AddUserToGroup is idempotent in IAM: a retry after a lost answer simply succeeds.
@@ -24,4 +27,4 @@ export const addUserToGroup: SagaStep<AddUserToGroupResult> = {
       ? { status: 'undone', detail: `removed ${user.name} from ${group.name}` }
       : { status: 'nothing', detail: `${user.name} was not in ${group.name}` };
   },
-};
+});

@@ -1,22 +1,24 @@
-import type { SagaStep } from './types.ts';
+import * as z from 'zod/mini';
+import { call } from './calls.ts';
+import { defineStep } from './types.ts';
 
-export interface AttachGroupPoliciesResult {
-  groupName: string;
-  attached: string[];
-}
+export const attachGroupPoliciesResultSchema = z.strictObject({
+  groupName: z.string(),
+  attached: z.array(z.string()),
+});
+export type AttachGroupPoliciesResult = z.infer<typeof attachGroupPoliciesResultSchema>;
 
-export const attachGroupPolicies: SagaStep<AttachGroupPoliciesResult> = {
+export const attachGroupPolicies = defineStep({
   name: 'AttachGroupPolicies',
+  resultSchema: attachGroupPoliciesResultSchema,
+  calls: [call('iam:AttachGroupPolicy')],
+  undoCalls: [call('iam:DetachGroupPolicy')],
 
   async run(input, { iam }) {
     const group = input.plan.group.name;
     const planned = input.plan.policies.filter((p) => p.attach).map((p) => p.arn);
-    if (planned.length === 0) return { groupName: group, attached: [] };
-    // A retry after a partial attempt skips what the first attempt already attached.
-    const present = new Set(await iam.listAttachedGroupPolicies(group));
-    for (const arn of planned) {
-      if (!present.has(arn)) await iam.attachGroupPolicy(group, arn);
-    }
+    // AttachGroupPolicy is idempotent: a retry after a partial attempt simply attaches again.
+    for (const arn of planned) await iam.attachGroupPolicy(group, arn);
     return { groupName: group, attached: planned };
   },
 
@@ -33,4 +35,4 @@ export const attachGroupPolicies: SagaStep<AttachGroupPoliciesResult> = {
       ? { status: 'undone', detail: `detached ${detached.join(', ')} from ${group}` }
       : { status: 'nothing', detail: `no policy of this execution attached to ${group}` };
   },
-};
+});

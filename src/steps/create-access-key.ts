@@ -1,15 +1,18 @@
-import { SecretAlreadyExistsError, UserAlreadyExistsError } from '../errors.ts';
+import * as z from 'zod/mini';
+import { ConflictError, SecretAlreadyExistsError, UserAlreadyExistsError } from '../errors.ts';
 import { TAG_ACCESS_KEY_ID } from '../request.ts';
+import { call } from './calls.ts';
 import { isOurs, ourUser, ownershipTags } from './ownership.ts';
-import type { SagaStep } from './types.ts';
+import { defineStep } from './types.ts';
 
 /** Only references leave this step: the key id and where the secret is. Never the secret itself. */
-export interface CreateAccessKeyResult {
-  accessKeyId?: string;
-  secretArn?: string;
-  secretName?: string;
-  skipped: boolean;
-}
+export const createAccessKeyResultSchema = z.strictObject({
+  accessKeyId: z.optional(z.string()),
+  secretArn: z.optional(z.string()),
+  secretName: z.optional(z.string()),
+  skipped: z.boolean(),
+});
+export type CreateAccessKeyResult = z.infer<typeof createAccessKeyResultSchema>;
 
 /** Readable by the onboarded user alone; nobody else, and not through the execution history. */
 export function userOnlyPolicy(userArn: string): string {
@@ -35,8 +38,27 @@ export function userOnlyPolicy(userArn: string): string {
   });
 }
 
-export const createAccessKey: SagaStep<CreateAccessKeyResult> = {
+export const createAccessKey = defineStep({
   name: 'CreateAccessKey',
+  resultSchema: createAccessKeyResultSchema,
+  calls: [
+    call('iam:GetUser'),
+    call('secretsmanager:DescribeSecret'),
+    call('iam:ListAccessKeys'),
+    call('iam:CreateAccessKey'),
+    // CreateSecret with tags is also authorized as TagResource.
+    call('secretsmanager:CreateSecret', { alsoAuthorizes: ['secretsmanager:TagResource'] }),
+    call('secretsmanager:PutResourcePolicy'),
+    // A key whose answer was lost has no stored secret: nobody can use it, so it goes.
+    call('iam:DeleteAccessKey', { when: { afterLost: 'iam:CreateAccessKey' } }),
+  ],
+  undoCalls: [
+    call('secretsmanager:DescribeSecret'),
+    call('secretsmanager:DeleteSecret'),
+    call('iam:GetUser'),
+    call('iam:ListAccessKeys'),
+    call('iam:DeleteAccessKey'),
+  ],
 
   async run(input, deps) {
     const { iam, secrets } = deps;
@@ -59,10 +81,16 @@ export const createAccessKey: SagaStep<CreateAccessKeyResult> = {
       await secrets.putResourcePolicy(stored.arn, userOnlyPolicy(found.user.arn));
       return { accessKeyId: storedKeyId, secretArn: stored.arn, secretName, skipped: false };
     }
+    if (stored) {
+      // Our secret, but the key it names is gone: someone deleted it by hand. Replacing the secret is
+      // not this step's call to make; the rollback deletes it with the rest of this execution.
+      throw new ConflictError(
+        `secret "${secretName}" of this execution names access key ${storedKeyId ?? '(none)'}, which no longer exists`,
+      );
+    }
     // A key on our own user whose secret nobody holds (an earlier attempt's answer was lost): ours to
     // replace, and it must go, or the third key would be refused.
     for (const key of keys) await iam.deleteAccessKey(userName, key.accessKeyId);
-    if (stored) await secrets.deleteSecret(stored.arn);
 
     const key = await iam.createAccessKey(userName);
     const created = await secrets.createSecret({
@@ -101,4 +129,4 @@ export const createAccessKey: SagaStep<CreateAccessKeyResult> = {
       ? { status: 'undone', detail: done.join(', ') }
       : { status: 'nothing', detail: 'no key or secret of this execution' };
   },
-};
+});

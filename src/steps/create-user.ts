@@ -1,16 +1,38 @@
+import * as z from 'zod/mini';
 import { NotYetVisibleError, UserAlreadyExistsError } from '../errors.ts';
+import { call } from './calls.ts';
 import { isOurs, ourUser, ownershipTags } from './ownership.ts';
-import type { SagaStep } from './types.ts';
+import { defineStep } from './types.ts';
 
-export interface CreateUserResult {
-  userName: string;
-  userArn: string;
+export const createUserResultSchema = z.strictObject({
+  userName: z.string(),
+  userArn: z.string(),
   /** True when a retry found the user already created by this execution (the first answer was lost). */
-  adopted: boolean;
-}
+  adopted: z.boolean(),
+});
+export type CreateUserResult = z.infer<typeof createUserResultSchema>;
 
-export const createUser: SagaStep<CreateUserResult> = {
+export const createUser = defineStep({
   name: 'CreateUser',
+  resultSchema: createUserResultSchema,
+  calls: [
+    // CreateUser with tags is also authorized as TagUser.
+    call('iam:CreateUser', { alsoAuthorizes: ['iam:TagUser'] }),
+    call('iam:GetUser', { when: { afterLost: 'iam:CreateUser' } }),
+  ],
+  undoCalls: [
+    call('iam:GetUser'),
+    call('iam:ListAccessKeys'),
+    call('iam:DeleteAccessKey', { when: 'user-extras' }),
+    call('iam:ListGroupsForUser'),
+    call('iam:RemoveUserFromGroup', { when: 'user-extras' }),
+    call('iam:ListAttachedUserPolicies'),
+    call('iam:DetachUserPolicy', { when: 'user-extras' }),
+    call('iam:ListUserPolicies'),
+    call('iam:DeleteUserPolicy', { when: 'user-extras' }),
+    call('iam:DeleteLoginProfile'),
+    call('iam:DeleteUser'),
+  ],
 
   async run(input, { iam }) {
     const { user } = input.plan;
@@ -49,4 +71,4 @@ export const createUser: SagaStep<CreateUserResult> = {
     const extra = removed.length > 0 ? ` (after removing ${removed.join(', ')})` : '';
     return { status: 'undone', detail: `deleted user ${found.user.name}${extra}` };
   },
-};
+});

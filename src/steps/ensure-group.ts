@@ -1,13 +1,19 @@
-import type { SagaStep } from './types.ts';
+import * as z from 'zod/mini';
+import { call } from './calls.ts';
+import { defineStep } from './types.ts';
 
-export interface EnsureGroupResult {
-  groupName: string;
+export const ensureGroupResultSchema = z.strictObject({
+  groupName: z.string(),
   /** True only when this execution's own CreateGroup call answered success. */
-  created: boolean;
-}
+  created: z.boolean(),
+});
+export type EnsureGroupResult = z.infer<typeof ensureGroupResultSchema>;
 
-export const ensureGroup: SagaStep<EnsureGroupResult> = {
+export const ensureGroup = defineStep({
   name: 'EnsureGroup',
+  resultSchema: ensureGroupResultSchema,
+  calls: [call('iam:CreateGroup')],
+  undoCalls: [call('iam:DeleteGroup')],
 
   async run(input, { iam }) {
     const { group } = input.plan;
@@ -20,8 +26,7 @@ export const ensureGroup: SagaStep<EnsureGroupResult> = {
 
   async undo(input, { iam }) {
     const name = input.plan.group.name;
-    const result = input.created.EnsureGroup as EnsureGroupResult | undefined;
-    if (!result?.created)
+    if (!input.created.EnsureGroup?.created)
       return { status: 'nothing', detail: `group ${name} was not created by this execution` };
     const outcome = await iam.deleteGroup(name);
     if (outcome === 'in-use') {
@@ -30,4 +35,4 @@ export const ensureGroup: SagaStep<EnsureGroupResult> = {
     }
     return { status: outcome === 'deleted' ? 'undone' : 'nothing', detail: `group ${name} ${outcome}` };
   },
-};
+});

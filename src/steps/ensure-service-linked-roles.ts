@@ -1,10 +1,13 @@
+import * as z from 'zod/mini';
 import { NotYetVisibleError, ServiceLinkedRoleInUseError } from '../errors.ts';
 import type { RoleInfo } from '../gateways/iam.ts';
-import type { SagaStep } from './types.ts';
+import { call } from './calls.ts';
+import { defineStep } from './types.ts';
 
-export interface EnsureServiceLinkedRolesResult {
-  roles: { service: string; roleName: string; created: boolean }[];
-}
+export const ensureServiceLinkedRolesResultSchema = z.strictObject({
+  roles: z.array(z.strictObject({ service: z.string(), roleName: z.string(), created: z.boolean() })),
+});
+export type EnsureServiceLinkedRolesResult = z.infer<typeof ensureServiceLinkedRolesResultSchema>;
 
 /**
  * CreateServiceLinkedRole takes no tags, but it takes a description, set in the same call: naming the
@@ -17,8 +20,19 @@ const isOurRole = (role: RoleInfo, execution: string) => role.description === ro
 const DELETION_POLLS = 10;
 const DELETION_POLL_MS = 500;
 
-export const ensureServiceLinkedRoles: SagaStep<EnsureServiceLinkedRolesResult> = {
+export const ensureServiceLinkedRoles = defineStep({
   name: 'EnsureServiceLinkedRoles',
+  resultSchema: ensureServiceLinkedRolesResultSchema,
+  calls: [
+    call('iam:CreateServiceLinkedRole'),
+    // "Taken" (a retry after a lost answer): the role is read back to see whose it is.
+    call('iam:ListRoles', { when: { afterLost: 'iam:CreateServiceLinkedRole' } }),
+  ],
+  undoCalls: [
+    call('iam:ListRoles'),
+    call('iam:DeleteServiceLinkedRole'),
+    call('iam:GetServiceLinkedRoleDeletionStatus'),
+  ],
 
   async run(input, { iam }) {
     const roles: EnsureServiceLinkedRolesResult['roles'] = [];
@@ -83,4 +97,4 @@ export const ensureServiceLinkedRoles: SagaStep<EnsureServiceLinkedRolesResult> 
     if (kept.length > 0) return { status: 'kept', detail: `kept ${kept.join(', ')}` };
     return { status: 'nothing', detail: 'no service-linked role of this execution' };
   },
-};
+});

@@ -1,14 +1,19 @@
+import * as z from 'zod/mini';
+import { planSchema } from '../plan.ts';
+import { onboardingRequestSchema } from '../request.ts';
 import { addUserToGroup } from './add-user-to-group.ts';
 import { attachGroupPolicies } from './attach-group-policies.ts';
+import { type AwsAction, call, type DeclaredCall } from './calls.ts';
 import { createAccessKey } from './create-access-key.ts';
 import { createUser } from './create-user.ts';
 import { ensureGroup } from './ensure-group.ts';
 import { ensureServiceLinkedRoles } from './ensure-service-linked-roles.ts';
-import type { SagaStep } from './types.ts';
+import type { SagaStep, TaskDeclaration } from './types.ts';
 
 /**
- * The saga, in order. The state machine's forward states carry these names, its rollback chain the
- * `Undo<name>` states in reverse order; a test proves the ASL, serverless.yml and functions/ agree.
+ * The onboarding saga, in order. The state machine's forward states carry these names, its rollback
+ * chain the `Undo<name>` states in reverse order; a test proves the ASL, serverless.yml and functions/
+ * agree, and every test layer (fault matrix, scenarios, role checks) iterates this list.
  */
 export const SAGA_STEPS = [
   createUser,
@@ -17,19 +22,81 @@ export const SAGA_STEPS = [
   attachGroupPolicies,
   ensureServiceLinkedRoles,
   createAccessKey,
-] as const satisfies readonly SagaStep<unknown>[];
+] as const;
 
-export type SagaStepName = (typeof SAGA_STEPS)[number]['name'];
+type Step = (typeof SAGA_STEPS)[number];
+export type SagaStepName = Step['name'];
+type ResultOf<S> = S extends SagaStep<string, infer R> ? R : never;
 
-/** The tasks before any write. */
-export const PREPARE_STEPS = ['ValidateRequest', 'Plan'] as const;
+/** `$.created`: each step's result, once it succeeded. */
+export type Created = { [S in Step as S['name']]?: ResultOf<S> };
+
+/** The tasks before any write, and the one after the rollback. */
+export const validateRequestTask: TaskDeclaration<'ValidateRequest'> = { name: 'ValidateRequest', calls: [] };
+export const planTask: TaskDeclaration<'Plan'> = {
+  name: 'Plan',
+  calls: [
+    call('iam:GetUser'),
+    call('iam:GetPolicy'),
+    call('iam:GetGroup'),
+    call('iam:ListAttachedGroupPolicies', { when: 'existing-group' }),
+    call('iam:ListRoles'),
+    call('secretsmanager:DescribeSecret'),
+  ],
+};
+export const reportRollbackTask: TaskDeclaration<'ReportRollback'> = { name: 'ReportRollback', calls: [] };
+
+export const PREPARE_TASKS = [validateRequestTask, planTask] as const;
+export const REPORT_STATE = reportRollbackTask.name;
 
 export const undoStateName = (step: string) => `Undo${step}`;
 
-export const FORWARD_STATES = [...PREPARE_STEPS, ...SAGA_STEPS.map((s) => s.name)];
-export const UNDO_STATES = [...SAGA_STEPS].reverse().map((s) => undoStateName(s.name));
-export const REPORT_STATE = 'ReportRollback';
-export const TASK_STATES = [...FORWARD_STATES, ...UNDO_STATES, REPORT_STATE];
+export const FORWARD_STATES: string[] = [
+  ...PREPARE_TASKS.map((t) => t.name),
+  ...SAGA_STEPS.map((s) => s.name),
+];
+export const UNDO_STATES: string[] = [...SAGA_STEPS].reverse().map((s) => undoStateName(s.name));
+export const TASK_STATES: string[] = [...FORWARD_STATES, ...UNDO_STATES, REPORT_STATE];
+
+/** What a Task state is, for the tests and tools that iterate them. */
+export interface TaskInfo {
+  state: string;
+  phase: 'prepare' | 'forward' | 'undo' | 'report';
+  calls: readonly DeclaredCall[];
+  step?: SagaStep<string, unknown>;
+}
+
+export const TASKS: readonly TaskInfo[] = [
+  ...PREPARE_TASKS.map((t) => ({ state: t.name, phase: 'prepare' as const, calls: t.calls })),
+  ...SAGA_STEPS.map((s) => ({ state: s.name, phase: 'forward' as const, calls: s.calls, step: s })),
+  ...[...SAGA_STEPS]
+    .reverse()
+    .map((s) => ({ state: undoStateName(s.name), phase: 'undo' as const, calls: s.undoCalls, step: s })),
+  { state: reportRollbackTask.name, phase: 'report', calls: reportRollbackTask.calls },
+];
+
+export function taskOf(state: string): TaskInfo | undefined {
+  return TASKS.find((t) => t.state === state);
+}
+
+/** Every AWS action some task of the saga may call: what the fault flags accept. */
+export const DECLARED_ACTIONS: readonly AwsAction[] = [
+  ...new Set(TASKS.flatMap((t) => t.calls.map((c) => c.action))),
+].sort();
+
+const createdSchema = z.strictObject(
+  Object.fromEntries(SAGA_STEPS.map((s) => [s.name, z.optional(s.resultSchema)])) as {
+    [S in Step as S['name']]: z.ZodMiniOptional<S['resultSchema']>;
+  },
+);
+
+/** The input of every saga step and undo: parsed at the task boundary, never cast. */
+export const stepInputSchema = z.strictObject({
+  request: onboardingRequestSchema,
+  plan: planSchema,
+  created: createdSchema,
+  execution: z.string().check(z.minLength(1)),
+});
 
 export {
   addUserToGroup,

@@ -1,20 +1,24 @@
+import type * as z from 'zod/mini';
 import type { RuntimeConfig } from '../config.ts';
 import type { IamGateway } from '../gateways/iam.ts';
 import type { SecretStore } from '../gateways/secrets.ts';
 import type { Plan } from '../plan.ts';
 import type { OnboardingRequest } from '../request.ts';
+import type { DeclaredCall } from './calls.ts';
+import type { Created } from './index.ts';
 
-/** What every saga step (and its undo) gets from the state machine: the same shape for all. */
+/** What every saga step (and its undo) gets from the state machine: the same shape for all, parsed. */
 export interface StepInput {
   request: OnboardingRequest;
   plan: Plan;
   /** Forward results so far, keyed by step name (`$.created` in the state machine). */
-  created: Record<string, unknown>;
+  created: Created;
   /** The execution's ARN (`$$.Execution.Id`): the tag that proves what this execution created. */
   execution: string;
 }
 
-export interface Deps {
+/** What a task's code is given: AWS behind domain verbs, the configuration, and a clock to wait on. */
+export interface TaskDeps {
   iam: IamGateway;
   secrets: SecretStore;
   config: RuntimeConfig;
@@ -27,9 +31,28 @@ export interface UndoResult {
   detail: string;
 }
 
-export interface SagaStep<Result> {
-  /** The ASL state name; the undo's state is `Undo${name}`. */
-  readonly name: string;
-  run(input: StepInput, deps: Deps): Promise<Result>;
-  undo(input: StepInput, deps: Deps): Promise<UndoResult>;
+/** A task of the state machine that is not a saga step (ValidateRequest, Plan, ReportRollback). */
+export interface TaskDeclaration<N extends string = string> {
+  readonly name: N;
+  readonly calls: readonly DeclaredCall[];
 }
+
+/**
+ * A saga step: its forward action and its undo, written together, each with the AWS calls it makes.
+ * The ASL's forward state is `name`, the rollback's is `Undo<name>`.
+ */
+export interface SagaStep<N extends string = string, R = unknown> {
+  readonly name: N;
+  /** Every AWS call `run` may make. */
+  readonly calls: readonly DeclaredCall[];
+  /** Every AWS call `undo` may make. */
+  readonly undoCalls: readonly DeclaredCall[];
+  /** The shape of `run`'s result: the next states read it from `$.created.<name>`, parsed by this. */
+  readonly resultSchema: z.ZodMiniType<R>;
+  run(input: StepInput, deps: TaskDeps): Promise<R>;
+  /** Runs whether `run` succeeded, failed half-way or never ran: it undoes what it finds of this execution's. */
+  undo(input: StepInput, deps: TaskDeps): Promise<UndoResult>;
+}
+
+/** Keeps the step's name as a literal type, so that `Created` knows each step's result. */
+export const defineStep = <const N extends string, R>(step: SagaStep<N, R>): SagaStep<N, R> => step;

@@ -1,35 +1,30 @@
-import { IAMClient } from '@aws-sdk/client-iam';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { parseOnboardingConfig } from '../../src/config.ts';
 import type { FaultSpec } from '../../src/emulator/index.ts';
 import { validateRequest } from '../../src/request.ts';
-import type { LambdaFault, TimelineEvent } from '../../src/runner/local-runner.ts';
-import { openStack, type Stack } from '../../src/runner/local-stack.ts';
+import type { LambdaFault, LocalRunnerOptions, TimelineEvent } from '../../src/runner/local-runner.ts';
+import { openStack, type Stack, type StackTiming } from '../../src/runner/local-stack.ts';
 import { runLocalOnboarding } from '../../src/runner/onboarding.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 
+/** Tests wait 1 ms where the SDK would back off and where a step polls: same attempts, no sleeping. */
+export const TEST_TIMING: StackTiming = { sdkRetryDelayMs: 1, pollDelayMs: 1 };
+
 /** A fresh embedded stack, whatever the test process's environment says. */
 export function openTestStack(): Promise<Stack> {
-  return openStack({ config, env: { AWS_REGION: 'us-east-1' } });
+  return openStack({ config, env: { AWS_REGION: 'us-east-1' }, timing: TEST_TIMING });
 }
 
-function clientConfig(stack: Stack, endpoint: string | undefined) {
-  return {
-    region: stack.region,
-    endpoint,
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-}
-
+/** The test's own clients: they sign as "test", apart from every function. */
 export function iamOf(stack: Stack): IAMClient {
-  return new IAMClient(clientConfig(stack, stack.env.AWS_ENDPOINT_URL_IAM));
+  return stack.clients('test').iam;
 }
 
 export function secretsOf(stack: Stack): SecretsManagerClient {
-  return new SecretsManagerClient(clientConfig(stack, stack.env.AWS_ENDPOINT_URL_SECRETS_MANAGER));
+  return stack.clients('test').secrets;
 }
 
 export async function secretValue(stack: Stack, secretId: string): Promise<string> {
@@ -41,6 +36,8 @@ export interface OnboardOptions {
   faults?: FaultSpec[];
   lambdaFaults?: LambdaFault[];
   onEvent?: (event: TimelineEvent) => void;
+  beforeTask?: LocalRunnerOptions['beforeTask'];
+  retrierOverride?: LocalRunnerOptions['retrierOverride'];
 }
 
 export async function onboard(stack: Stack, request: Record<string, unknown>, options: OnboardOptions = {}) {

@@ -2,8 +2,9 @@ import { GetGroupCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStepFunctions } from '../../src/local-sfn/local-step-functions.ts';
 import { validateRequest } from '../../src/request.ts';
-import { type ExecutionResult, LocalRunner } from '../../src/runner/local-runner.ts';
-import { applyStackEnv, type Stack } from '../../src/runner/local-stack.ts';
+import type { ExecutionResult, LocalRunner } from '../../src/runner/local-runner.ts';
+import type { Stack } from '../../src/runner/local-stack.ts';
+import { stackRunner } from '../../src/runner/onboarding.ts';
 import { config, iamOf, openTestStack } from '../helpers/local-stack.ts';
 
 let stack: Stack;
@@ -11,8 +12,7 @@ let runner: LocalRunner;
 
 beforeEach(async () => {
   stack = await openTestStack();
-  applyStackEnv(stack);
-  runner = await LocalRunner.create({ region: stack.region, accountId: stack.accountId, retryDelayMs: 1 });
+  runner = await stackRunner(stack, { retryDelayMs: 1 });
 });
 
 afterEach(async () => {
@@ -74,9 +74,8 @@ describe('concurrent onboardings', () => {
   });
 
   it('keeps the group others joined when the onboarding that created it rolls back', async () => {
-    // Prepare: the creator stalls in its service-linked role step (slow, then denied); the others
-    // start once it has created the group, and join it meanwhile.
-    stack.emulator?.faults.add({ action: 'CreateServiceLinkedRole', kind: 'latency', ms: 800, count: 1 });
+    // Prepare: the creator stops before its service-linked role step (then denied) until the others,
+    // started once it has created the group, have joined it: explicit hand-offs, no timing window.
     stack.emulator?.faults.add({
       action: 'CreateServiceLinkedRole',
       kind: 'error',
@@ -85,17 +84,26 @@ describe('concurrent onboardings', () => {
     });
     let groupCreated: () => void = () => undefined;
     const created = new Promise<void>((resolve) => (groupCreated = resolve));
-    const creator = run(
-      request('HR-100', 'creator', { serviceLinkedRoles: ['elasticache.amazonaws.com'] }),
-      (e) => {
-        if (e.type === 'StateExited' && e.state === 'EnsureGroup') groupCreated();
+    let othersJoined: () => void = () => undefined;
+    const joined = new Promise<void>((resolve) => (othersJoined = resolve));
+    const creatorRunner = await stackRunner(stack, {
+      retryDelayMs: 1,
+      beforeTask: async (state) => {
+        if (state !== 'EnsureServiceLinkedRoles') return;
+        groupCreated();
+        await joined;
       },
-    );
+    });
+    const creatorRequest = request('HR-100', 'creator', {
+      serviceLinkedRoles: ['elasticache.amazonaws.com'],
+    });
+    const creator = creatorRunner.run(creatorRequest, { name: creatorRequest.requestId });
     await created;
     // Act
     const others = await Promise.all(
       Array.from({ length: 4 }, (_, i) => run(request(`HR-${i}`, `member-${i}`))),
     );
+    othersJoined();
     const failed = await creator;
     // Assess
     expect(others.map((r) => r.status)).toEqual(Array(4).fill('SUCCEEDED'));

@@ -46,7 +46,7 @@ import {
   ensureGroup,
   ensureServiceLinkedRoles,
 } from '../../src/steps/index.ts';
-import type { Deps, StepInput } from '../../src/steps/types.ts';
+import type { StepInput, TaskDeps } from '../../src/steps/types.ts';
 
 const iamMock = mockClient(IAMClient);
 const smMock = mockClient(SecretsManagerClient);
@@ -63,7 +63,7 @@ const runtime: RuntimeConfig = {
 const awsError = (name: string, message = name, status = 400) =>
   Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
 
-function deps(): Deps {
+function deps(): TaskDeps {
   return {
     iam: new SdkIamGateway(new IAMClient({ region: 'us-east-1' })),
     secrets: new SdkSecretStore(new SecretsManagerClient({ region: 'us-east-1' })),
@@ -72,7 +72,7 @@ function deps(): Deps {
   };
 }
 
-function input(overrides: Partial<Plan> = {}, created: Record<string, unknown> = {}): StepInput {
+function input(overrides: Partial<Plan> = {}, created: StepInput['created'] = {}): StepInput {
   const request = validateRequest(
     { requestId: 'HR-7', userName: 'grace', group: 'developers', policyArns: [READ_ONLY, S3_READ] },
     runtime,
@@ -212,20 +212,29 @@ describe('EnsureGroup', () => {
 
   it('deletes on undo only a group its own call created', async () => {
     iamMock.on(DeleteGroupCommand).resolves({});
-    expect((await ensureGroup.undo(input({}, { EnsureGroup: { created: false } }), deps())).status).toBe(
-      'nothing',
-    );
+    expect(
+      (
+        await ensureGroup.undo(
+          input({}, { EnsureGroup: { groupName: 'developers', created: false } }),
+          deps(),
+        )
+      ).status,
+    ).toBe('nothing');
     expect(iamMock).not.toHaveReceivedCommand(DeleteGroupCommand);
-    expect((await ensureGroup.undo(input({}, { EnsureGroup: { created: true } }), deps())).status).toBe(
-      'undone',
-    );
+    expect(
+      (await ensureGroup.undo(input({}, { EnsureGroup: { groupName: 'developers', created: true } }), deps()))
+        .status,
+    ).toBe('undone');
   });
 
   it('keeps a group others joined meanwhile (DeleteConflict) and says so', async () => {
     iamMock
       .on(DeleteGroupCommand)
       .rejects(awsError('DeleteConflict', 'Cannot delete entity, must remove users first.', 409));
-    const result = await ensureGroup.undo(input({}, { EnsureGroup: { created: true } }), deps());
+    const result = await ensureGroup.undo(
+      input({}, { EnsureGroup: { groupName: 'developers', created: true } }),
+      deps(),
+    );
     expect(result).toMatchObject({ status: 'kept' });
     expect(result.detail).toMatch(/other members/);
   });

@@ -1,11 +1,7 @@
 import { Command } from 'commander';
-import { createAwsClients } from '../../aws/clients.ts';
-import { runtimeConfigFromEnv } from '../../config.ts';
-import { SdkIamGateway } from '../../gateways/iam.ts';
-import { SdkSecretStore } from '../../gateways/secrets.ts';
 import { describePlan, makePlan } from '../../plan.ts';
 import { validateRequest } from '../../request.ts';
-import { applyStackEnv, openStack } from '../../runner/local-stack.ts';
+import { openStack } from '../../runner/local-stack.ts';
 import { loadConfigFile, readJsonFile } from '../io.ts';
 import { bold, dim, green } from '../render.ts';
 
@@ -30,13 +26,8 @@ export function planCommand(): Command {
           ...(flags.emulatorState ? { emulatorState: flags.emulatorState } : {}),
         });
         try {
-          applyStackEnv(stack);
-          const clients = createAwsClients();
-          const plan = await makePlan(request, {
-            iam: new SdkIamGateway(clients.iam),
-            secrets: new SdkSecretStore(clients.secrets),
-            config: runtimeConfigFromEnv(process.env),
-          });
+          // The same reads as the Plan task, with the Plan function's own clients.
+          const plan = await makePlan(request, stack.taskDeps('plan'));
           if (flags.json) {
             console.log(JSON.stringify(plan, null, 2));
             return;

@@ -1,0 +1,55 @@
+/**
+ * What a task declares about the AWS calls it makes. The declaration is the single list from which the
+ * fault matrix's cells, the per-call failure scenarios and the expected IAM actions of each function's
+ * role are derived, so a new call (or a new step) cannot escape them. The local stack checks it too:
+ * a function whose calls are not all declared fails the scenario tests.
+ */
+
+export type AwsService = 'iam' | 'secretsmanager' | 'sts' | 'states';
+export type AwsAction = `${AwsService}:${string}`;
+
+/**
+ * When a call is only made in some situations, the situation, from a closed list that the fault
+ * matrix knows how to arrange (so that it can make the call happen and then break it):
+ * - `existing-group`: the request's group existed before the execution;
+ * - `user-extras`: the onboarded user carries things this execution did not add (another key, a
+ *   policy, an inline policy, a login profile, another group) when the undo runs;
+ * - `{ afterLost }`: the answer of that earlier call of the same task was lost, and the task retried.
+ */
+export type CallCondition = 'existing-group' | 'user-extras' | { afterLost: AwsAction };
+
+export interface DeclaredCall {
+  action: AwsAction;
+  when?: CallCondition;
+  /**
+   * IAM actions that authorize this call besides its own (CreateUser with tags is also authorized as
+   * iam:TagUser; CreateSecret with tags as secretsmanager:TagResource): the role needs them too.
+   */
+  alsoAuthorizes?: readonly AwsAction[];
+}
+
+export const call = (action: AwsAction, options: Omit<DeclaredCall, 'action'> = {}): DeclaredCall => ({
+  action,
+  ...options,
+});
+
+/** Reads change nothing: Get*, List*, Describe* and the deletion-status poll. */
+export function isRead(action: AwsAction): boolean {
+  const verb = action.slice(action.indexOf(':') + 1);
+  return /^(Get|List|Describe)/.test(verb);
+}
+
+export const serviceOf = (action: AwsAction): AwsService =>
+  action.slice(0, action.indexOf(':')) as AwsService;
+export const verbOf = (action: AwsAction): string => action.slice(action.indexOf(':') + 1);
+
+/** Every IAM action a list of calls needs: the calls' own and what they also authorize. */
+export function authorizedActions(calls: readonly DeclaredCall[]): AwsAction[] {
+  return [...new Set(calls.flatMap((c) => [c.action, ...(c.alsoAuthorizes ?? [])]))].sort();
+}
+
+export function describeCondition(when: CallCondition | undefined): string {
+  if (!when) return 'always';
+  if (typeof when === 'object') return `after a lost ${verbOf(when.afterLost)} answer`;
+  return when === 'existing-group' ? 'when the group exists' : 'when the user carries extras';
+}
