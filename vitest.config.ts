@@ -10,6 +10,15 @@ export default defineConfig({
       { extends: true, test: { name: 'emulator', include: ['test/emulator/**/*.test.ts'] } },
       {
         extends: true,
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          globalSetup: ['test/deploy/package-once.ts'],
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
         test: { name: 'statemachine', include: ['test/statemachine/**/*.test.ts'], testTimeout: 60_000 },
       },
       {

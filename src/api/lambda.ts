@@ -4,6 +4,7 @@ import { clientConfig } from '../aws/clients.ts';
 import { runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
+import { call, type DeclaredCall } from '../steps/calls.ts';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from './credentials.ts';
 import { type ApiDeps, handleHttp } from './http.ts';
 import { SfnOnboardings } from './onboardings.ts';
@@ -28,6 +29,17 @@ export interface HttpApiResultV2 {
 }
 
 export const STATE_MACHINE_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
+
+/**
+ * The AWS calls this function makes (its role is checked against them): start an execution, read one
+ * back (the idempotent retry and the status), and read its own two secrets.
+ */
+export const HTTP_API_CALLS: readonly DeclaredCall[] = [
+  call('states:StartExecution'),
+  call('states:DescribeExecution'),
+  call('states:GetExecutionHistory'),
+  call('secretsmanager:GetSecretValue'),
+];
 
 type Built = Omit<ApiDeps, 'baseUrl'>;
 

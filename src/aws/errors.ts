@@ -54,60 +54,61 @@ export function isAwsError(error: unknown, ...names: string[]): boolean {
   return names.includes(awsErrorName(error)) || (e?.name !== undefined && names.includes(e.name));
 }
 
+type ErrorClass = new (message: string, options?: { cause?: unknown }) => OnboardingError;
+
+/**
+ * The AWS error codes this project knows (IAM's wire codes, the JSON services' exception names, the
+ * SDK's own), and what each means to the saga. Codes the gateways decide per call (NoSuchEntity on a
+ * delete, EntityAlreadyExists on a create) are handled there before this table is consulted.
+ */
+export const AWS_ERROR_CODES: Readonly<Record<string, ErrorClass>> = {
+  Throttling: ThrottlingError,
+  ThrottlingException: ThrottlingError,
+  TooManyRequestsException: ThrottlingError,
+  RequestLimitExceeded: ThrottlingError,
+  ServiceFailure: ServiceFailureError,
+  ServiceFailureException: ServiceFailureError,
+  ServiceUnavailable: ServiceFailureError,
+  InternalFailure: ServiceFailureError,
+  InternalServiceError: ServiceFailureError,
+  InternalServiceErrorException: ServiceFailureError,
+  ConcurrentModification: ConcurrentModificationError,
+  ConcurrentModificationException: ConcurrentModificationError,
+  EntityTemporarilyUnmodifiable: EntityTemporarilyUnmodifiableError,
+  EntityTemporarilyUnmodifiableException: EntityTemporarilyUnmodifiableError,
+  AccessDenied: AccessDeniedError,
+  AccessDeniedException: AccessDeniedError,
+  // No usable credentials is as permanent as a refusal: retrying will not find any.
+  CredentialsProviderError: AccessDeniedError,
+  UnrecognizedClientException: AccessDeniedError,
+  InvalidClientTokenId: AccessDeniedError,
+  LimitExceeded: LimitExceededError,
+  LimitExceededException: LimitExceededError,
+  InvalidInput: InvalidInputError,
+  InvalidInputException: InvalidInputError,
+  ValidationError: InvalidInputError,
+  InvalidParameterException: InvalidInputError,
+  InvalidRequestException: InvalidInputError,
+  MalformedPolicyDocument: InvalidInputError,
+  MalformedPolicyDocumentException: InvalidInputError,
+  DeleteConflict: ConflictError,
+  DeleteConflictException: ConflictError,
+  EntityAlreadyExists: ConflictError,
+  EntityAlreadyExistsException: ConflictError,
+  ResourceExistsException: ConflictError,
+  // The SDK's own timeouts (connection or request): the call may or may not have been applied.
+  TimeoutError: NetworkError,
+  RequestTimeout: NetworkError,
+  RequestTimeoutException: NetworkError,
+};
+
 export function toDomainError(error: unknown, context: string): OnboardingError {
   const e = (error ?? {}) as AwsLikeError;
   const name = awsErrorName(e);
   const message = `${context}: ${e.message ?? String(error)}`;
   const options = { cause: error };
-  switch (name) {
-    case 'Throttling':
-    case 'ThrottlingException':
-    case 'TooManyRequestsException':
-    case 'RequestLimitExceeded':
-      return new ThrottlingError(message, options);
-    case 'ServiceFailure':
-    case 'ServiceFailureException':
-    case 'ServiceUnavailable':
-    case 'InternalFailure':
-    case 'InternalServiceError':
-    case 'InternalServiceErrorException':
-      return new ServiceFailureError(message, options);
-    case 'ConcurrentModification':
-    case 'ConcurrentModificationException':
-      return new ConcurrentModificationError(message, options);
-    case 'EntityTemporarilyUnmodifiable':
-    case 'EntityTemporarilyUnmodifiableException':
-      return new EntityTemporarilyUnmodifiableError(message, options);
-    case 'AccessDenied':
-    case 'AccessDeniedException':
-    // No usable credentials is as permanent as a refusal: retrying will not find any.
-    case 'CredentialsProviderError':
-    case 'UnrecognizedClientException':
-    case 'InvalidClientTokenId':
-      return new AccessDeniedError(message, options);
-    case 'LimitExceeded':
-    case 'LimitExceededException':
-      return new LimitExceededError(message, options);
-    case 'InvalidInput':
-    case 'InvalidInputException':
-    case 'ValidationError':
-    case 'InvalidParameterException':
-    case 'InvalidRequestException':
-    case 'MalformedPolicyDocument':
-    case 'MalformedPolicyDocumentException':
-      return new InvalidInputError(message, options);
-    case 'DeleteConflict':
-    case 'DeleteConflictException':
-    case 'EntityAlreadyExists':
-    case 'EntityAlreadyExistsException':
-    case 'ResourceExistsException':
-      return new ConflictError(message, options);
-    // The SDK's own timeouts (connection or request): the call may or may not have been applied.
-    case 'TimeoutError':
-    case 'RequestTimeout':
-    case 'RequestTimeoutException':
-      return new NetworkError(message, options);
-  }
+  const known = AWS_ERROR_CODES[name];
+  if (known) return new known(message, options);
   if ((e.code && NETWORK_CODES.has(e.code)) || NETWORK_CODES.has(name))
     return new NetworkError(message, options);
   if (e.$fault !== undefined) {

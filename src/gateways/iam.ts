@@ -24,7 +24,6 @@ import {
   ListGroupsForUserCommand,
   ListRolesCommand,
   ListUserPoliciesCommand,
-  ListUserTagsCommand,
   RemoveUserFromGroupCommand,
   type Tag,
 } from '@aws-sdk/client-iam';
@@ -135,8 +134,8 @@ export class SdkIamGateway implements IamGateway {
     try {
       const { User } = await this.client.send(new GetUserCommand({ UserName: name }));
       if (!User) return undefined;
-      // GetUser returns tags on AWS; emulators differ, so ask explicitly when it did not.
-      const tags = User.Tags ? fromTags(User.Tags) : await this.listUserTags(name);
+      // GetUser returns the user's tags (AWS, LocalStack, moto and the emulator all do).
+      const tags = fromTags(User.Tags);
       return {
         name: User.UserName ?? name,
         arn: User.Arn ?? '',
@@ -151,16 +150,6 @@ export class SdkIamGateway implements IamGateway {
       if (isAwsError(error, 'NoSuchEntity', 'NoSuchEntityException')) return undefined;
       throw toDomainError(error, `GetUser ${name}`);
     }
-  }
-
-  private async listUserTags(name: string): Promise<Tags> {
-    const tags = await collect(async (Marker) => {
-      const out = await this.call(`ListUserTags ${name}`, () =>
-        this.client.send(new ListUserTagsCommand({ UserName: name, Marker })),
-      );
-      return { items: out.Tags ?? [], marker: out.IsTruncated ? out.Marker : undefined };
-    });
-    return fromTags(tags);
   }
 
   async createUser(input: { name: string; path: string; boundaryArn: string; tags: Tags }) {

@@ -3,9 +3,13 @@ import { ApiSecrets, SdkSecretReader, secretIdsFrom } from '../api/credentials.t
 import { clientConfig } from '../aws/clients.ts';
 import { type OnboardingConfig, runtimeConfigFromEnv } from '../config.ts';
 import { logger } from '../lambda/shared.ts';
+import { call, type DeclaredCall } from '../steps/calls.ts';
 import { type ExecutionStatusChange, type NotifyOutcome, notifyCompletion } from './notify.ts';
 
 /** EventBridge (the state machine's status-change event) -> the completion callback. */
+
+/** The AWS calls this function makes: it reads its signing secret, nothing else. */
+export const NOTIFIER_CALLS: readonly DeclaredCall[] = [call('secretsmanager:GetSecretValue')];
 
 /** The callback could not be delivered yet: thrown so that Lambda's asynchronous retries try again. */
 export class CallbackDeliveryError extends Error {

@@ -29,8 +29,20 @@ export interface TaskBinding {
   exportName: string;
 }
 
+/** The ASL file: shared blocks (Retry lists, the step input) and, under `definition`, the state machine. */
+export interface AslFile {
+  errors: Record<string, string[]>;
+  retry: Record<string, Record<string, unknown>[]>;
+  definition: AslDefinition;
+}
+
+export async function loadAslFile(path = ASL_PATH): Promise<AslFile> {
+  // The YAML parser resolves the anchors: the definition is plain ASL, as serverless.yml deploys it.
+  return parse(await readFile(path, 'utf8'), { maxAliasCount: -1 }) as AslFile;
+}
+
 export async function loadAsl(path = ASL_PATH): Promise<AslDefinition> {
-  return parse(await readFile(path, 'utf8')) as AslDefinition;
+  return (await loadAslFile(path)).definition;
 }
 
 /**

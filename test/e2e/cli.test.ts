@@ -124,6 +124,10 @@ describe('onboard run', () => {
     const { code, stderr } = await onboard(['run', EXAMPLE, '--crash', 'NoSuchState']);
     expect(code).toBe(2);
     expect(stderr).toContain('--crash NoSuchState');
+    const typo = await onboard(['run', EXAMPLE, '--fail', 'CreateUsr:AccessDenied']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('no step calls "CreateUsr" (did you mean "CreateUser"?)');
+    expect(typo.stdout).not.toContain('embedded local stack');
   });
 
   it('refuses half-configured endpoints rather than reach a real account', async () => {

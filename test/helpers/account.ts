@@ -1,11 +1,14 @@
 import {
   GetGroupCommand,
+  GetLoginProfileCommand,
   type IAMClient,
   ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
+  ListAttachedUserPoliciesCommand,
   ListGroupsCommand,
   ListGroupsForUserCommand,
   ListRolesCommand,
+  ListUserPoliciesCommand,
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
@@ -17,7 +20,17 @@ import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-s
  * attachments; service-linked roles; secrets. Ids and dates are left out: they differ between runs.
  */
 export interface AccountView {
-  users: Record<string, { tags: Record<string, string>; groups: string[]; keys: number }>;
+  users: Record<
+    string,
+    {
+      tags: Record<string, string>;
+      groups: string[];
+      keys: number;
+      policies: string[];
+      inlinePolicies: string[];
+      loginProfile: boolean;
+    }
+  >;
   groups: Record<string, { members: string[]; policies: string[] }>;
   roles: Record<string, { description: string }>;
   secrets: Record<string, { tags: Record<string, string> }>;
@@ -31,10 +44,23 @@ export async function readAccount(iam: IAMClient, sm: SecretsManagerClient): Pro
     const tags = (await iam.send(new ListUserTagsCommand({ UserName: name }))).Tags ?? [];
     const groups = (await iam.send(new ListGroupsForUserCommand({ UserName: name }))).Groups ?? [];
     const keys = (await iam.send(new ListAccessKeysCommand({ UserName: name }))).AccessKeyMetadata ?? [];
+    const policies =
+      (await iam.send(new ListAttachedUserPoliciesCommand({ UserName: name }))).AttachedPolicies ?? [];
+    const inline = (await iam.send(new ListUserPoliciesCommand({ UserName: name }))).PolicyNames ?? [];
+    const loginProfile = await iam.send(new GetLoginProfileCommand({ UserName: name })).then(
+      () => true,
+      (error: Error) => {
+        if (error.name.startsWith('NoSuchEntity')) return false;
+        throw error;
+      },
+    );
     view.users[name] = {
       tags: Object.fromEntries(tags.map((t) => [t.Key ?? '', t.Value ?? ''])),
       groups: groups.map((g) => g.GroupName ?? '').sort(),
       keys: keys.length,
+      policies: policies.map((p) => p.PolicyArn ?? '').sort(),
+      inlinePolicies: [...inline].sort(),
+      loginProfile,
     };
   }
   const groups = (await iam.send(new ListGroupsCommand({ MaxItems: 1000 }))).Groups ?? [];

@@ -3,14 +3,23 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DOMAIN_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../src/errors.ts';
+import {
+  CRASH_ERROR_NAMES,
+  DOMAIN_ERROR_NAMES,
+  ERROR_CLASSES,
+  LAMBDA_THROTTLING_ERROR_NAMES,
+  LAMBDA_TRANSIENT_ERROR_NAMES,
+  THROTTLING_ERROR_NAMES,
+  TRANSIENT_ERROR_NAMES,
+} from '../../src/errors.ts';
 import { mermaidFromAsl } from '../../src/graph.ts';
 import { requestJsonSchema } from '../../src/request-schema.ts';
 import {
   type AslDefinition,
+  type AslFile,
   bindTasks,
   functionKeyOf,
-  loadAsl,
+  loadAslFile,
   loadServerlessFunctions,
   PROJECT_ROOT,
   taskStates,
@@ -25,6 +34,7 @@ import {
 
 type Retrier = {
   ErrorEquals: string[];
+  MaxAttempts?: number;
   JitterStrategy?: string;
   MaxDelaySeconds?: number;
   BackoffRate?: number;
@@ -33,11 +43,13 @@ type Catcher = { ErrorEquals: string[]; Next: string; ResultPath?: string };
 const retriers = (s: Record<string, unknown>) => (s.Retry as Retrier[] | undefined) ?? [];
 const catchers = (s: Record<string, unknown>) => (s.Catch as Catcher[] | undefined) ?? [];
 
+let file: AslFile;
 let asl: AslDefinition;
 let functions: Record<string, { handler: string }>;
 
 beforeAll(async () => {
-  asl = await loadAsl();
+  file = await loadAslFile();
+  asl = file.definition;
   functions = await loadServerlessFunctions();
 });
 
@@ -94,17 +106,31 @@ describe('the state machine definition', () => {
     expect(asl.States.CheckRollback).toMatchObject({ Type: 'Choice', Default: 'OnboardingFailed' });
   });
 
-  it('retries every Task on the transient errors with backoff, full jitter and a maximum delay', () => {
+  it("lists the retried error names once, as the domain's registry has them", () => {
+    const sorted = (xs: readonly string[]) => [...xs].sort();
+    expect(sorted(file.errors.throttling ?? [])).toEqual(
+      sorted([...THROTTLING_ERROR_NAMES, ...LAMBDA_THROTTLING_ERROR_NAMES]),
+    );
+    expect(sorted(file.errors.transient ?? [])).toEqual(
+      sorted([...TRANSIENT_ERROR_NAMES, ...LAMBDA_TRANSIENT_ERROR_NAMES]),
+    );
+    expect(sorted(file.errors.crashed ?? [])).toEqual(sorted(CRASH_ERROR_NAMES));
+  });
+
+  it('retries every Task on every transient error, at least once, with backoff, full jitter and a ceiling', () => {
+    const retried = [
+      ...THROTTLING_ERROR_NAMES,
+      ...LAMBDA_THROTTLING_ERROR_NAMES,
+      ...TRANSIENT_ERROR_NAMES,
+      ...LAMBDA_TRANSIENT_ERROR_NAMES,
+      ...CRASH_ERROR_NAMES,
+    ];
     for (const [name, state] of taskStates(asl)) {
       const r = retriers(state);
-      expect(r.length, name).toBeGreaterThan(0);
-      const matched = r.flatMap((x) => x.ErrorEquals);
-      for (const transient of [
-        ...TRANSIENT_ERROR_NAMES,
-        'Lambda.ServiceException',
-        'Lambda.TooManyRequestsException',
-      ]) {
-        expect(matched, `${name} retries ${transient}`).toContain(transient);
+      for (const error of retried) {
+        // The first retrier that names an error is the one that applies to it.
+        const applies = r.find((x) => x.ErrorEquals.includes(error));
+        expect(applies?.MaxAttempts ?? 0, `${name} retries ${error}`).toBeGreaterThan(0);
       }
       for (const retrier of r) {
         expect(retrier.JitterStrategy, name).toBe('FULL');
@@ -116,13 +142,12 @@ describe('the state machine definition', () => {
 
   it('never retries a permanent error', () => {
     const permanent = [
-      'InvalidRequest',
-      'RequestNotAllowed',
-      'AccessDenied',
-      'LimitExceeded',
-      'UserAlreadyExists',
+      ...ERROR_CLASSES.map((C) => new C('probe'))
+        .filter((e) => e.kind === 'permanent')
+        .map((e) => e.name),
       'States.ALL',
     ];
+    expect(permanent).toContain('AccessDenied');
     for (const [name, state] of taskStates(asl)) {
       const matched = retriers(state).flatMap((x) => x.ErrorEquals);
       for (const p of permanent) expect(matched, `${name} must not retry ${p}`).not.toContain(p);
@@ -147,11 +172,21 @@ describe('the state machine definition', () => {
 });
 
 describe('the ASL, serverless.yml and functions/ agree', () => {
-  it('binds every Task state to a serverless.yml function whose handler file exports it', async () => {
+  it('binds every Task state to a serverless.yml function whose module exports it and make(deps)', async () => {
     const bindings = await bindTasks(asl, functions);
     for (const b of bindings) {
       const mod = (await import(pathToFileURL(b.file).href)) as Record<string, unknown>;
       expect(typeof mod[b.exportName], `${b.state} -> ${b.handler}`).toBe('function');
+      // The local runner builds the same export from the module's factory, with its own stack's clients.
+      expect(typeof mod.make, `${b.file} exports make(deps)`).toBe('function');
+      const built = (mod.make as (deps: () => never) => Record<string, unknown>)(() => {
+        throw new Error('not called while building');
+      });
+      expect(Object.keys(built).sort(), b.file).toEqual(
+        Object.keys(mod)
+          .filter((k) => k !== 'make')
+          .sort(),
+      );
     }
     expect(bindings.map((b) => b.state).sort()).toEqual(
       [...FORWARD_STATES, ...UNDO_STATES, REPORT_STATE].sort(),
