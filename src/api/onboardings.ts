@@ -5,12 +5,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { isAwsError, toDomainError } from '../aws/errors.ts';
-import { type OnboardingReport, reportOf } from '../deployed/status.ts';
-import {
-  ExecutionNotFoundError,
-  executionArnOf,
-  SfnOnboardingExecutions,
-} from '../deployed/step-functions.ts';
+import { ExecutionNotFoundError, executionArnOf, SfnOnboardingExecutions } from '../sfn/executions.ts';
+import { type OnboardingReport, reportOf } from '../sfn/status.ts';
 
 /**
  * The state machine as the HTTP API sees it, behind two domain verbs: start an onboarding (once per

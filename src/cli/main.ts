@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
 import { StackError } from '../runner/local-stack.ts';
-import { startCommand, statusCommand } from './commands/deployed.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { serveCommand } from './commands/serve.ts';
+import { startCommand, statusCommand } from './commands/start-status.ts';
 import { type CliContext, EXIT, UsageError } from './io.ts';
 
 /** The `onboard` program. Built by a factory, nothing runs at import; `main` returns the exit code. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { signatureHeader } from '../api/auth.ts';
-import { statusOf } from '../deployed/status.ts';
 import { messageOf } from '../rollback-report.ts';
+import { statusOf } from '../sfn/status.ts';
 
 /**
  * The completion callback. When an execution ends, Step Functions emits a status-change event

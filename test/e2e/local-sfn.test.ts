@@ -12,7 +12,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startCommand, statusCommand } from '../../src/cli/commands/deployed.ts';
+import { startCommand, statusCommand } from '../../src/cli/commands/start-status.ts';
 import type { StatusChangeEvent } from '../../src/local-sfn/local-step-functions.ts';
 import { PROJECT_ROOT } from '../../src/runner/definition.ts';
 import { type Serve, signedCurlExample, startServe } from '../../src/serve/serve.ts';

@@ -4,8 +4,8 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { signatureHeader } from '../../src/api/auth.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
-import type { OnboardingReport } from '../../src/deployed/status.ts';
 import type { Serve } from '../../src/serve/serve.ts';
+import type { OnboardingReport } from '../../src/sfn/status.ts';
 import { iamOf } from '../helpers/local-stack.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');

@@ -6,7 +6,7 @@ import {
   RequestIdConflictError,
 } from '../../../src/api/onboardings.ts';
 import { parseOnboardingConfig } from '../../../src/config.ts';
-import type { OnboardingReport } from '../../../src/deployed/status.ts';
+import type { OnboardingReport } from '../../../src/sfn/status.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 export const WEBHOOK_SECRET = 'unit-webhook-secret';

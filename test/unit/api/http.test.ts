@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../src/api/auth.ts';
 import { handleHttp } from '../../../src/api/http.ts';
-import type { OnboardingReport } from '../../../src/deployed/status.ts';
 import { ThrottlingError } from '../../../src/errors.ts';
+import type { OnboardingReport } from '../../../src/sfn/status.ts';
 import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 const body = JSON.stringify(validRequest);

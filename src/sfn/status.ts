@@ -1,5 +1,5 @@
 import type { FailureCause } from '../rollback-report.ts';
-import type { ExecutionView, HistoryView } from './step-functions.ts';
+import type { ExecutionView, HistoryView } from './executions.ts';
 
 /**
  * How an onboarding is going, in the words a ticket wants: running, succeeded, rolled back, rollback

@@ -8,7 +8,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { isAwsError, toDomainError } from '../aws/errors.ts';
 
-/** The deployed state machine, behind domain verbs: start an onboarding, read how it is going. */
+/**
+ * The onboarding state machine through the Step Functions API - deployed, or `onboard serve`'s local one
+ * (the same SDK client either way) - behind domain verbs: start an onboarding, read how it is going.
+ */
 
 export class RequestIdConflictError extends Error {
   override readonly name = 'RequestIdConflict' as const;

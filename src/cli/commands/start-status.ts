@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { createSfnClient } from '../../aws/sfn-client.ts';
-import { type OnboardingReport, reportOf } from '../../deployed/status.ts';
+import { validateRequest } from '../../request.ts';
 import {
   ExecutionNotFoundError,
   RequestIdConflictError,
   SfnOnboardingExecutions,
-} from '../../deployed/step-functions.ts';
-import { validateRequest } from '../../request.ts';
+} from '../../sfn/executions.ts';
+import { type OnboardingReport, reportOf } from '../../sfn/status.ts';
 import { type CliContext, EXIT, loadConfigFile, readJsonFile, UsageError } from '../io.ts';
 import { bold, dim, formatMs, green, red, yellow } from '../render.ts';
 
