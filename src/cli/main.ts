@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
 import { StackError } from '../runner/local-stack.ts';
+import { ExecutionNotFoundError, RequestIdConflictError } from '../sfn/executions.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { planCommand } from './commands/plan.ts';
@@ -23,7 +24,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(graphCommand());
   program.addCommand(schemaCommand());
   program.addCommand(emulatorCommand());
-  program.addCommand(startCommand(ctx));
+  program.addCommand(startCommand());
   program.addCommand(statusCommand(ctx));
   program.addCommand(serveCommand());
   for (const command of program.commands) command.exitOverride();
@@ -31,6 +32,39 @@ export function makeProgram(ctx: CliContext): Command {
 }
 
 const REJECTIONS = new Set(['InvalidRequest', 'RequestNotAllowed', 'InvalidConfiguration']);
+
+interface Refusal {
+  code: number;
+  name: string;
+  message: string;
+  /** The line printed without --json. */
+  text: string;
+  issues?: readonly { path: string; message: string }[];
+}
+
+function refusalOf(error: unknown): Refusal {
+  const e = error as Error;
+  const plain = (code: number): Refusal => ({ code, name: e.name, message: e.message, text: e.message });
+  if (error instanceof CommanderError) {
+    const message = error.message.replace(/^error: /, '');
+    return { code: EXIT.rejected, name: 'UsageError', message, text: message };
+  }
+  if (error instanceof UsageError) return plain(EXIT.rejected);
+  if (error instanceof ExecutionNotFoundError || error instanceof RequestIdConflictError) {
+    return plain(EXIT.rejected);
+  }
+  if (error instanceof OnboardingError && REJECTIONS.has(error.name)) {
+    const issues = (error as { issues?: readonly { path: string; message: string }[] }).issues;
+    return { ...plain(EXIT.rejected), ...(issues?.length ? { issues } : {}) };
+  }
+  if (error instanceof StackError || error instanceof OnboardingError) return plain(EXIT.failed);
+  return {
+    code: EXIT.failed,
+    name: e?.name ?? 'Error',
+    message: e?.message ?? String(error),
+    text: `unexpected ${e?.name}: ${e?.message ?? String(error)}`,
+  };
+}
 
 export async function main(argv: string[]): Promise<number> {
   // Lambda logs (JSON, Powertools) would bury the timeline; `--logs` style debugging sets the level.
@@ -41,20 +75,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.rejected;
-    if (error instanceof UsageError) {
-      console.error(`onboard: ${error.message}`);
-      return EXIT.rejected;
+    if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok;
+    const refusal = refusalOf(error);
+    if (!(error instanceof CommanderError)) {
+      // Commander has already printed its own message (and the help).
+      console.error(`onboard: ${refusal.text}`);
     }
-    if (error instanceof OnboardingError && REJECTIONS.has(error.name)) {
-      console.error(`onboard: ${error.message}`);
-      return EXIT.rejected;
-    }
-    if (error instanceof StackError || error instanceof OnboardingError) {
-      console.error(`onboard: ${error.message}`);
-      return EXIT.failed;
-    }
-    console.error(`onboard: unexpected ${(error as Error).name}: ${(error as Error).message}`);
-    return EXIT.failed;
+    return refusal.code;
   }
 }

@@ -190,11 +190,21 @@ export class TimelineBuilder {
   }
 
   private close(open: OpenStep, event: HistoryEvent, status: StepStatus, detail?: string): void {
-    open.step.status = status;
-    open.step.durationMs = Math.max(0, ms(event) - open.startMs);
-    if (detail) open.step.detail = detail;
+    const { state, startedAt, attempts, error, message } = open.step;
+    // Rebuilt rather than patched, so that its JSON reads in the documented order.
+    const step: TimelineStep = {
+      state,
+      status,
+      startedAt,
+      durationMs: Math.max(0, ms(event) - open.startMs),
+      attempts,
+      ...(error !== undefined ? { error } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...(detail ? { detail } : {}),
+    };
+    this.steps[this.steps.lastIndexOf(open.step)] = step;
     this.current = undefined;
-    this.onChange?.({ kind: 'ended', stateType: open.type, step: { ...open.step } });
+    this.onChange?.({ kind: 'ended', stateType: open.type, step: { ...step } });
   }
 }
 

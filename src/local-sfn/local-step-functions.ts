@@ -193,12 +193,14 @@ export class LocalStepFunctions {
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const events: TimelineEvent[] = [];
+    // Taken before the run starts: its first state must not seem to begin before the execution.
+    const startedAt = Date.now();
     const running = this.runner.start(parsed, { name, onEvent: (e) => events.push(e) });
     const execution: LocalExecution = {
       arn,
       name,
       input,
-      startedAt: Date.now(),
+      startedAt,
       status: 'RUNNING',
       events,
       abort: running.abort,
