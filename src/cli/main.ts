@@ -33,6 +33,13 @@ export function makeProgram(ctx: CliContext): Command {
 
 const REJECTIONS = new Set(['InvalidRequest', 'RequestNotAllowed', 'InvalidConfiguration']);
 
+/** Whether the command line asks for JSON (`--json` before any `--`): then its errors are JSON too. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
 interface Refusal {
   code: number;
   name: string;
@@ -69,15 +76,25 @@ function refusalOf(error: unknown): Refusal {
 export async function main(argv: string[]): Promise<number> {
   // Lambda logs (JSON, Powertools) would bury the timeline; `--logs` style debugging sets the level.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  const json = wantsJson(argv);
   let code: number = EXIT.ok;
   const program = makeProgram({ setExit: (c) => (code = c) });
+  if (json) {
+    // Commander's own error lines (and the help after them) would not be JSON: it is printed below.
+    for (const command of [program, ...program.commands]) {
+      command.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+    }
+  }
   try {
     await program.parseAsync(argv);
     return code;
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok;
     const refusal = refusalOf(error);
-    if (!(error instanceof CommanderError)) {
+    if (json) {
+      const { name, message, issues } = refusal;
+      console.log(JSON.stringify({ error: { name, message, ...(issues ? { issues } : {}) } }, null, 2));
+    } else if (!(error instanceof CommanderError)) {
       // Commander has already printed its own message (and the help).
       console.error(`onboard: ${refusal.text}`);
     }

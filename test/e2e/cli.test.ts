@@ -85,6 +85,38 @@ describe('onboard run', () => {
     expect(stdout).not.toMatch(/SecretAccessKey/);
   });
 
+  it('answers errors as JSON on stdout under --json, with the usual exit codes', async () => {
+    const bad = join(tmpdir(), `bad-request-json-${process.pid}.json`);
+    await writeFile(bad, JSON.stringify({ requestId: 'HR-1', userName: 'has space', group: 'developers' }));
+    const rejected = await onboard(['run', bad, '--json']);
+    expect(rejected.code).toBe(2);
+    expect(JSON.parse(rejected.stdout)).toEqual({
+      error: {
+        name: 'InvalidRequest',
+        message: 'invalid onboarding request: userName: may only contain letters, digits and + = , . @ _ -',
+        issues: [{ path: 'userName', message: 'may only contain letters, digits and + = , . @ _ -' }],
+      },
+    });
+
+    const unknownFlag = await onboard(['run', EXAMPLE, '--json', '--no-such-flag']);
+    expect(unknownFlag.code).toBe(2);
+    expect(JSON.parse(unknownFlag.stdout)).toEqual({
+      error: { name: 'UsageError', message: "unknown option '--no-such-flag'" },
+    });
+    expect(unknownFlag.stderr).toBe('');
+
+    const halfConfigured = await onboard(
+      ['run', EXAMPLE, '--json'],
+      cleanEnv({ AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9' }),
+    );
+    expect(halfConfigured.code).toBe(1);
+    expect(JSON.parse(halfConfigured.stdout)).toMatchObject({ error: { name: 'StackError' } });
+
+    const noMachine = await onboard(['status', 'HR-1', '--json']);
+    expect(noMachine.code).toBe(2);
+    expect(JSON.parse(noMachine.stdout)).toMatchObject({ error: { name: 'UsageError' } });
+  });
+
   it('rejects a bad request with exit 2, naming the field, before starting anything', async () => {
     const bad = join(tmpdir(), `bad-request-${process.pid}.json`);
     await writeFile(bad, JSON.stringify({ requestId: 'HR-1', userName: 'has space', group: 'admins' }));
