@@ -13,7 +13,8 @@ import {
  * The HTTP API for ticketing automation, as a pure function of the request: the API Gateway Lambda
  * and `onboard serve` both adapt to it.
  *   POST /onboardings[/jira|/servicenow]  -> 202 { requestId, executionArn, statusUrl }
- *   GET  /onboardings/{requestId}         -> 200 { status, timeline, created | failure }
+ *   GET  /onboardings/{requestId}         -> 200 the execution's outcome (src/execution/outcome.ts), the
+ *                                            shape `onboard run --json` and `onboard status --json` print
  * Bad input of any kind is a 4xx with a message; a 5xx means this service or AWS is unwell.
  */
 
@@ -211,7 +212,7 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
 async function status(requestId: string, call: Call): Promise<HttpResponse> {
   if (!(await authorized(call))) return UNAUTHORIZED();
   call.entry.requestId = requestId;
-  const report = await call.deps.statusReader.status(requestId);
-  if (!report) return json(404, { error: `no onboarding with request id ${requestId}` });
-  return json(200, report);
+  const outcome = await call.deps.statusReader.status(requestId);
+  if (!outcome) return json(404, { error: `no onboarding with request id ${requestId}` });
+  return json(200, outcome);
 }

@@ -5,12 +5,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { isAwsError, toDomainError } from '../aws/errors.ts';
-import { type OnboardingReport, reportOf } from '../deployed/status.ts';
-import {
-  ExecutionNotFoundError,
-  executionArnOf,
-  SfnOnboardingExecutions,
-} from '../deployed/step-functions.ts';
+import type { ExecutionOutcome } from '../execution/outcome.ts';
+import { ExecutionNotFoundError, executionArnOf, SfnOnboardingExecutions } from '../sfn/executions.ts';
 
 /**
  * The state machine as the HTTP API sees it, behind two domain verbs: start an onboarding (once per
@@ -30,7 +26,7 @@ export interface OnboardingStarter {
 
 export interface OnboardingStatusReader {
   /** Status, step timeline and what was created; undefined when no onboarding has this request id. */
-  status(requestId: string): Promise<OnboardingReport | undefined>;
+  status(requestId: string): Promise<ExecutionOutcome | undefined>;
 }
 
 /** The request id was used before, for a different request. */
@@ -99,10 +95,9 @@ export class SfnOnboardings implements OnboardingStarter, OnboardingStatusReader
     return { executionArn, ...(existing.startDate ? { startDate: existing.startDate } : {}) };
   }
 
-  async status(requestId: string): Promise<OnboardingReport | undefined> {
+  async status(requestId: string): Promise<ExecutionOutcome | undefined> {
     try {
-      const execution = await this.executions.describe(requestId);
-      return reportOf(requestId, execution, await this.executions.history(execution.executionArn));
+      return await this.executions.outcome(requestId);
     } catch (error) {
       if (error instanceof ExecutionNotFoundError) return undefined;
       throw error;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type OnboardingConfig, parseOnboardingConfig } from '../config.ts';
+import type { ExecutionOutcome } from '../execution/outcome.ts';
 import { PROJECT_ROOT } from '../runner/definition.ts';
 
 /** A failure the user can fix: printed as one clear line, never as a stack trace. */
@@ -14,6 +15,24 @@ export interface CliContext {
 }
 
 export const EXIT = { ok: 0, failed: 1, rejected: 2, rollbackIncomplete: 3 } as const;
+
+/** The exit code of an onboarding's outcome: `onboard run` and `onboard status` alike. */
+export function exitCodeOf(outcome: Pick<ExecutionOutcome, 'status' | 'failure'>): number {
+  switch (outcome.status) {
+    case 'succeeded':
+    case 'running':
+      return EXIT.ok;
+    case 'rollback incomplete':
+      return EXIT.rollbackIncomplete;
+    default:
+      // Refused by ValidateRequest: nothing was read or created.
+      return outcome.failure &&
+        'failedStep' in outcome.failure &&
+        outcome.failure.failedStep === 'ValidateRequest'
+        ? EXIT.rejected
+        : EXIT.failed;
+  }
+}
 
 export const DEFAULT_CONFIG_PATH = join(PROJECT_ROOT, 'config', 'onboarding.json');
 

@@ -2,13 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
 import { StackError } from '../runner/local-stack.ts';
-import { startCommand, statusCommand } from './commands/deployed.ts';
+import { ExecutionNotFoundError, RequestIdConflictError } from '../sfn/executions.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { serveCommand } from './commands/serve.ts';
+import { startCommand, statusCommand } from './commands/start-status.ts';
 import { type CliContext, EXIT, UsageError } from './io.ts';
 
 /** The `onboard` program. Built by a factory, nothing runs at import; `main` returns the exit code. */
@@ -24,7 +25,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(graphCommand());
   program.addCommand(schemaCommand());
   program.addCommand(emulatorCommand());
-  program.addCommand(startCommand(ctx));
+  program.addCommand(startCommand());
   program.addCommand(statusCommand(ctx));
   program.addCommand(serveCommand());
   for (const command of program.commands) command.exitOverride();
@@ -33,29 +34,71 @@ export function makeProgram(ctx: CliContext): Command {
 
 const REJECTIONS = new Set(['InvalidRequest', 'RequestNotAllowed', 'InvalidConfiguration']);
 
+/** Whether the command line asks for JSON (`--json` before any `--`): then its errors are JSON too. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
+interface Refusal {
+  code: number;
+  name: string;
+  message: string;
+  /** The line printed without --json. */
+  text: string;
+  issues?: readonly { path: string; message: string }[];
+}
+
+function refusalOf(error: unknown): Refusal {
+  const e = error as Error;
+  const plain = (code: number): Refusal => ({ code, name: e.name, message: e.message, text: e.message });
+  if (error instanceof CommanderError) {
+    const message = error.message.replace(/^error: /, '');
+    return { code: EXIT.rejected, name: 'UsageError', message, text: message };
+  }
+  if (error instanceof UsageError) return plain(EXIT.rejected);
+  if (error instanceof ExecutionNotFoundError || error instanceof RequestIdConflictError) {
+    return plain(EXIT.rejected);
+  }
+  if (error instanceof OnboardingError && REJECTIONS.has(error.name)) {
+    const issues = (error as { issues?: readonly { path: string; message: string }[] }).issues;
+    return { ...plain(EXIT.rejected), ...(issues?.length ? { issues } : {}) };
+  }
+  if (error instanceof StackError || error instanceof OnboardingError) return plain(EXIT.failed);
+  return {
+    code: EXIT.failed,
+    name: e?.name ?? 'Error',
+    message: e?.message ?? String(error),
+    text: `unexpected ${e?.name}: ${e?.message ?? String(error)}`,
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   // The in-process Lambdas' JSON logs would bury the timeline: silent unless POWERTOOLS_LOG_LEVEL asks.
   if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('SILENT');
+  const json = wantsJson(argv);
   let code: number = EXIT.ok;
   const program = makeProgram({ setExit: (c) => (code = c) });
+  if (json) {
+    // Commander's own error lines (and the help after them) would not be JSON: it is printed below.
+    for (const command of [program, ...program.commands]) {
+      command.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+    }
+  }
   try {
     await program.parseAsync(argv);
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.rejected;
-    if (error instanceof UsageError) {
-      console.error(`onboard: ${error.message}`);
-      return EXIT.rejected;
+    if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok;
+    const refusal = refusalOf(error);
+    if (json) {
+      const { name, message, issues } = refusal;
+      console.log(JSON.stringify({ error: { name, message, ...(issues ? { issues } : {}) } }, null, 2));
+    } else if (!(error instanceof CommanderError)) {
+      // Commander has already printed its own message (and the help).
+      console.error(`onboard: ${refusal.text}`);
     }
-    if (error instanceof OnboardingError && REJECTIONS.has(error.name)) {
-      console.error(`onboard: ${error.message}`);
-      return EXIT.rejected;
-    }
-    if (error instanceof StackError || error instanceof OnboardingError) {
-      console.error(`onboard: ${error.message}`);
-      return EXIT.failed;
-    }
-    console.error(`onboard: unexpected ${(error as Error).name}: ${(error as Error).message}`);
-    return EXIT.failed;
+    return refusal.code;
   }
 }

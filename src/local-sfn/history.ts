@@ -1,4 +1,6 @@
-import type { TimelineEvent } from '../runner/local-runner.ts';
+import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
+import type { ExecutionDescription } from '../execution/outcome.ts';
+import type { ExecutionResult, TimelineEvent } from '../runner/local-runner.ts';
 
 /**
  * The interpreter's events in the shape of Step Functions' GetExecutionHistory for a state machine
@@ -11,17 +13,20 @@ import type { TimelineEvent } from '../runner/local-runner.ts';
  *   FailStateEntered (a Fail state has no exit)
  *   ExecutionSucceeded | ExecutionFailed | ExecutionAborted
  * Ids count from 1; each event names the previous one (the first state's previous is 0, as on AWS).
+ * Timestamps are Dates, as the SDK gives them; the local API puts them on the wire in epoch seconds.
  */
 
 export interface HistorySource {
   input: string;
   events: readonly TimelineEvent[];
+  /** What StopExecution was given; read when the abort is recorded. */
   stopped?: { error?: string; cause?: string };
 }
 
 export interface HistoryContext {
-  functionArnOf(state: string): string | undefined;
-  roleArn: string;
+  /** The Lambda ARN a Task calls; its state name where unknown. */
+  functionArnOf?(state: string): string | undefined;
+  roleArn?: string;
 }
 
 const PREFIX: Record<string, string> = {
@@ -37,95 +42,140 @@ const PREFIX: Record<string, string> = {
 
 const NOT_TRUNCATED = { truncated: false };
 const json = (v: unknown) => JSON.stringify(v ?? null);
+const errorAndCause = (v: { error?: string | undefined; cause?: string | undefined } | undefined) => ({
+  ...(v?.error ? { error: v.error } : {}),
+  ...(v?.cause ? { cause: v.cause } : {}),
+});
 
-export function historyOf(source: HistorySource, ctx: HistoryContext): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  let firstState = true;
-  const push = (at: number, type: string, details: Record<string, unknown> = {}, previous?: number) => {
-    const id = out.length + 1;
-    out.push({ timestamp: at / 1000, type, id, previousEventId: previous ?? id - 1, ...details });
-  };
+/** Converts the runner's events one by one, as they come: `onboard run` follows an execution live. */
+export class HistoryRecorder {
+  readonly events: HistoryEvent[] = [];
+  private firstState = true;
   /** Whether the last Lambda invocation of the current Task failed (then its exit is a caught one). */
-  let lambdaFailed = false;
-  const schedule = (at: number, state: string) => {
-    const resource = ctx.functionArnOf(state) ?? state;
-    push(at, 'LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource } });
-    push(at, 'LambdaFunctionStarted');
-    lambdaFailed = false;
-  };
+  private lambdaFailed = false;
+  private added: HistoryEvent[] = [];
 
-  for (const ev of source.events) {
+  constructor(
+    private readonly source: Omit<HistorySource, 'events'>,
+    private readonly ctx: HistoryContext = {},
+  ) {}
+
+  private push(at: number, type: string, details: Partial<HistoryEvent> = {}, previous?: number): void {
+    const id = this.events.length + 1;
+    const event = {
+      timestamp: new Date(at),
+      type,
+      id,
+      previousEventId: previous ?? id - 1,
+      ...details,
+    } as HistoryEvent;
+    this.events.push(event);
+    this.added.push(event);
+  }
+
+  private schedule(at: number, state: string): void {
+    const resource = this.ctx.functionArnOf?.(state) ?? state;
+    this.push(at, 'LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource } });
+    this.push(at, 'LambdaFunctionStarted');
+    this.lambdaFailed = false;
+  }
+
+  /** Records one runner event; answers the history events it adds (none, one or several). */
+  add(ev: TimelineEvent): HistoryEvent[] {
+    this.added = [];
     const prefix = PREFIX[ev.stateType ?? ''] ?? 'TaskState';
     const isTask = ev.stateType === 'Task';
     switch (ev.type) {
       case 'ExecutionStarted':
-        push(ev.at, 'ExecutionStarted', {
+        this.push(ev.at, 'ExecutionStarted', {
           executionStartedEventDetails: {
-            input: source.input,
+            input: this.source.input,
             inputDetails: NOT_TRUNCATED,
-            roleArn: ctx.roleArn,
+            ...(this.ctx.roleArn ? { roleArn: this.ctx.roleArn } : {}),
           },
         });
         break;
       case 'StateEntered':
-        push(
+        this.push(
           ev.at,
           `${prefix}Entered`,
           {
             stateEnteredEventDetails: { name: ev.state, input: json(ev.data), inputDetails: NOT_TRUNCATED },
           },
-          firstState ? 0 : undefined,
+          this.firstState ? 0 : undefined,
         );
-        firstState = false;
-        if (isTask && ev.state) schedule(ev.at, ev.state);
+        this.firstState = false;
+        if (isTask && ev.state) this.schedule(ev.at, ev.state);
         break;
-      case 'StateFailed':
+      case 'StateFailed': {
         if (!isTask) break;
-        lambdaFailed = true;
-        push(ev.at, ev.error === 'States.Timeout' ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed', {
-          [ev.error === 'States.Timeout'
-            ? 'lambdaFunctionTimedOutEventDetails'
-            : 'lambdaFunctionFailedEventDetails']: {
-            ...(ev.error ? { error: ev.error } : {}),
-            ...(ev.cause ? { cause: ev.cause } : {}),
-          },
+        this.lambdaFailed = true;
+        const timedOut = ev.error === 'States.Timeout';
+        this.push(ev.at, timedOut ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed', {
+          [timedOut ? 'lambdaFunctionTimedOutEventDetails' : 'lambdaFunctionFailedEventDetails']:
+            errorAndCause(ev),
         });
         break;
+      }
       case 'StateRetried':
-        if (isTask && ev.state) schedule(ev.at, ev.state);
+        if (isTask && ev.state) this.schedule(ev.at, ev.state);
         break;
       case 'StateExited':
-        if (isTask && !lambdaFailed)
-          push(ev.at, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: {} });
+        if (isTask && !this.lambdaFailed)
+          this.push(ev.at, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: {} });
         if (ev.stateType === 'Fail') break;
-        push(ev.at, `${prefix}Exited`, {
+        this.push(ev.at, `${prefix}Exited`, {
           stateExitedEventDetails: { name: ev.state, output: json(ev.data), outputDetails: NOT_TRUNCATED },
         });
         break;
       case 'ExecutionSucceeded':
-        push(ev.at, 'ExecutionSucceeded', {
+        this.push(ev.at, 'ExecutionSucceeded', {
           executionSucceededEventDetails: { output: json(ev.data), outputDetails: NOT_TRUNCATED },
         });
         break;
       case 'ExecutionFailed':
-        push(ev.at, 'ExecutionFailed', {
-          executionFailedEventDetails: {
-            ...(ev.error ? { error: ev.error } : {}),
-            ...(ev.cause ? { cause: ev.cause } : {}),
-          },
-        });
+        this.push(ev.at, 'ExecutionFailed', { executionFailedEventDetails: errorAndCause(ev) });
         break;
       case 'ExecutionAborted':
-        push(ev.at, 'ExecutionAborted', {
-          executionAbortedEventDetails: {
-            ...(source.stopped?.error ? { error: source.stopped.error } : {}),
-            ...(source.stopped?.cause ? { cause: source.stopped.cause } : {}),
-          },
+        this.push(ev.at, 'ExecutionAborted', {
+          executionAbortedEventDetails: errorAndCause(this.source.stopped),
         });
         break;
       default:
         break;
     }
+    return this.added;
   }
-  return out;
+}
+
+export function historyOf(source: HistorySource, ctx: HistoryContext = {}): HistoryEvent[] {
+  const recorder = new HistoryRecorder(source, ctx);
+  for (const ev of source.events) recorder.add(ev);
+  return recorder.events;
+}
+
+/** A local execution as DescribeExecution tells it. */
+export interface LocalExecutionState {
+  arn: string;
+  name: string;
+  startedAt: number;
+  status: ExecutionStatus;
+  result?: Pick<ExecutionResult, 'status' | 'output' | 'error' | 'cause' | 'stoppedAt'>;
+  stopped?: { error?: string; cause?: string };
+}
+
+export function descriptionOf(e: LocalExecutionState): ExecutionDescription {
+  const r = e.result;
+  const error = r?.error ?? e.stopped?.error;
+  const cause = r?.cause ?? e.stopped?.cause;
+  return {
+    executionArn: e.arn,
+    name: e.name,
+    status: e.status,
+    startDate: new Date(e.startedAt),
+    ...(r ? { stopDate: new Date(r.stoppedAt) } : {}),
+    ...(r?.status === 'SUCCEEDED' ? { output: JSON.stringify(r.output ?? null) } : {}),
+    ...(error ? { error } : {}),
+    ...(cause ? { cause } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { JsonService } from '../emulator/index.ts';
 import { AwsError } from '../emulator/index.ts';
 import type {
@@ -8,7 +9,7 @@ import type {
   StartOptions,
   TimelineEvent,
 } from '../runner/local-runner.ts';
-import { historyOf } from './history.ts';
+import { descriptionOf, historyOf } from './history.ts';
 
 /**
  * A local Step Functions API over the local runner, in the awsJson1.0 protocol
@@ -192,12 +193,14 @@ export class LocalStepFunctions {
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const events: TimelineEvent[] = [];
+    // Taken before the run starts: its first state must not seem to begin before the execution.
+    const startedAt = Date.now();
     const running = this.runner.start(parsed, { name, onEvent: (e) => events.push(e) });
     const execution: LocalExecution = {
       arn,
       name,
       input,
-      startedAt: Date.now(),
+      startedAt,
       status: 'RUNNING',
       events,
       abort: running.abort,
@@ -243,23 +246,15 @@ export class LocalStepFunctions {
 
   describeExecution(body: Record<string, unknown>) {
     const e = this.get(body.executionArn);
-    const r = e.result;
-    const error = r?.error ?? e.stopped?.error;
-    const cause = r?.cause ?? e.stopped?.cause;
+    const { startDate, stopDate, output, ...described } = descriptionOf(e);
     return {
-      executionArn: e.arn,
+      ...described,
       stateMachineArn: this.stateMachineArn,
-      name: e.name,
-      status: e.status,
-      startDate: seconds(e.startedAt),
-      ...(r ? { stopDate: seconds(r.stoppedAt) } : {}),
+      startDate: seconds(startDate.getTime()),
+      ...(stopDate ? { stopDate: seconds(stopDate.getTime()) } : {}),
       input: e.input,
       inputDetails: { included: true },
-      ...(r?.status === 'SUCCEEDED'
-        ? { output: JSON.stringify(r.output ?? null), outputDetails: { included: true } }
-        : {}),
-      ...(error ? { error } : {}),
-      ...(cause ? { cause } : {}),
+      ...(output !== undefined ? { output, outputDetails: { included: true } } : {}),
       redriveCount: 0,
     };
   }
@@ -269,7 +264,7 @@ export class LocalStepFunctions {
     let events = historyOf(e, {
       functionArnOf: (state) => this.functionArnOf(state),
       roleArn: this.roleArn,
-    });
+    }).map(onTheWire);
     if (body.includeExecutionData === false) events = events.map(withoutData);
     if (body.reverseOrder === true) events = events.reverse();
     const { page, nextToken } = pageOf(events, body, 100);
@@ -394,6 +389,11 @@ export class LocalStepFunctions {
       },
     });
   }
+}
+
+/** As awsJson1.0 sends a history event: the timestamp in epoch seconds. */
+function onTheWire(event: HistoryEvent): Record<string, unknown> {
+  return { ...event, timestamp: seconds(event.timestamp?.getTime() ?? 0) };
 }
 
 /** `includeExecutionData: false`: the events without inputs and outputs. */

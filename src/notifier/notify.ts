@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { signatureHeader } from '../api/auth.ts';
-import { statusOf } from '../deployed/status.ts';
-import { messageOf } from '../rollback-report.ts';
+import { type OutcomeSummary, summaryOf as summaryOfExecution } from '../execution/outcome.ts';
 
 /**
  * The completion callback. When an execution ends, Step Functions emits a status-change event
@@ -100,35 +100,26 @@ function parseJson(text: string | null | undefined): unknown {
   }
 }
 
-const isoOf = (ms: number | null | undefined) =>
-  typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+const defined = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
 
-/** What the ticket is told: references only (the output never holds a secret), and the failure report. */
-export function summaryOf(change: ExecutionStatusChange): Record<string, unknown> {
+/**
+ * What the ticket is told: the execution's outcome as `GET /onboardings/{id}` answers it, without the
+ * timeline (the event carries no history): references only (the output never holds a secret), and the
+ * failure report.
+ */
+export function summaryOf(change: ExecutionStatusChange): OutcomeSummary {
   const d = change.detail;
-  const status = statusOf({
+  return summaryOfExecution({
     executionArn: d.executionArn,
     name: d.name,
-    status: d.status,
-    ...(d.error ? { error: d.error } : {}),
+    status: d.status as ExecutionStatus,
+    // EventBridge always sends the start; the stop stands in for it rather than invent a date.
+    startDate: new Date(d.startDate ?? d.stopDate ?? 0),
+    stopDate: typeof d.stopDate === 'number' ? new Date(d.stopDate) : undefined,
+    output: defined(d.output),
+    error: defined(d.error),
+    cause: defined(d.cause),
   });
-  const output = parseJson(d.output) as { created?: unknown } | undefined;
-  const cause = parseJson(d.cause) as Record<string, unknown> | undefined;
-  const failure =
-    d.error || d.status !== 'SUCCEEDED'
-      ? cause && typeof cause === 'object' && 'failedStep' in cause
-        ? cause
-        : { error: d.error ?? d.status, message: messageOf(d.cause ?? undefined) }
-      : undefined;
-  return {
-    requestId: d.name,
-    executionArn: d.executionArn,
-    status,
-    ...(isoOf(d.startDate) ? { startedAt: isoOf(d.startDate) } : {}),
-    ...(isoOf(d.stopDate) ? { stoppedAt: isoOf(d.stopDate) } : {}),
-    ...(output?.created !== undefined ? { created: output.created } : {}),
-    ...(failure ? { failure } : {}),
-  };
 }
 
 /** The callback URL of the request, when the event carries its input. */

@@ -1,36 +1,8 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/runner/definition.ts';
-
-const BIN = join(PROJECT_ROOT, 'bin', 'onboard.js');
-const EXAMPLE = join(PROJECT_ROOT, 'examples', 'new-hire.json');
-
-/** The user's environment without any AWS endpoint: what a newcomer's shell looks like. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('AWS_') && !k.startsWith('ONBOARDING_') && !k.startsWith('POWERTOOLS_')) env[k] = v;
-  }
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
-function onboard(
-  args: string[],
-  env = cleanEnv(),
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: PROJECT_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cleanEnv, EXAMPLE, onboard } from './cli-helpers.ts';
 
 describe('onboard run', () => {
   it('onboards the example on the embedded stack and prints the timeline', async () => {
@@ -98,16 +70,51 @@ describe('onboard run', () => {
     expect(stdout).toMatch(/LEFT BEHIND\s+UndoCreateUser: ServiceFailure/);
   });
 
-  it('prints machine-readable JSON with --json, with references but no secret', async () => {
+  it('prints the outcome as JSON with --json, with references but no secret', async () => {
     const { code, stdout } = await onboard(['run', EXAMPLE, '--json']);
     expect(code).toBe(0);
-    const result = JSON.parse(stdout) as {
+    const outcome = JSON.parse(stdout) as {
+      requestId: string;
       status: string;
-      output: { created: { CreateAccessKey: Record<string, unknown> } };
+      timeline: { state: string; status: string }[];
+      created: { CreateAccessKey: Record<string, unknown> };
     };
-    expect(result.status).toBe('SUCCEEDED');
-    expect(result.output.created.CreateAccessKey.secretArn).toMatch(/^arn:aws:secretsmanager:/);
+    expect(outcome).toMatchObject({ requestId: 'HR-1042', status: 'succeeded' });
+    expect(outcome.timeline.map((s) => s.status)).toEqual(Array(9).fill('succeeded'));
+    expect(outcome.created.CreateAccessKey.secretArn).toMatch(/^arn:aws:secretsmanager:/);
     expect(stdout).not.toMatch(/SecretAccessKey/);
+  });
+
+  it('answers errors as JSON on stdout under --json, with the usual exit codes', async () => {
+    const bad = join(tmpdir(), `bad-request-json-${process.pid}.json`);
+    await writeFile(bad, JSON.stringify({ requestId: 'HR-1', userName: 'has space', group: 'developers' }));
+    const rejected = await onboard(['run', bad, '--json']);
+    expect(rejected.code).toBe(2);
+    expect(JSON.parse(rejected.stdout)).toEqual({
+      error: {
+        name: 'InvalidRequest',
+        message: 'invalid onboarding request: userName: may only contain letters, digits and + = , . @ _ -',
+        issues: [{ path: 'userName', message: 'may only contain letters, digits and + = , . @ _ -' }],
+      },
+    });
+
+    const unknownFlag = await onboard(['run', EXAMPLE, '--json', '--no-such-flag']);
+    expect(unknownFlag.code).toBe(2);
+    expect(JSON.parse(unknownFlag.stdout)).toEqual({
+      error: { name: 'UsageError', message: "unknown option '--no-such-flag'" },
+    });
+    expect(unknownFlag.stderr).toBe('');
+
+    const halfConfigured = await onboard(
+      ['run', EXAMPLE, '--json'],
+      cleanEnv({ AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9' }),
+    );
+    expect(halfConfigured.code).toBe(1);
+    expect(JSON.parse(halfConfigured.stdout)).toMatchObject({ error: { name: 'StackError' } });
+
+    const noMachine = await onboard(['status', 'HR-1', '--json']);
+    expect(noMachine.code).toBe(2);
+    expect(JSON.parse(noMachine.stdout)).toMatchObject({ error: { name: 'UsageError' } });
   });
 
   it('rejects a bad request with exit 2, naming the field, before starting anything', async () => {

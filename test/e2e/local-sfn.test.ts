@@ -12,7 +12,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startCommand, statusCommand } from '../../src/cli/commands/deployed.ts';
+import { main } from '../../src/cli/main.ts';
 import type { StatusChangeEvent } from '../../src/local-sfn/local-step-functions.ts';
 import { PROJECT_ROOT } from '../../src/runner/definition.ts';
 import { type Serve, signedCurlExample, startServe } from '../../src/serve/serve.ts';
@@ -287,6 +287,7 @@ describe('the local Step Functions API through the real SFNClient', () => {
 });
 
 describe('onboard start / onboard status against onboard serve', () => {
+  /** The CLI in-process (`main`, as bin/onboard.js calls it), with the exports of `onboard serve`. */
   async function run(command: 'start' | 'status', args: string[]) {
     const saved = { ...process.env };
     Object.assign(process.env, serve.exports);
@@ -297,16 +298,9 @@ describe('onboard start / onboard status against onboard serve', () => {
     const errors = vi
       .spyOn(console, 'error')
       .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-    let code = 0;
-    const ctx = {
-      setExit: (c: number) => {
-        code = c;
-      },
-    };
+    let code: number;
     try {
-      const cmd = command === 'start' ? startCommand(ctx) : statusCommand(ctx);
-      cmd.exitOverride();
-      await cmd.parseAsync(['node', command, ...args]);
+      code = await main(['node', 'onboard', command, ...args]);
     } finally {
       log.mockRestore();
       errors.mockRestore();

@@ -4,7 +4,7 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { signatureHeader } from '../../src/api/auth.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
-import type { OnboardingReport } from '../../src/deployed/status.ts';
+import type { ExecutionOutcome } from '../../src/execution/outcome.ts';
 import type { Serve } from '../../src/serve/serve.ts';
 import { iamOf } from '../helpers/local-stack.ts';
 
@@ -38,12 +38,12 @@ export const signed = (serve: Serve, body: string, now?: number) => ({
 export const bearer = (serve: Serve) => ({ authorization: `Bearer ${serve.secrets.apiToken}` });
 
 /** Polls GET /onboardings/{id} until the onboarding is no longer running. */
-export async function finalStatus(serve: Serve, requestId: string): Promise<OnboardingReport> {
+export async function finalStatus(serve: Serve, requestId: string): Promise<ExecutionOutcome> {
   for (let i = 0; i < 400; i++) {
     const response = await fetch(`${serve.apiUrl}/onboardings/${requestId}`, { headers: bearer(serve) });
     if (response.status !== 200)
       throw new Error(`status answered ${response.status}: ${await response.text()}`);
-    const report = (await response.json()) as OnboardingReport;
+    const report = (await response.json()) as ExecutionOutcome;
     if (report.status !== 'running') return report;
     await new Promise((r) => setTimeout(r, 25));
   }

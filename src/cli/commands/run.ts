@@ -1,11 +1,14 @@
 import { Command } from 'commander';
 import type { FaultSpec } from '../../emulator/index.ts';
+import { outcomeOf } from '../../execution/outcome.ts';
+import { TimelineBuilder } from '../../execution/timeline.ts';
+import { descriptionOf, HistoryRecorder } from '../../local-sfn/history.ts';
 import { validateRequest } from '../../request.ts';
 import type { LambdaFault } from '../../runner/local-runner.ts';
 import { runLocalOnboarding } from '../../runner/onboarding.ts';
 import { collect, parseCrash, parseFail, parseLose, parseThrottle } from '../faults.ts';
-import { type CliContext, EXIT, loadConfigFile, readJsonFile } from '../io.ts';
-import { bold, dim, parseCause, renderOutcome, Timeline } from '../render.ts';
+import { type CliContext, exitCodeOf, loadConfigFile, readJsonFile } from '../io.ts';
+import { bold, dim, renderChange, renderOutcome } from '../render.ts';
 
 interface RunFlags {
   config?: string;
@@ -56,7 +59,13 @@ export function runCommand(ctx: CliContext): Command {
       // Checked here first: a bad request gets its field errors before any stack is started.
       const request = validateRequest(input, config);
       const faults = [...(flags.fail ?? []), ...(flags.throttle ?? []), ...(flags.lose ?? [])];
-      const timeline = new Timeline(flags.json ? undefined : (line) => console.log(line));
+      // The runner's events become Step Functions history as they come, and the timeline is read from
+      // that history: the same reading as `onboard status`, printed one step at a time.
+      const history = new HistoryRecorder({ input: JSON.stringify(request) });
+      const timeline = new TimelineBuilder((change) => {
+        const line = flags.json ? undefined : renderChange(change);
+        if (line !== undefined) console.log(line);
+      });
       const { result } = await runLocalOnboarding(request, {
         config,
         ...(flags.aws ? { aws: true } : {}),
@@ -64,7 +73,9 @@ export function runCommand(ctx: CliContext): Command {
         faults,
         ...(flags.crash ? { lambdaFaults: flags.crash } : {}),
         ...(flags.fastRetries ? { retryDelayMs: 10 } : {}),
-        onEvent: (event) => timeline.on(event),
+        onEvent: (event) => {
+          for (const recorded of history.add(event)) timeline.add(recorded);
+        },
         onStack: (stack) => {
           if (flags.json) return;
           console.log(bold(`Onboarding ${request.requestId}: ${request.userName} -> ${request.group}`));
@@ -81,34 +92,18 @@ export function runCommand(ctx: CliContext): Command {
           console.log('');
         },
       });
-      if (flags.json) {
-        console.log(
-          JSON.stringify(
-            {
-              executionArn: result.executionArn,
-              status: result.status,
-              ...(result.output !== undefined ? { output: result.output } : {}),
-              ...(result.error
-                ? { error: result.error, cause: parseCause(result.cause) ?? result.cause }
-                : {}),
-              durationMs: result.stoppedAt - result.startedAt,
-              timeline: timeline.lines,
-            },
-            null,
-            2,
-          ),
-        );
-      } else {
-        for (const line of renderOutcome(result)) console.log(line);
-      }
-      if (result.status === 'SUCCEEDED') return;
-      const failedStep = parseCause(result.cause)?.failedStep;
-      ctx.setExit(
-        result.error === 'RollbackIncomplete'
-          ? EXIT.rollbackIncomplete
-          : failedStep === 'ValidateRequest'
-            ? EXIT.rejected
-            : EXIT.failed,
+      const outcome = outcomeOf(
+        descriptionOf({
+          arn: result.executionArn,
+          name: result.name,
+          startedAt: result.startedAt,
+          status: result.status,
+          result,
+        }),
+        history.events,
       );
+      if (flags.json) console.log(JSON.stringify(outcome, null, 2));
+      else for (const line of renderOutcome(outcome)) console.log(line);
+      ctx.setExit(exitCodeOf(outcome));
     });
 }

@@ -6,7 +6,7 @@ import {
   RequestIdConflictError,
 } from '../../../src/api/onboardings.ts';
 import { parseOnboardingConfig } from '../../../src/config.ts';
-import type { OnboardingReport } from '../../../src/deployed/status.ts';
+import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 export const WEBHOOK_SECRET = 'unit-webhook-secret';
@@ -30,7 +30,7 @@ export function fakeOnboardings() {
       return { executionArn: `arn:aws:states:us-east-1:123456789012:execution:onboarding:${requestId}` };
     },
   };
-  const reports = new Map<string, OnboardingReport>();
+  const reports = new Map<string, ExecutionOutcome>();
   const statusReader: OnboardingStatusReader = { status: async (id) => reports.get(id) };
   return { started, starter, statusReader, reports };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../src/api/auth.ts';
 import { handleHttp } from '../../../src/api/http.ts';
-import type { OnboardingReport } from '../../../src/deployed/status.ts';
 import { ThrottlingError } from '../../../src/errors.ts';
+import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
 import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 const body = JSON.stringify(validRequest);
@@ -134,10 +134,11 @@ function signatureFrom(raw: string, now: number) {
 }
 
 describe('GET /onboardings/{requestId}', () => {
-  const report: OnboardingReport = {
+  const report: ExecutionOutcome = {
     requestId: 'HR-1',
     executionArn: 'arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-1',
     status: 'rolled back',
+    startedAt: '2026-01-15T12:00:00.000Z',
     timeline: [{ state: 'CreateUser', status: 'failed', startedAt: '2026-01-15T12:00:00.000Z', attempts: 1 }],
     failure: {
       failedStep: 'CreateUser',

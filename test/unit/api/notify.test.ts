@@ -157,6 +157,7 @@ describe('the completion callback', () => {
       status: 'rolled back',
       startedAt: '2026-01-15T12:00:00.000Z',
       stoppedAt: '2026-01-15T12:00:09.000Z',
+      durationMs: 9000,
       failure,
     });
   });
@@ -168,8 +169,8 @@ describe('the completion callback', () => {
     expect(of({ status: 'ABORTED', error: null })).toBe('aborted');
     expect(of({ status: 'TIMED_OUT', error: 'States.Timeout' })).toBe('timed out');
     expect(summaryOf(change(HOOK, { status: 'ABORTED', error: null, cause: null })).failure).toEqual({
-      error: 'ABORTED',
-      message: '',
+      error: 'ExecutionAborted',
+      message: 'the execution was stopped before it ended; no rollback ran',
     });
   });
 

@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
   type HistoryEvent,
@@ -7,8 +8,12 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { isAwsError, toDomainError } from '../aws/errors.ts';
+import { type ExecutionDescription, type ExecutionOutcome, outcomeOf } from '../execution/outcome.ts';
 
-/** The deployed state machine, behind domain verbs: start an onboarding, read how it is going. */
+/**
+ * The onboarding state machine through the Step Functions API - deployed, or `onboard serve`'s local one
+ * (the same SDK client either way) - behind domain verbs: start an onboarding, read how it is going.
+ */
 
 export class RequestIdConflictError extends Error {
   override readonly name = 'RequestIdConflict' as const;
@@ -18,30 +23,13 @@ export class ExecutionNotFoundError extends Error {
   override readonly name = 'ExecutionNotFound' as const;
 }
 
-export interface ExecutionView {
-  executionArn: string;
-  name: string;
-  status: string;
-  startDate?: Date;
-  stopDate?: Date;
-  output?: string;
-  error?: string;
-  cause?: string;
-}
-
-export interface HistoryView {
-  type: string;
-  timestamp: Date;
-  state?: string;
-  error?: string;
-  cause?: string;
-}
-
 export interface OnboardingExecutions {
   /** Idempotent by name: the same request again returns the same execution. */
   start(name: string, input: string): Promise<{ executionArn: string; startDate?: Date }>;
-  describe(name: string): Promise<ExecutionView>;
-  history(executionArn: string): Promise<HistoryView[]>;
+  describe(name: string): Promise<ExecutionDescription>;
+  history(executionArn: string): Promise<HistoryEvent[]>;
+  /** Status, step timeline, what was created or why it failed. */
+  outcome(name: string): Promise<ExecutionOutcome>;
 }
 
 export const executionArnOf = (stateMachineArn: string, name: string) =>
@@ -67,28 +55,33 @@ export class SfnOnboardingExecutions implements OnboardingExecutions {
     }
   }
 
-  async describe(name: string): Promise<ExecutionView> {
+  async describe(name: string): Promise<ExecutionDescription> {
     const executionArn = executionArnOf(this.stateMachineArn, name);
+    let out: DescribeExecutionCommandOutput;
     try {
-      const out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
-      return {
-        executionArn,
-        name,
-        status: out.status ?? 'UNKNOWN',
-        ...(out.startDate ? { startDate: out.startDate } : {}),
-        ...(out.stopDate ? { stopDate: out.stopDate } : {}),
-        ...(out.output ? { output: out.output } : {}),
-        ...(out.error ? { error: out.error } : {}),
-        ...(out.cause ? { cause: out.cause } : {}),
-      };
+      out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
     } catch (error) {
       if (isAwsError(error, 'ExecutionDoesNotExist'))
         throw new ExecutionNotFoundError(`no onboarding with request id ${name}`);
       throw toDomainError(error, `DescribeExecution ${name}`);
     }
+    // Always in the API's answer (the SDK types every field as optional): without them, nothing is known.
+    if (!out.status || !out.startDate) {
+      throw new Error(`DescribeExecution ${name} answered without a status or a start date`);
+    }
+    return {
+      executionArn: out.executionArn ?? executionArn,
+      name: out.name ?? name,
+      status: out.status,
+      startDate: out.startDate,
+      stopDate: out.stopDate,
+      output: out.output,
+      error: out.error,
+      cause: out.cause,
+    };
   }
 
-  async history(executionArn: string): Promise<HistoryView[]> {
+  async history(executionArn: string): Promise<HistoryEvent[]> {
     const events: HistoryEvent[] = [];
     let nextToken: string | undefined;
     do {
@@ -98,17 +91,11 @@ export class SfnOnboardingExecutions implements OnboardingExecutions {
       events.push(...(out.events ?? []));
       nextToken = out.nextToken;
     } while (nextToken);
-    return events.map((e) => {
-      const failed =
-        e.lambdaFunctionFailedEventDetails ?? e.executionFailedEventDetails ?? e.taskFailedEventDetails;
-      return {
-        type: e.type ?? 'Unknown',
-        timestamp: e.timestamp ?? new Date(0),
-        ...(e.stateEnteredEventDetails?.name ? { state: e.stateEnteredEventDetails.name } : {}),
-        ...(e.stateExitedEventDetails?.name ? { state: e.stateExitedEventDetails.name } : {}),
-        ...(failed?.error ? { error: failed.error } : {}),
-        ...(failed?.cause ? { cause: failed.cause } : {}),
-      };
-    });
+    return events;
+  }
+
+  async outcome(name: string): Promise<ExecutionOutcome> {
+    const execution = await this.describe(name);
+    return outcomeOf(execution, await this.history(execution.executionArn));
   }
 }

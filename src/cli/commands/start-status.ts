@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import { createSfnClient } from '../../aws/sfn-client.ts';
+import { validateRequest } from '../../request.ts';
+import { SfnOnboardingExecutions } from '../../sfn/executions.ts';
+import { type CliContext, exitCodeOf, loadConfigFile, readJsonFile, UsageError } from '../io.ts';
+import { dim, green, renderReport } from '../render.ts';
+
+/**
+ * `onboard start` / `onboard status`: a deployed state machine (or `onboard serve`'s), through the
+ * Step Functions API. Which one is never guessed: --state-machine-arn or ONBOARDING_STATE_MACHINE_ARN.
+ */
+
+function stateMachineArn(flag: string | undefined): string {
+  const arn = flag ?? process.env.ONBOARDING_STATE_MACHINE_ARN;
+  if (!arn) {
+    throw new UsageError(
+      'which state machine? Pass --state-machine-arn ARN or set ONBOARDING_STATE_MACHINE_ARN ' +
+        '(the StateMachineArn output of the deployed stack, or the ARN `onboard serve` prints)',
+    );
+  }
+  if (!/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/.test(arn)) {
+    throw new UsageError(`not a state machine ARN: ${arn}`);
+  }
+  return arn;
+}
+
+const executions = (arn: string) => new SfnOnboardingExecutions(createSfnClient(), arn);
+
+export function startCommand(): Command {
+  return new Command('start')
+    .description('start an onboarding on a deployed state machine (idempotent by request id)')
+    .argument('<request>', 'the onboarding request: a JSON file, or - for stdin')
+    .option('--state-machine-arn <arn>', 'the state machine (default: $ONBOARDING_STATE_MACHINE_ARN)')
+    .option('--config <file>', 'the configuration to validate against (allowlists)')
+    .option('--json', 'print JSON')
+    .action(async (path: string, flags: { stateMachineArn?: string; config?: string; json?: boolean }) => {
+      const arn = stateMachineArn(flags.stateMachineArn);
+      const request = validateRequest(
+        await readJsonFile(path, 'request'),
+        await loadConfigFile(flags.config),
+      );
+      const started = await executions(arn).start(request.requestId, JSON.stringify(request));
+      if (flags.json) console.log(JSON.stringify({ requestId: request.requestId, ...started }, null, 2));
+      else
+        console.log(
+          `${green('started')} ${request.requestId}: ${started.executionArn}\n${dim(`follow it with: onboard status ${request.requestId}`)}`,
+        );
+    });
+}
+
+export function statusCommand(ctx: CliContext): Command {
+  return new Command('status')
+    .description('show how an onboarding is going: status, step timeline, what was created')
+    .argument('<request-id>', 'the request id (the execution name)')
+    .option('--state-machine-arn <arn>', 'the state machine (default: $ONBOARDING_STATE_MACHINE_ARN)')
+    .option('--json', 'print JSON')
+    .action(async (requestId: string, flags: { stateMachineArn?: string; json?: boolean }) => {
+      const outcome = await executions(stateMachineArn(flags.stateMachineArn)).outcome(requestId);
+      if (flags.json) console.log(JSON.stringify(outcome, null, 2));
+      else for (const line of renderReport(outcome)) console.log(line);
+      ctx.setExit(exitCodeOf(outcome));
+    });
+}
