@@ -44,6 +44,9 @@ export interface ApiLogEntry {
   auth?: 'signature' | 'bearer';
   refused?: AuthFailure;
   errorName?: string;
+  /** For a 5xx: what failed, so that the logs say why (our own messages carry no secret). */
+  errorMessage?: string;
+  errorStack?: string;
 }
 
 export interface ApiDeps {
@@ -93,16 +96,32 @@ export async function handleHttp(req: HttpRequest, deps: ApiDeps): Promise<HttpR
   try {
     response = await route(req, deps, entry);
   } catch (error) {
-    entry.errorName = (error as Error)?.name ?? 'Error';
-    // AWS being briefly unwell is worth a retry by the caller; anything else is ours to look at.
-    response =
-      error instanceof OnboardingError && error.kind === 'transient'
-        ? json(503, { error: 'the onboarding service is busy; try again' }, { 'retry-after': '5' })
-        : json(500, { error: 'the onboarding service failed; the logs say why' });
+    const e = error as Error | undefined;
+    entry.errorName = e?.name ?? 'Error';
+    entry.errorMessage = e?.message ?? String(error);
+    if (e?.stack) entry.errorStack = e.stack;
+    response = failureResponse(error);
   }
   entry.status = response.status;
   deps.log?.(entry);
   return response;
+}
+
+/**
+ * A 503 when AWS is briefly unwell (worth a retry by the caller), a 502 when an AWS call was refused,
+ * a 500 for anything else: a bug of ours, which a retry will not fix. The caller gets no detail.
+ */
+function failureResponse(error: unknown): HttpResponse {
+  if (error instanceof OnboardingError && error.kind === 'transient') {
+    return json(503, { error: 'the onboarding service is busy; try again' }, { 'retry-after': '5' });
+  }
+  const fromAws = (error as { cause?: { $fault?: unknown } } | undefined)?.cause?.$fault !== undefined;
+  if (error instanceof OnboardingError && error.name !== 'UnexpectedError' && fromAws) {
+    return json(502, {
+      error: 'the onboarding service could not complete the call to AWS; the logs say why',
+    });
+  }
+  return json(500, { error: 'the onboarding service failed; the logs say why' });
 }
 
 function lowerCased(headers: Record<string, string | undefined>): Record<string, string | undefined> {

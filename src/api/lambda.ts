@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { clientConfig } from '../aws/clients.ts';
 import { runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
@@ -11,22 +12,24 @@ import { SfnOnboardings } from './onboardings.ts';
 
 /** API Gateway HTTP API (payload format 2.0) -> the HTTP handler. Nothing is read or built at import. */
 
-export interface HttpApiEventV2 {
-  rawPath: string;
+/**
+ * The fields of API Gateway's payload 2.0 event this adapter reads (headers are lower-cased by API
+ * Gateway, repeated ones joined with commas); a real `APIGatewayProxyEventV2` is one.
+ */
+export type HttpApiEventV2 = Pick<APIGatewayProxyEventV2, 'rawPath' | 'body' | 'isBase64Encoded'> & {
   rawQueryString?: string;
-  /** Lower-cased by API Gateway; repeated headers joined with commas. */
-  headers?: Record<string, string | undefined>;
-  body?: string;
-  isBase64Encoded?: boolean;
-  requestContext: { domainName: string; stage?: string; http: { method: string } };
-}
+  headers?: APIGatewayProxyEventV2['headers'];
+  requestContext: Pick<APIGatewayProxyEventV2['requestContext'], 'domainName' | 'stage'> & {
+    http: Pick<APIGatewayProxyEventV2['requestContext']['http'], 'method'>;
+  };
+};
 
-export interface HttpApiResultV2 {
+export type HttpApiResultV2 = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
   isBase64Encoded: false;
-}
+};
 
 export const STATE_MACHINE_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
 
@@ -63,7 +66,6 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     starter: onboardings,
     statusReader: onboardings,
     credentials: secrets.credentials,
-    log: (entry) => logger.info('onboarding API call', { ...entry }),
   };
 }
 
@@ -75,12 +77,15 @@ export function baseUrlOf(event: HttpApiEventV2): string {
 
 export function makeHttpApiHandler(build: () => Built = () => apiDepsFromEnv(process.env)) {
   let built: Built | undefined;
-  return async (event: HttpApiEventV2): Promise<HttpApiResultV2> => {
+  return async (event: HttpApiEventV2, context?: Context): Promise<HttpApiResultV2> => {
+    // One child logger per invocation, with the Lambda context: request ids never mix.
+    const log = logger.createChild({ persistentKeys: { task: 'HttpApi' } });
+    if (context) log.addContext(context);
     try {
       built ??= build();
     } catch (error) {
       // A deployment fault, not the caller's: say so in the logs, not to the caller.
-      logger.error('onboarding API is misconfigured', {
+      log.error('onboarding API is misconfigured', {
         errorName: (error as Error).name,
         errorMessage: (error as Error).message,
       });
@@ -102,7 +107,7 @@ export function makeHttpApiHandler(build: () => Built = () => apiDepsFromEnv(pro
         headers: event.headers ?? {},
         rawBody,
       },
-      { ...built, baseUrl: baseUrlOf(event) },
+      { ...built, baseUrl: baseUrlOf(event), log: (entry) => log.info('onboarding API call', { ...entry }) },
     );
     return {
       statusCode: response.status,

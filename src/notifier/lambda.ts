@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from '../api/credentials.ts';
 import { clientConfig } from '../aws/clients.ts';
 import { type OnboardingConfig, runtimeConfigFromEnv } from '../config.ts';
@@ -31,16 +32,23 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
   return { config, callbackSecret: secrets.callbackSecret };
 }
 
-export interface LambdaContextLike {
-  getRemainingTimeInMillis?: () => number;
-}
+/** The state machine's status-change event as EventBridge delivers it to the function. */
+export type StatusChangeEvent = EventBridgeEvent<
+  'Step Functions Execution Status Change',
+  ExecutionStatusChange['detail']
+>;
 
 export function makeNotifyHandler(
   build: () => Built = () => notifierDepsFromEnv(process.env),
   options: { fetch?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {},
 ) {
   let built: Built | undefined;
-  return async (event: ExecutionStatusChange, context?: LambdaContextLike): Promise<NotifyOutcome> => {
+  return async (
+    event: StatusChangeEvent | ExecutionStatusChange,
+    context?: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Context>,
+  ): Promise<NotifyOutcome> => {
+    const log = logger.createChild({ persistentKeys: { task: 'NotifyCompletion' } });
+    if (context?.awsRequestId) log.addContext(context as Context);
     built ??= build();
     const { api } = built.config;
     // Leave the last seconds of the invocation for the log line and a clean return.
@@ -56,12 +64,12 @@ export function makeNotifyHandler(
     });
     const requestId = event.detail?.name;
     if (outcome.outcome === 'failed' && outcome.retryable) {
-      logger.warn('completion callback not delivered; Lambda will retry', { requestId, ...outcome });
+      log.warn('completion callback not delivered; Lambda will retry', { requestId, ...outcome });
       throw new CallbackDeliveryError(
         `completion callback for ${requestId} not delivered: ${outcome.reason}`,
       );
     }
-    logger.info('completion callback', { requestId, ...outcome });
+    log.info('completion callback', { requestId, ...outcome });
     return outcome;
   };
 }

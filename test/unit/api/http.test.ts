@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../src/api/auth.ts';
 import { handleHttp } from '../../../src/api/http.ts';
+import { toDomainError } from '../../../src/aws/errors.ts';
 import { ThrottlingError } from '../../../src/errors.ts';
 import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
 import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
@@ -125,7 +126,30 @@ describe('POST /onboardings', () => {
     });
     const failed = await handleHttp(post(body, bearer), broken.deps);
     expect(failed.status).toBe(500);
-    expect(broken.logged).toEqual([expect.objectContaining({ status: 500, errorName: 'TypeError' })]);
+    expect(broken.logged).toEqual([
+      expect.objectContaining({
+        status: 500,
+        errorName: 'TypeError',
+        errorMessage: 'x is undefined',
+        errorStack: expect.stringContaining('TypeError: x is undefined'),
+      }),
+    ]);
+    expect(failed.body).not.toContain('x is undefined');
+  });
+
+  it('answers 502 when an AWS call was refused, and keeps the refusal out of the answer', async () => {
+    const refusal = Object.assign(new Error('User is not authorized to perform states:StartExecution'), {
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const denied = apiDeps({
+      starter: { start: async () => Promise.reject(toDomainError(refusal, 'StartExecution HR-1')) },
+    });
+    const r = await handleHttp(post(body, bearer), denied.deps);
+    expect(r.status).toBe(502);
+    expect(r.body).not.toContain('not authorized');
+    expect(denied.logged).toEqual([expect.objectContaining({ status: 502, errorName: 'AccessDenied' })]);
   });
 });
 
