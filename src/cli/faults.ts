@@ -1,4 +1,4 @@
-import type { FaultSpec } from '../emulator/index.ts';
+import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import type { LambdaFault } from '../runner/local-runner.ts';
 import { TASK_STATES } from '../steps/index.ts';
 import { UsageError } from './io.ts';

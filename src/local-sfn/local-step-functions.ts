@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { JsonService } from '../emulator/index.ts';
-import { AwsError } from '../emulator/index.ts';
+import type { JsonService } from '@iam-onboarding/aws-emulator';
+import { AwsError } from '@iam-onboarding/aws-emulator';
 import type {
   ExecutionResult,
   ExecutionStatus,

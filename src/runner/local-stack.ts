@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Emulator, EmulatorState, FaultSpec } from '@iam-onboarding/aws-emulator';
 import { isAwsError } from '../aws/errors.ts';
 import { boundaryArn, configEnv, type OnboardingConfig } from '../config.ts';
-import type { Emulator, EmulatorState, FaultSpec } from '../emulator/index.ts';
 import { PROJECT_ROOT } from './definition.ts';
 
 /**
@@ -184,7 +184,7 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     };
   }
 
-  const { startEmulator } = await import('../emulator/index.ts');
+  const { startEmulator } = await import('@iam-onboarding/aws-emulator');
   // A seed is read, never written back: a demo account file stays as it was.
   const seed = options.emulatorState
     ? { seed: JSON.parse(await readFile(options.emulatorState, 'utf8')) as EmulatorState }

@@ -1,5 +1,5 @@
+import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { Command } from 'commander';
-import type { FaultSpec } from '../../emulator/index.ts';
 import { validateRequest } from '../../request.ts';
 import type { LambdaFault } from '../../runner/local-runner.ts';
 import { runLocalOnboarding } from '../../runner/onboarding.ts';

@@ -1,6 +1,6 @@
 import { CreateUserCommand, GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import type { CallStats, EmulatorState } from '../../src/emulator/index.ts';
+import type { CallStats, EmulatorState } from '../src/index.ts';
 import { awsError, controlCall, emulatorWithClients } from './helpers.ts';
 
 const THROTTLE_ONCE = { action: 'GetUser', kind: 'error', error: 'Throttling', count: 1 };

@@ -83,7 +83,7 @@ export function control(
   const route = routes[path];
   const handler = route?.[req.method ?? 'GET'];
   if (!route) {
-    json(404, { error: `no control endpoint ${path}; see docs/emulator.md` });
+    json(404, { error: `no control endpoint ${path}; see packages/aws-emulator/README.md` });
   } else if (!handler) {
     res.setHeader('allow', Object.keys(route).join(', '));
     json(405, { error: `${req.method} ${path} is not allowed; use ${Object.keys(route).join(' or ')}` });

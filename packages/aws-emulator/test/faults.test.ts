@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { type FaultSpec, InvalidFaultError } from '../../src/emulator/index.ts';
+import { type FaultSpec, InvalidFaultError } from '../src/index.ts';
 import { awsError, emulatorWithClients, queryCall } from './helpers.ts';
 
 describe('error faults', () => {
