@@ -6,7 +6,7 @@ import { CallCounter, type CallStats } from './calls.ts';
 import { type ControlTarget, control } from './control.ts';
 import { AwsError, PortInUseError } from './errors.ts';
 import { FaultController, type FaultSpec } from './faults.ts';
-import { IAM_READ_ONLY, iamService } from './iam.ts';
+import { IAM_READ_ONLY, iamService } from './iam/index.ts';
 import { type EmulatorService, type Reply, Router } from './router.ts';
 import { SECRETS_MANAGER_READ_ONLY, secretsManagerService } from './secrets-manager.ts';
 import {
