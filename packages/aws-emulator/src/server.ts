@@ -187,7 +187,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const route = router.resolve(req, raw);
     if (!('run' in route)) return send(res, route, randomUUID());
     const stats = counter.start(route.service, route.action);
-    const decision = faults.decide(route.service, route.action);
+    const decision = faults.decide(route.service, route.action, route.caller);
     if (decision.latencyMs > 0) {
       CallCounter.fault(stats, 'latency');
       await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));

@@ -1,7 +1,7 @@
 import { CreateUserCommand, GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import type { CallStats, EmulatorState } from '../src/index.ts';
-import { awsError, controlCall, emulatorWithClients } from './helpers.ts';
+import { awsError, clientsFor, controlCall, emulatorWithClients } from './helpers.ts';
 
 const THROTTLE_ONCE = { action: 'GetUser', kind: 'error', error: 'Throttling', count: 1 };
 
@@ -100,6 +100,46 @@ describe('control endpoints', () => {
     expect((bad.json as { error: string }).error).toMatch(/"kind" is one of/);
     expect(emulator.faults.list()).toEqual([]);
   });
+
+  it('POST /_emulator/faults takes a "caller": only calls signed with that access key id fail', async () => {
+    // Prepare
+    const { emulator } = await emulatorWithClients();
+    const alice = clientsFor(emulator, { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'a' });
+    const bob = clientsFor(emulator, { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'b' });
+    const fault = { ...THROTTLE_ONCE, action: 'ListUsers', caller: 'AKIAALICE00000000001' };
+
+    // Act
+    const armed = await controlCall(emulator, 'POST', 'faults', fault);
+    const his = await bob.iam.send(new ListUsersCommand({}));
+    const hers = await awsError(alice.iam.send(new ListUsersCommand({})));
+
+    // Assess
+    expect(armed).toEqual({ status: 201, json: [{ ...fault, remaining: 1 }] });
+    expect(his.Users).toEqual([]);
+    expect(hers.code).toBe('Throttling');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not a string', ['AKIAALICE00000000001']],
+  ])(
+    'POST /_emulator/faults refuses a "caller" that is %s, with 400 and nothing armed',
+    async (_what, caller) => {
+      // Prepare
+      const { emulator } = await emulatorWithClients();
+
+      // Act
+      const bad = await controlCall(emulator, 'POST', 'faults', [
+        THROTTLE_ONCE,
+        { ...THROTTLE_ONCE, caller },
+      ]);
+
+      // Assess
+      expect(bad.status).toBe(400);
+      expect((bad.json as { error: string }).error).toMatch(/"caller" is the access key id/);
+      expect(emulator.faults.list()).toEqual([]);
+    },
+  );
 
   it('GET /_emulator/calls counts calls by outcome, and DELETE resets the counters', async () => {
     // Prepare
