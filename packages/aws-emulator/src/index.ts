@@ -1,4 +1,4 @@
-export type { CallStats } from './calls.ts';
+export type { CallFilter, CallStats } from './calls.ts';
 export { AwsError, PortInUseError } from './errors.ts';
 export { type FaultKind, type FaultSpec, InvalidFaultError } from './faults.ts';
 export { AWS_MANAGED_POLICIES, SERVICE_LINKED_ROLE_NAMES } from './iam/index.ts';
