@@ -2,7 +2,8 @@
  * How fast the emulator answers GetUser: the server time inside the request handler (routing, the
  * action, the XML answer; the emulator times every call) and the round trip through the real SDK over
  * loopback (signing, HTTP, parsing). A measurement, not a test:
- * `npm run bench:emulator` from the root, or `npm run bench` in this package (BENCH_N sets the number of calls).
+ * `npm run bench:emulator` from the root, or `npm run bench` in this package (BENCH_N sets the number
+ * of calls).
  */
 import { CreateUserCommand, GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { startEmulator } from '../src/index.ts';

@@ -4,7 +4,10 @@ import { arn, byName, getGroup, getUser } from './account.ts';
 import { type Actions, checkPath, groupName, LIMITS, now, page, userName } from './params.ts';
 import { userXml } from './users.ts';
 
-/** Groups and their members: Create/Get/List/DeleteGroup, AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser. */
+/**
+ * Groups and their members: Create/Get/List/DeleteGroup, AddUserToGroup, RemoveUserFromGroup,
+ * ListGroupsForUser.
+ */
 
 const groupXml = (s: EmulatorState, g: EmGroup) => ({
   Path: g.path,
