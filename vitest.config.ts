@@ -7,7 +7,14 @@ export default defineConfig({
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'emulator', include: ['test/emulator/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'emulator',
+          // The package's own tests, and the `onboard emulator` command's (it is the root CLI's).
+          include: ['packages/aws-emulator/test/**/*.test.ts', 'test/emulator/**/*.test.ts'],
+        },
+      },
       {
         extends: true,
         test: {

@@ -1,6 +1,6 @@
+import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { AWS_ERROR_CODES } from '../aws/errors.ts';
 import { didYouMean } from '../did-you-mean.ts';
-import type { FaultSpec } from '../emulator/index.ts';
 import type { LambdaFault } from '../runner/local-runner.ts';
 import { serviceOf, verbOf } from '../steps/calls.ts';
 import { DECLARED_ACTIONS, TASK_STATES } from '../steps/index.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { JsonService } from '../emulator/index.ts';
-import { AwsError } from '../emulator/index.ts';
+import type { JsonService } from '@iam-onboarding/aws-emulator';
+import { AwsError } from '@iam-onboarding/aws-emulator';
 import type {
   ExecutionResult,
   ExecutionStatus,

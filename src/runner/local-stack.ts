@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Emulator, EmulatorState, FaultSpec } from '@iam-onboarding/aws-emulator';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import { boundaryArn, configEnv, type OnboardingConfig, type RuntimeConfig } from '../config.ts';
-import type { Emulator, EmulatorState, FaultSpec } from '../emulator/index.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
 import { sleep } from '../lambda/shared.ts';
@@ -306,7 +306,7 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     };
   }
 
-  const { startEmulator } = await import('../emulator/index.ts');
+  const { startEmulator } = await import('@iam-onboarding/aws-emulator');
   // A seed is read, never written back: a demo account file stays as it was.
   const seed = options.emulatorState
     ? { seed: JSON.parse(await readFile(options.emulatorState, 'utf8')) as EmulatorState }

@@ -1,5 +1,5 @@
+import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import type { OnboardingConfig } from '../config.ts';
-import type { FaultSpec } from '../emulator/index.ts';
 import type { OnboardingRequest } from '../request.ts';
 import {
   type ExecutionResult,

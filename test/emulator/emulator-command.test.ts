@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openEmulator } from '../../packages/aws-emulator/test/helpers.ts';
 import { emulatorCommand } from '../../src/cli/commands/emulator.ts';
 import { UsageError } from '../../src/cli/io.ts';
 import { PROJECT_ROOT } from '../../src/runner/definition.ts';
-import { openEmulator } from './helpers.ts';
 
 /** A throwaway program holding only the command, as the real `onboard` wires it. */
 function program(): Command {

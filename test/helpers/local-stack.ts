@@ -1,8 +1,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { parseOnboardingConfig } from '../../src/config.ts';
-import type { FaultSpec } from '../../src/emulator/index.ts';
 import { validateRequest } from '../../src/request.ts';
 import type { LambdaFault, LocalRunnerOptions, TimelineEvent } from '../../src/runner/local-runner.ts';
 import { openStack, type Stack, type StackTiming } from '../../src/runner/local-stack.ts';

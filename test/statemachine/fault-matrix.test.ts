@@ -3,8 +3,8 @@ import {
   CreateGroupCommand,
   CreateServiceLinkedRoleCommand,
 } from '@aws-sdk/client-iam';
+import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FaultSpec } from '../../src/emulator/index.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
 import type { LambdaFault } from '../../src/runner/local-runner.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';

@@ -1,5 +1,5 @@
+import { ENV_NAMES, InvalidStateError, PortInUseError, startEmulator } from '@iam-onboarding/aws-emulator';
 import { Command } from 'commander';
-import { ENV_NAMES, InvalidStateError, PortInUseError, startEmulator } from '../../emulator/index.ts';
 import { UsageError, untilSignal } from '../io.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -43,7 +43,7 @@ export function emulatorCommand(): Command {
       // The AWS CLI v1 reads its region from this one.
       console.log(`  export AWS_DEFAULT_REGION=${emulator.region}`);
       console.log(
-        `Control: ${emulator.endpoint}/_emulator/{state,faults,calls,reset,health} (docs/emulator.md)`,
+        `Control: ${emulator.endpoint}/_emulator/{state,faults,calls,reset,health} (packages/aws-emulator/README.md)`,
       );
       if (flags.state) console.log(`Saving the account to ${flags.state} on every change.`);
       await untilSignal('the emulator', () => emulator.stop());

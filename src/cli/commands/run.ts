@@ -1,5 +1,5 @@
+import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { Command } from 'commander';
-import type { FaultSpec } from '../../emulator/index.ts';
 import { outcomeOf } from '../../execution/outcome.ts';
 import { TimelineBuilder } from '../../execution/timeline.ts';
 import { descriptionOf, HistoryRecorder } from '../../local-sfn/history.ts';

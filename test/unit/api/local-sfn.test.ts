@@ -1,5 +1,5 @@
+import { AwsError } from '@iam-onboarding/aws-emulator';
 import { describe, expect, it } from 'vitest';
-import { AwsError } from '../../../src/emulator/index.ts';
 import {
   type ExecutionRunner,
   LocalStepFunctions,

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallStats } from './calls.ts';
+import type { CallFilter, CallStats } from './calls.ts';
 import { type FaultSpec, InvalidFaultError, validateFault } from './faults.ts';
 import { type EmulatorState, InvalidStateError } from './state.ts';
 
 /**
  * The control endpoints under /_emulator/: the account (read, seed, reset), the faults (arm, list,
- * clear) and the call counters, as JSON, for tests in other processes and for curl.
+ * clear) and the call counters (all, one caller's, or by caller), as JSON, for tests in other
+ * processes and for curl.
  */
 
 export interface ControlTarget {
@@ -14,12 +15,17 @@ export interface ControlTarget {
   seed(state: unknown): void;
   reset(): void;
   faults: { add(spec: FaultSpec): void; list(): unknown[]; clear(): void };
-  calls(): CallStats[];
+  calls(filter?: CallFilter): CallStats[];
+  callsByCaller(): Record<string, CallStats[]>;
   clearCalls(): void;
 }
 
 class NotJsonError extends Error {
   override readonly name = 'NotJson' as const;
+}
+
+class BadQueryError extends Error {
+  override readonly name = 'BadQuery' as const;
 }
 
 function parseJson(raw: string): unknown {
@@ -73,7 +79,17 @@ export function control(
       },
     },
     '/_emulator/calls': {
-      GET: () => json(200, target.calls()),
+      GET: () => {
+        const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+        const caller = query.get('caller');
+        const by = query.get('by');
+        const unknown = [...query.keys()].filter((k) => k !== 'caller' && k !== 'by');
+        if (unknown.length || (caller !== null && by !== null) || (by !== null && by !== 'caller'))
+          throw new BadQueryError('GET /_emulator/calls takes ?caller=<access key id> or ?by=caller');
+        if (caller === '') throw new BadQueryError('"caller" is an access key id (a non-empty string)');
+        if (by === 'caller') return json(200, target.callsByCaller());
+        json(200, target.calls(caller === null ? {} : { caller }));
+      },
       DELETE: () => {
         target.clearCalls();
         json(200, []);
@@ -83,7 +99,7 @@ export function control(
   const route = routes[path];
   const handler = route?.[req.method ?? 'GET'];
   if (!route) {
-    json(404, { error: `no control endpoint ${path}; see docs/emulator.md` });
+    json(404, { error: `no control endpoint ${path}; see packages/aws-emulator/README.md` });
   } else if (!handler) {
     res.setHeader('allow', Object.keys(route).join(', '));
     json(405, { error: `${req.method} ${path} is not allowed; use ${Object.keys(route).join(' or ')}` });
@@ -94,7 +110,8 @@ export function control(
       const invalid =
         error instanceof InvalidFaultError ||
         error instanceof InvalidStateError ||
-        error instanceof NotJsonError;
+        error instanceof NotJsonError ||
+        error instanceof BadQueryError;
       json(invalid ? 400 : 500, { error: invalid ? error.message : String(error) });
     }
   }

@@ -24,7 +24,7 @@ import {
   TagUserCommand,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import type { Emulator } from '../../src/emulator/index.ts';
+import type { Emulator } from '../src/index.ts';
 import { awsError, emulatorWithClients } from './helpers.ts';
 
 const DOC = JSON.stringify({

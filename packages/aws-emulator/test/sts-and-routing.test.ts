@@ -8,7 +8,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { AwsError, type JsonService } from '../../src/emulator/index.ts';
+import { AwsError, type JsonService } from '../src/index.ts';
 import { awsError, clientsFor, emulatorWithClients, jsonCall, openEmulator, queryCall } from './helpers.ts';
 
 describe('STS', () => {

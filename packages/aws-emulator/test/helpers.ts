@@ -2,7 +2,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterEach } from 'vitest';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.ts';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../src/index.ts';
 
 const started: Emulator[] = [];
 

@@ -6,7 +6,7 @@ import {
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_LINKED_ROLE_NAMES } from '../../src/emulator/index.ts';
+import { SERVICE_LINKED_ROLE_NAMES } from '../src/index.ts';
 import { awsError, emulatorWithClients } from './helpers.ts';
 
 describe('IAM service-linked roles', () => {

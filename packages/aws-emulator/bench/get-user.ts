@@ -2,10 +2,11 @@
  * How fast the emulator answers GetUser: the server time inside the request handler (routing, the
  * action, the XML answer; the emulator times every call) and the round trip through the real SDK over
  * loopback (signing, HTTP, parsing). A measurement, not a test:
- * `npx tsx scripts/bench-emulator.ts` or `npm run bench:emulator` (BENCH_N changes the number of calls).
+ * `npm run bench:emulator` from the root, or `npm run bench` in this package (BENCH_N sets the number
+ * of calls).
  */
 import { CreateUserCommand, GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
-import { startEmulator } from '../src/emulator/index.ts';
+import { startEmulator } from '../src/index.ts';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const WARM_UP = 300;

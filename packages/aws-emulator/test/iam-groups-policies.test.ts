@@ -21,7 +21,7 @@ import {
   RemoveUserFromGroupCommand,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import { AWS_MANAGED_POLICIES } from '../../src/emulator/index.ts';
+import { AWS_MANAGED_POLICIES } from '../src/index.ts';
 import { awsError, emulatorWithClients } from './helpers.ts';
 
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';

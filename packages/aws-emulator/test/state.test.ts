@@ -10,7 +10,7 @@ import {
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { type EmulatorState, InvalidStateError, startEmulator } from '../../src/emulator/index.ts';
+import { type EmulatorState, InvalidStateError, startEmulator } from '../src/index.ts';
 import { clientsFor, emulatorWithClients, openEmulator } from './helpers.ts';
 
 const tempFile = async () => join(await mkdtemp(join(tmpdir(), 'emulator-state-')), 'account.json');

@@ -47,6 +47,8 @@ export interface Route {
   service: string;
   action: string;
   requestId: string;
+  /** The access key id the request was signed with, if it was: faults and counters can be per caller. */
+  caller?: string;
   /** Performs the action; an AwsError (or any failure) becomes an error answer in the service's dialect. */
   run(): Promise<Reply>;
   /** An injected error, in the service's dialect. */
@@ -134,6 +136,7 @@ export class Router {
       service: name,
       action,
       requestId,
+      ...(ctx.accessKeyId ? { caller: ctx.accessKeyId } : {}),
       fail,
       run: async () => {
         const handler = service.actions[action];
@@ -178,6 +181,7 @@ export class Router {
       service: name,
       action,
       requestId,
+      ...(ctx.accessKeyId ? { caller: ctx.accessKeyId } : {}),
       fail,
       run: async () => {
         const handler = service.actions[action];

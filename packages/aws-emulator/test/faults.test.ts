@@ -7,9 +7,10 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { type FaultSpec, InvalidFaultError } from '../../src/emulator/index.ts';
-import { awsError, emulatorWithClients, queryCall } from './helpers.ts';
+import { type FaultSpec, InvalidFaultError } from '../src/index.ts';
+import { awsError, clientsFor, emulatorWithClients, openEmulator, queryCall } from './helpers.ts';
 
 describe('error faults', () => {
   it('fails the next N calls of an action with the given error, changes nothing, then recovers', async () => {
@@ -288,6 +289,159 @@ describe('rate limits', () => {
     // Assess
     expect(throttled.code).toBe('Throttling');
     expect(refilled.Users).toEqual([]);
+  });
+});
+
+describe('faults for one caller', () => {
+  // Access key ids as the SDK signs them (`Credential=<id>/...`); the emulator does not check signatures.
+  const ALICE = { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'alice-secret' };
+  const BOB = { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'bob-secret' };
+
+  it('fails only the calls signed with the access key id it names', async () => {
+    // Prepare
+    const emulator = await openEmulator();
+    const alice = clientsFor(emulator, ALICE);
+    const bob = clientsFor(emulator, BOB);
+    emulator.faults.add({
+      action: 'ListUsers',
+      caller: ALICE.accessKeyId,
+      kind: 'error',
+      error: 'AccessDenied',
+      count: 'always',
+    });
+
+    // Act
+    const denied = await awsError(alice.iam.send(new ListUsersCommand({})));
+    const listed = await bob.iam.send(new ListUsersCommand({}));
+    const unsigned = await queryCall(emulator, { Action: 'ListUsers', Version: '2010-05-08' });
+
+    // Assess
+    expect(denied).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(listed.Users).toEqual([]);
+    expect(unsigned.status).toBe(200);
+    expect(emulator.faults.list()).toEqual([
+      {
+        action: 'ListUsers',
+        caller: ALICE.accessKeyId,
+        kind: 'error',
+        error: 'AccessDenied',
+        count: 'always',
+        remaining: 'always',
+      },
+    ]);
+  });
+
+  it("spends its count on that caller's calls only", async () => {
+    // Prepare
+    const emulator = await openEmulator();
+    const alice = clientsFor(emulator, ALICE);
+    const bob = clientsFor(emulator, BOB);
+    emulator.faults.add({
+      action: 'CreateUser',
+      caller: ALICE.accessKeyId,
+      kind: 'error',
+      error: 'Throttling',
+      count: 1,
+    });
+
+    // Act
+    await bob.iam.send(new CreateUserCommand({ UserName: 'bob1' }));
+    await bob.iam.send(new CreateUserCommand({ UserName: 'bob2' }));
+    const throttled = await awsError(alice.iam.send(new CreateUserCommand({ UserName: 'alice1' })));
+    const retried = await alice.iam.send(new CreateUserCommand({ UserName: 'alice1' }));
+
+    // Assess
+    expect(throttled.code).toBe('Throttling');
+    expect(retried.User?.UserName).toBe('alice1');
+    expect(Object.keys(emulator.snapshot().users).sort()).toEqual(['alice1', 'bob1', 'bob2']);
+    expect(emulator.faults.list()).toEqual([]);
+  });
+
+  it('applies to every caller when it names none', async () => {
+    // Prepare
+    const emulator = await openEmulator();
+    const alice = clientsFor(emulator, ALICE);
+    const bob = clientsFor(emulator, BOB);
+    emulator.faults.add({ action: 'ListUsers', kind: 'error', error: 'ServiceFailure', count: 'always' });
+
+    // Act
+    const hers = await awsError(alice.iam.send(new ListUsersCommand({})));
+    const his = await awsError(bob.iam.send(new ListUsersCommand({})));
+    const unsigned = await queryCall(emulator, { Action: 'ListUsers', Version: '2010-05-08' });
+
+    // Assess
+    expect(hers.code).toBe('ServiceFailure');
+    expect(his.code).toBe('ServiceFailure');
+    expect(unsigned.status).toBe(500);
+  });
+
+  it('rate-limits one caller while the others go at full speed', async () => {
+    // Prepare
+    const emulator = await openEmulator();
+    const alice = clientsFor(emulator, ALICE);
+    const bob = clientsFor(emulator, BOB);
+    // One token, refilled once in 1000 s: Alice's second call finds none, however slow the machine.
+    emulator.faults.add({ action: '*', caller: ALICE.accessKeyId, kind: 'rate-limit', rps: 0.001, burst: 1 });
+
+    // Act
+    await alice.iam.send(new ListUsersCommand({}));
+    const limited = await awsError(alice.iam.send(new ListUsersCommand({})));
+    const his = await Promise.allSettled(
+      Array.from({ length: 10 }, () => bob.iam.send(new ListUsersCommand({}))),
+    );
+
+    // Assess
+    expect(limited).toMatchObject({ code: 'Throttling', message: 'Rate exceeded' });
+    expect(his.map((r) => r.status)).toEqual(Array(10).fill('fulfilled'));
+  });
+
+  it('takes the access key the emulator issued to a user: what that user signs fails, the rest does not', async () => {
+    // Prepare
+    const { emulator, iam, sm } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'alice' }));
+    const keyId = AccessKey?.AccessKeyId ?? '';
+    const asAlice = clientsFor(emulator, {
+      accessKeyId: keyId,
+      secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+    });
+    await sm.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' }));
+    emulator.faults.add({
+      service: 'secretsmanager',
+      action: 'GetSecretValue',
+      caller: keyId,
+      kind: 'error',
+      error: 'AccessDenied',
+      count: 'always',
+    });
+
+    // Act
+    const hers = await awsError(asAlice.sm.send(new GetSecretValueCommand({ SecretId: 's' })));
+    const admins = await sm.send(new GetSecretValueCommand({ SecretId: 's' }));
+    const who = await asAlice.sts.send(new GetCallerIdentityCommand({}));
+
+    // Assess
+    expect(hers).toMatchObject({ code: 'AccessDeniedException', status: 400 });
+    expect(admins.SecretString).toBe('v');
+    expect(who.Arn).toBe(`arn:aws:iam::${emulator.accountId}:user/alice`);
+  });
+
+  it.each([
+    ['an empty caller', ''],
+    ['a caller that is not a string', 42],
+  ])('refuses a fault with %s', async (_what, caller) => {
+    // Prepare
+    const emulator = await openEmulator();
+    const spec = { action: 'ListUsers', kind: 'error', error: 'Throttling', count: 1, caller };
+
+    // Act
+    const add = () => emulator.faults.add(spec as unknown as FaultSpec);
+
+    // Assess
+    expect(add).toThrow(
+      new InvalidFaultError('"caller" is the access key id the calls are signed with (a non-empty string)'),
+    );
+    expect(emulator.faults.list()).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { callerOf } from './iam.ts';
+import { callerOf } from './iam/index.ts';
 import type { QueryService } from './router.ts';
 import type { EmulatorState } from './state.ts';
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { CallCounter, type CallStats } from './calls.ts';
+import { CallCounter, type CallFilter, type CallStats } from './calls.ts';
 import { type ControlTarget, control } from './control.ts';
 import { AwsError, PortInUseError } from './errors.ts';
 import { FaultController, type FaultSpec } from './faults.ts';
-import { IAM_READ_ONLY, iamService } from './iam.ts';
+import { IAM_READ_ONLY, iamService } from './iam/index.ts';
 import { type EmulatorService, type Reply, Router } from './router.ts';
 import { SECRETS_MANAGER_READ_ONLY, secretsManagerService } from './secrets-manager.ts';
 import {
@@ -63,8 +63,13 @@ export interface Emulator {
   /** The variables that point the AWS SDK and CLI at this emulator (dummy credentials included). */
   readonly env: EmulatorEnv;
   readonly faults: { add(spec: FaultSpec): void; list(): ArmedFault[]; clear(): void };
-  /** Calls per service and action, with outcomes and the faults fired. */
-  calls(): CallStats[];
+  /**
+   * Calls per service and action, with outcomes and the faults fired; with `{ caller }`, only the calls
+   * signed with that access key id.
+   */
+  calls(filter?: CallFilter): CallStats[];
+  /** The same counts for each caller, by access key id; unsigned calls are counted in `calls()` only. */
+  callsByCaller(): Record<string, CallStats[]>;
   clearCalls(): void;
   /** Microseconds spent handling each call (routing, the action, the answer), oldest first. */
   serverTimings(): number[];
@@ -186,26 +191,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const started = process.hrtime.bigint();
     const route = router.resolve(req, raw);
     if (!('run' in route)) return send(res, route, randomUUID());
-    const stats = counter.start(route.service, route.action);
-    const decision = faults.decide(route.service, route.action);
+    const call = counter.start(route.service, route.action, route.caller);
+    const decision = faults.decide(route.service, route.action, route.caller);
     if (decision.latencyMs > 0) {
-      CallCounter.fault(stats, 'latency');
+      call.fault('latency');
       await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
     }
     let reply: Reply;
     if (decision.error) {
-      CallCounter.fault(stats, decision.error.kind);
+      call.fault(decision.error.kind);
       reply = route.fail(decision.error.code, decision.error.message);
     } else {
       reply = await route.run();
       if (reply.code === undefined && READ_ONLY[route.service]?.has(route.action) === false) saveAfterCall();
     }
-    CallCounter.outcome(stats, reply.code);
+    call.outcome(reply.code);
     timings.push(Number(process.hrtime.bigint() - started) / 1000);
     if (timings.length > MAX_TIMINGS) timings.splice(0, MAX_TIMINGS / 2);
     if (decision.loseResponse && !decision.error) {
       // The change is made; the answer never arrives (the client sees a reset connection).
-      CallCounter.fault(stats, 'lost-response');
+      call.fault('lost-response');
       req.socket.destroy();
       return;
     }
@@ -262,7 +267,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seed,
     reset,
     faults: faultsApi,
-    calls: () => counter.list(),
+    calls: (filter) => counter.list(filter),
+    callsByCaller: () => counter.byCaller(),
     clearCalls: () => counter.clear(),
   };
 
@@ -286,7 +292,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-not-a-real-key',
     },
     faults: faultsApi,
-    calls: () => counter.list(),
+    calls: (filter) => counter.list(filter),
+    callsByCaller: () => counter.byCaller(),
     clearCalls: () => counter.clear(),
     serverTimings: () => [...timings],
     snapshot: () => structuredClone(state),

@@ -1,7 +1,7 @@
 import { CreateUserCommand, GetUserCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
-import type { CallStats, EmulatorState } from '../../src/emulator/index.ts';
-import { awsError, controlCall, emulatorWithClients } from './helpers.ts';
+import type { CallStats, EmulatorState } from '../src/index.ts';
+import { awsError, clientsFor, controlCall, emulatorWithClients } from './helpers.ts';
 
 const THROTTLE_ONCE = { action: 'GetUser', kind: 'error', error: 'Throttling', count: 1 };
 
@@ -101,6 +101,46 @@ describe('control endpoints', () => {
     expect(emulator.faults.list()).toEqual([]);
   });
 
+  it('POST /_emulator/faults takes a "caller": only calls signed with that access key id fail', async () => {
+    // Prepare
+    const { emulator } = await emulatorWithClients();
+    const alice = clientsFor(emulator, { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'a' });
+    const bob = clientsFor(emulator, { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'b' });
+    const fault = { ...THROTTLE_ONCE, action: 'ListUsers', caller: 'AKIAALICE00000000001' };
+
+    // Act
+    const armed = await controlCall(emulator, 'POST', 'faults', fault);
+    const his = await bob.iam.send(new ListUsersCommand({}));
+    const hers = await awsError(alice.iam.send(new ListUsersCommand({})));
+
+    // Assess
+    expect(armed).toEqual({ status: 201, json: [{ ...fault, remaining: 1 }] });
+    expect(his.Users).toEqual([]);
+    expect(hers.code).toBe('Throttling');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not a string', ['AKIAALICE00000000001']],
+  ])(
+    'POST /_emulator/faults refuses a "caller" that is %s, with 400 and nothing armed',
+    async (_what, caller) => {
+      // Prepare
+      const { emulator } = await emulatorWithClients();
+
+      // Act
+      const bad = await controlCall(emulator, 'POST', 'faults', [
+        THROTTLE_ONCE,
+        { ...THROTTLE_ONCE, caller },
+      ]);
+
+      // Assess
+      expect(bad.status).toBe(400);
+      expect((bad.json as { error: string }).error).toMatch(/"caller" is the access key id/);
+      expect(emulator.faults.list()).toEqual([]);
+    },
+  );
+
   it('GET /_emulator/calls counts calls by outcome, and DELETE resets the counters', async () => {
     // Prepare
     const { emulator, iam } = await emulatorWithClients();
@@ -128,6 +168,63 @@ describe('control endpoints', () => {
       { service: 'iam', action: 'ListUsers', calls: 1, ok: 1, errors: 0, outcomes: { ok: 1 }, faults: {} },
     ]);
     expect(after.json).toEqual([]);
+  });
+
+  it("GET /_emulator/calls?caller=<key id> counts one caller's calls, and ?by=caller every caller's", async () => {
+    // Prepare
+    const { emulator } = await emulatorWithClients();
+    const alice = clientsFor(emulator, { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'a' });
+    const bob = clientsFor(emulator, { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'b' });
+    await alice.iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    await awsError(bob.iam.send(new GetUserCommand({ UserName: 'nobody' })));
+
+    // Act
+    const hers = await controlCall(emulator, 'GET', 'calls?caller=AKIAALICE00000000001');
+    const nobodys = await controlCall(emulator, 'GET', 'calls?caller=AKIANOBODY0000000003');
+    const byCaller = await controlCall(emulator, 'GET', 'calls?by=caller');
+
+    // Assess
+    const created = {
+      service: 'iam',
+      action: 'CreateUser',
+      calls: 1,
+      ok: 1,
+      errors: 0,
+      outcomes: { ok: 1 },
+      faults: {},
+    };
+    const missed = {
+      service: 'iam',
+      action: 'GetUser',
+      calls: 1,
+      ok: 0,
+      errors: 1,
+      outcomes: { NoSuchEntity: 1 },
+      faults: {},
+    };
+    expect(hers).toEqual({ status: 200, json: [created] });
+    expect(nobodys).toEqual({ status: 200, json: [] });
+    expect(byCaller).toEqual({
+      status: 200,
+      json: { AKIAALICE00000000001: [created], AKIABOB0000000000002: [missed] },
+    });
+  });
+
+  it.each([
+    ['an empty caller', 'calls?caller='],
+    ['an unknown parameter', 'calls?user=alice'],
+    ['both a caller and by=caller', 'calls?caller=AKIAALICE00000000001&by=caller'],
+    ['an unknown grouping', 'calls?by=action'],
+  ])('GET /_emulator/calls refuses %s with 400', async (_what, path) => {
+    // Prepare
+    const { emulator } = await emulatorWithClients();
+
+    // Act
+    const bad = await controlCall(emulator, 'GET', path);
+
+    // Assess
+    expect(bad.status).toBe(400);
+    expect((bad.json as { error: string }).error).toMatch(/caller/);
   });
 
   it('POST /_emulator/reset empties the account and clears faults and counters', async () => {

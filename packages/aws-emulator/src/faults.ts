@@ -1,27 +1,34 @@
 /**
  * Fault injection, per service and action ('*' for any): errors for the next N calls (or always,
  * after letting some through), lost answers (the change is applied, the answer dropped), latency,
- * and a rate limit answering Throttling beyond R requests per second.
+ * and a rate limit answering Throttling beyond R requests per second; each for every caller or for
+ * the calls signed with one access key id.
  */
 
 type Count = number | 'always';
 
 export type FaultKind = FaultSpec['kind'];
 
-/** One fault; `service` narrows it to one service (`iam`, `sts`, `secretsmanager`, or a registered one). */
-export type FaultSpec =
-  | {
-      action: string;
-      service?: string;
-      kind: 'error';
-      error: string;
-      message?: string;
-      count: Count;
-      after?: number;
-    }
-  | { action: string; service?: string; kind: 'lost-response'; count: Count; after?: number }
-  | { action: string; service?: string; kind: 'latency'; ms: number; count?: Count }
-  | { action: string; service?: string; kind: 'rate-limit'; rps: number; burst?: number };
+/** Which calls a fault applies to: an action ('*' for any), optionally of one service and one caller. */
+export interface FaultScope {
+  action: string;
+  /** One service: `iam`, `sts`, `secretsmanager`, or a registered one. */
+  service?: string;
+  /**
+   * One caller: the access key id the call was signed with (`Credential=AKID/...` in its SigV4
+   * `Authorization` header). Without it, the fault applies to every caller, unsigned calls included.
+   */
+  caller?: string;
+}
+
+/** One fault: which calls (its scope), and what happens to them. */
+export type FaultSpec = FaultScope &
+  (
+    | { kind: 'error'; error: string; message?: string; count: Count; after?: number }
+    | { kind: 'lost-response'; count: Count; after?: number }
+    | { kind: 'latency'; ms: number; count?: Count }
+    | { kind: 'rate-limit'; rps: number; burst?: number }
+  );
 
 interface ActiveFault {
   spec: FaultSpec;
@@ -65,13 +72,15 @@ export class FaultController {
     this.faults = [];
   }
 
-  /** Decides what happens to one call, consuming counts and tokens. */
-  decide(service: string, action: string): FaultDecision {
+  /** Decides what happens to one call (by its signing key id, if any), consuming counts and tokens. */
+  decide(service: string, action: string, caller?: string): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0, loseResponse: false };
     for (const f of this.faults) {
       const { spec } = f;
       if (spec.service && spec.service !== service) continue;
       if (spec.action !== '*' && spec.action !== action) continue;
+      // A caller's fault uses its counts and tokens on that caller's calls only.
+      if (spec.caller !== undefined && spec.caller !== caller) continue;
       if (spec.kind === 'rate-limit') {
         const t = performance.now();
         const burst = spec.burst ?? Math.max(1, spec.rps);
@@ -121,6 +130,10 @@ export function validateFault(spec: FaultSpec): void {
     throw new InvalidFaultError('a fault needs an "action" (or "*")');
   if (spec.service !== undefined && (typeof spec.service !== 'string' || !spec.service))
     throw new InvalidFaultError('"service" is a service name (iam, sts, secretsmanager, ...)');
+  if (spec.caller !== undefined && (typeof spec.caller !== 'string' || !spec.caller))
+    throw new InvalidFaultError(
+      '"caller" is the access key id the calls are signed with (a non-empty string)',
+    );
   const after = (spec as { after?: unknown }).after;
   if (after !== undefined && !(Number.isInteger(after) && (after as number) >= 0))
     throw new InvalidFaultError('"after" is a whole number >= 0');

@@ -1,7 +1,7 @@
-export type { CallStats } from './calls.ts';
+export type { CallFilter, CallStats } from './calls.ts';
 export { AwsError, PortInUseError } from './errors.ts';
 export { type FaultKind, type FaultSpec, InvalidFaultError } from './faults.ts';
-export { AWS_MANAGED_POLICIES, SERVICE_LINKED_ROLE_NAMES } from './iam.ts';
+export { AWS_MANAGED_POLICIES, SERVICE_LINKED_ROLE_NAMES } from './iam/index.ts';
 export type { CallContext, EmulatorService, JsonService, QueryService } from './router.ts';
 export {
   type ArmedFault,

@@ -1,0 +1,220 @@
+import { AwsError } from '../errors.ts';
+import { type EmulatorState, key, randomId } from '../state.ts';
+import { arn, getGroup, getUser } from './account.ts';
+import {
+  type Actions,
+  checkPath,
+  checkPolicyDocument,
+  groupName,
+  LIMITS,
+  now,
+  page,
+  policyName,
+  required,
+  userName,
+} from './params.ts';
+
+/**
+ * Managed policies (the catalogued AWS managed ones and customer policies) and their attachments to
+ * groups and users: Get/Create/DeletePolicy, Attach/Detach/ListAttached Group and User policies.
+ */
+
+/** Every AWS managed policy the emulator knows (GetPolicy, attach, boundary): the common ones. */
+export const AWS_MANAGED_POLICIES: readonly string[] = [
+  'AdministratorAccess',
+  'PowerUserAccess',
+  'ReadOnlyAccess',
+  'IAMUserChangePassword',
+  'IAMReadOnlyAccess',
+  'AmazonS3ReadOnlyAccess',
+  'AmazonS3FullAccess',
+  'AmazonEC2ReadOnlyAccess',
+  'AmazonEC2FullAccess',
+  'AmazonElastiCacheFullAccess',
+  'AmazonElastiCacheReadOnlyAccess',
+  'AmazonRDSReadOnlyAccess',
+  'AmazonDynamoDBReadOnlyAccess',
+  'CloudWatchReadOnlyAccess',
+  'CloudWatchLogsReadOnlyAccess',
+  'AWSCodeCommitPowerUser',
+  'AWSCodeCommitReadOnly',
+  'AmazonSQSReadOnlyAccess',
+  'AmazonSNSReadOnlyAccess',
+  'AWSLambda_ReadOnlyAccess',
+  'SecretsManagerReadWrite',
+  'job-function/ViewOnlyAccess',
+  'job-function/Billing',
+].map((name) => `arn:aws:iam::aws:policy/${name}`);
+
+const POLICY_ARN = /^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/.+/;
+
+interface PolicyInfo {
+  arn: string;
+  name: string;
+  path: string;
+  id: string;
+  created: string;
+  description: string;
+}
+
+/** AWS managed policies have stable ids; derive one from the name so that every run agrees. */
+function managedPolicy(policyArn: string): PolicyInfo | undefined {
+  if (!AWS_MANAGED_POLICIES.includes(policyArn)) return undefined;
+  const full = policyArn.slice('arn:aws:iam::aws:policy'.length);
+  const name = full.slice(full.lastIndexOf('/') + 1);
+  const letters = name.toUpperCase().replace(/[^A-Z]/g, '');
+  return {
+    arn: policyArn,
+    name,
+    path: full.slice(0, full.lastIndexOf('/') + 1),
+    id: `ANPA${letters.slice(0, 17).padEnd(17, 'X')}`,
+    created: '2015-02-06T18:39:46Z',
+    description: `AWS managed policy ${name}`,
+  };
+}
+
+/** A policy that exists (catalogued AWS managed or customer), or the action's own NoSuchEntity. */
+export function findPolicy(s: EmulatorState, policyArn: string, notFound: string): PolicyInfo {
+  if (!POLICY_ARN.test(policyArn)) throw new AwsError('InvalidInput', `ARN ${policyArn} is not valid.`);
+  const found = managedPolicy(policyArn) ?? Object.values(s.policies).find((p) => p.arn === policyArn);
+  if (!found) throw new AwsError('NoSuchEntity', notFound);
+  return found;
+}
+
+const notAttachable = (policyArn: string) => `Policy ${policyArn} does not exist or is not attachable.`;
+
+function usage(s: EmulatorState, policyArn: string): { attachments: number; boundaries: number } {
+  let attachments = 0;
+  let boundaries = 0;
+  for (const u of Object.values(s.users)) {
+    if (u.policies.includes(policyArn)) attachments++;
+    if (u.boundary === policyArn) boundaries++;
+  }
+  for (const g of Object.values(s.groups)) if (g.policies.includes(policyArn)) attachments++;
+  return { attachments, boundaries };
+}
+
+function policyXml(s: EmulatorState, policy: PolicyInfo) {
+  const { attachments, boundaries } = usage(s, policy.arn);
+  return {
+    PolicyName: policy.name,
+    PolicyId: policy.id,
+    Arn: policy.arn,
+    Path: policy.path,
+    DefaultVersionId: 'v1',
+    AttachmentCount: attachments,
+    PermissionsBoundaryUsageCount: boundaries,
+    IsAttachable: true,
+    ...(policy.description ? { Description: policy.description } : {}),
+    CreateDate: policy.created,
+    UpdateDate: policy.created,
+  };
+}
+
+const attached = (arns: string[]) =>
+  arns.map((a) => ({ PolicyName: a.slice(a.lastIndexOf('/') + 1), PolicyArn: a }));
+
+export const managedPolicyActions: Actions = {
+  AttachGroupPolicy(p, s) {
+    const group = getGroup(s, groupName(p));
+    const policyArn = required(p, 'PolicyArn');
+    findPolicy(s, policyArn, notAttachable(policyArn));
+    // Attaching again is a no-op, as in IAM.
+    if (group.policies.includes(policyArn)) return undefined;
+    if (group.policies.length >= LIMITS.policiesPerGroup) {
+      throw new AwsError(
+        'LimitExceeded',
+        `Cannot exceed quota for PoliciesPerGroup: ${LIMITS.policiesPerGroup}`,
+      );
+    }
+    group.policies.push(policyArn);
+    return undefined;
+  },
+  DetachGroupPolicy(p, s) {
+    const group = getGroup(s, groupName(p));
+    const policyArn = required(p, 'PolicyArn');
+    findPolicy(s, policyArn, `Policy ${policyArn} was not found.`);
+    if (!group.policies.includes(policyArn))
+      throw new AwsError('NoSuchEntity', `Policy ${policyArn} was not found.`);
+    group.policies = group.policies.filter((a) => a !== policyArn);
+    return undefined;
+  },
+  ListAttachedGroupPolicies(p, s) {
+    const group = getGroup(s, groupName(p));
+    const { items, ...rest } = page(group.policies, p);
+    return { AttachedPolicies: attached(items), ...rest };
+  },
+  AttachUserPolicy(p, s) {
+    const user = getUser(s, userName(p));
+    const policyArn = required(p, 'PolicyArn');
+    findPolicy(s, policyArn, notAttachable(policyArn));
+    if (user.policies.includes(policyArn)) return undefined;
+    if (user.policies.length >= LIMITS.policiesPerUser) {
+      throw new AwsError(
+        'LimitExceeded',
+        `Cannot exceed quota for PoliciesPerUser: ${LIMITS.policiesPerUser}`,
+      );
+    }
+    user.policies.push(policyArn);
+    return undefined;
+  },
+  DetachUserPolicy(p, s) {
+    const user = getUser(s, userName(p));
+    const policyArn = required(p, 'PolicyArn');
+    findPolicy(s, policyArn, `Policy ${policyArn} was not found.`);
+    if (!user.policies.includes(policyArn))
+      throw new AwsError('NoSuchEntity', `Policy ${policyArn} was not found.`);
+    user.policies = user.policies.filter((a) => a !== policyArn);
+    return undefined;
+  },
+  ListAttachedUserPolicies(p, s) {
+    const user = getUser(s, userName(p));
+    const { items, ...rest } = page(user.policies, p);
+    return { AttachedPolicies: attached(items), ...rest };
+  },
+  GetPolicy(p, s) {
+    const policyArn = required(p, 'PolicyArn');
+    return { Policy: policyXml(s, findPolicy(s, policyArn, `Policy ${policyArn} was not found.`)) };
+  },
+  CreatePolicy(p, s) {
+    const name = policyName(p);
+    const path = checkPath(p.get('Path'));
+    const document = checkPolicyDocument(required(p, 'PolicyDocument'));
+    // Customer policy names are unique in the account whatever their path.
+    if (s.policies[key(name)]) {
+      throw new AwsError(
+        'EntityAlreadyExists',
+        `A policy called ${name} already exists. Duplicate names are not allowed.`,
+      );
+    }
+    const policy = {
+      name,
+      path,
+      id: randomId('ANPA'),
+      arn: arn(s, 'policy', path, name),
+      document,
+      description: p.get('Description') ?? '',
+      created: now(),
+    };
+    s.policies[key(name)] = policy;
+    return { Policy: policyXml(s, policy) };
+  },
+  DeletePolicy(p, s) {
+    const policyArn = required(p, 'PolicyArn');
+    if (!POLICY_ARN.test(policyArn)) throw new AwsError('InvalidInput', `ARN ${policyArn} is not valid.`);
+    if (managedPolicy(policyArn)) {
+      throw new AwsError(
+        'UnmodifiableEntity',
+        `Cannot delete policy ${policyArn}: it is an AWS managed policy.`,
+      );
+    }
+    const policy = Object.values(s.policies).find((x) => x.arn === policyArn);
+    if (!policy) throw new AwsError('NoSuchEntity', `Policy ${policyArn} was not found.`);
+    const { attachments, boundaries } = usage(s, policyArn);
+    if (attachments + boundaries > 0) {
+      throw new AwsError('DeleteConflict', 'Cannot delete a policy attached to entities.');
+    }
+    delete s.policies[key(policy.name)];
+    return undefined;
+  },
+};
