@@ -26,7 +26,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'statemachine', include: ['test/statemachine/**/*.test.ts'], testTimeout: 60_000 },
+        test: {
+          name: 'statemachine',
+          include: ['test/statemachine/**/*.test.ts'],
+          testTimeout: 60_000,
+          // The fault matrix's cells each run on their own emulator: most of a cell is waiting.
+          maxConcurrency: 8,
+        },
       },
       {
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 },

@@ -26,6 +26,12 @@ export interface DeclaredCall {
    * iam:TagUser; CreateSecret with tags as secretsmanager:TagResource): the role needs them too.
    */
   alsoAuthorizes?: readonly AwsAction[];
+  /**
+   * A read that only confirms the effect of an earlier call of the same task (a deletion-status poll):
+   * when it fails, the task reads the state another way and finds the work done, so its failure is
+   * recovered rather than fatal - the fault matrix holds it to that.
+   */
+  confirms?: true;
 }
 
 export const call = (action: AwsAction, options: Omit<DeclaredCall, 'action'> = {}): DeclaredCall => ({

@@ -77,8 +77,12 @@ export const createAccessKey = defineStep({
     const keys = await iam.listAccessKeys(userName);
     const storedKeyId = stored?.tags[TAG_ACCESS_KEY_ID];
     if (stored && storedKeyId && keys.some((k) => k.accessKeyId === storedKeyId)) {
-      // A retry after a lost answer: the key and its secret are both in place.
+      // A retry after a lost answer: the key and its secret are both in place. Any other key on our own
+      // new user has no stored secret (an earlier attempt's answer was lost), so nobody can use it.
       await secrets.putResourcePolicy(stored.arn, userOnlyPolicy(found.user.arn));
+      for (const other of keys) {
+        if (other.accessKeyId !== storedKeyId) await iam.deleteAccessKey(userName, other.accessKeyId);
+      }
       return { accessKeyId: storedKeyId, secretArn: stored.arn, secretName, skipped: false };
     }
     if (stored) {

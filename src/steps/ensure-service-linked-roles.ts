@@ -31,7 +31,8 @@ export const ensureServiceLinkedRoles = defineStep({
   undoCalls: [
     call('iam:ListRoles'),
     call('iam:DeleteServiceLinkedRole'),
-    call('iam:GetServiceLinkedRoleDeletionStatus'),
+    // The deletion goes on whether or not its status can be read: when it cannot, the list is read again.
+    call('iam:GetServiceLinkedRoleDeletionStatus', { confirms: true }),
   ],
 
   async run(input, { iam }) {
@@ -73,15 +74,24 @@ export const ensureServiceLinkedRoles = defineStep({
       }
       const taskId = await iam.deleteServiceLinkedRole(role.name);
       if (!taskId) continue;
-      // Deletion is asynchronous and fails if the service still uses the role.
-      let status = await iam.serviceLinkedRoleDeletionStatus(taskId);
+      // Deletion is asynchronous and fails if the service still uses the role. The poll only confirms
+      // it: when the status cannot be read, the role's absence from the list says the same.
+      const poll = async () => {
+        try {
+          return await iam.serviceLinkedRoleDeletionStatus(taskId);
+        } catch (error) {
+          if (await iam.findServiceLinkedRole(planned.service)) throw error;
+          return { status: 'SUCCEEDED' as const };
+        }
+      };
+      let status = await poll();
       for (
         let i = 0;
         i < DELETION_POLLS && (status.status === 'IN_PROGRESS' || status.status === 'NOT_STARTED');
         i++
       ) {
         await sleep(DELETION_POLL_MS);
-        status = await iam.serviceLinkedRoleDeletionStatus(taskId);
+        status = await poll();
       }
       if (status.status === 'FAILED') {
         throw new ServiceLinkedRoleInUseError(
