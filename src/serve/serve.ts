@@ -12,6 +12,7 @@ import { SfnOnboardings } from '../api/onboardings.ts';
 import type { OnboardingConfig } from '../config.ts';
 import { LocalStepFunctions, type StatusChangeEvent } from '../local-sfn/local-step-functions.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
+import type { LocalRunnerOptions } from '../runner/local-runner.ts';
 import { openStack, principalKeyId, type Stack } from '../runner/local-stack.ts';
 import { stackRunner } from '../runner/onboarding.ts';
 
@@ -44,6 +45,8 @@ export interface ServeOptions {
   callbackAllowedHosts?: string[];
   /** Replace the state machine's Retry intervals with this many ms. */
   retryDelayMs?: number;
+  /** Awaited before each Task invocation (tests hold an execution in a state, explicitly). */
+  beforeTask?: LocalRunnerOptions['beforeTask'];
   onNotify?: (outcome: NotifyOutcome, change: StatusChangeEvent) => void;
   onRequest?: (entry: ApiLogEntry) => void;
 }
@@ -179,6 +182,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     const runner = await stackRunner(stack, {
       stateMachineName: 'iam-onboarding-local',
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+      ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
     });
     const allowedHosts = [...config.api.callbackAllowedHosts, ...(options.callbackAllowedHosts ?? [])];
     const localSfn = new LocalStepFunctions(runner, (change) => {

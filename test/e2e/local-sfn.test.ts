@@ -26,23 +26,22 @@ import { config, executionCount, request, sfnOf, userExists } from './serve-help
 let serve: Serve;
 let sfn: SFNClient;
 let changes: StatusChangeEvent['detail'][];
+/** A test may hold an execution before a state, to act on it while it runs. */
+let hold: ((state: string) => Promise<void>) | undefined;
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('timed out waiting');
-}
+/** Resolves when the local Step Functions API says the execution has ended: no polling, no window. */
+const ended = (name: string) =>
+  serve.sfn.waitFor(`${serve.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`);
 
 beforeEach(async () => {
   changes = [];
+  hold = undefined;
   // The end of each execution, as the notifier receives it.
   serve = await startServe({
     config,
     apiPort: 0,
     retryDelayMs: 1,
+    beforeTask: async (state) => hold?.(state),
     onNotify: (_outcome, change) => changes.push(change.detail),
   });
   sfn = sfnOf(serve);
@@ -53,11 +52,10 @@ afterEach(async () => {
   await serve.stop();
 });
 
-const finished = (arn: string) =>
-  until(
-    () => sfn.send(new DescribeExecutionCommand({ executionArn: arn })),
-    (d) => d.status !== 'RUNNING',
-  );
+const finished = async (arn: string) => {
+  await serve.sfn.waitFor(arn);
+  return sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+};
 
 describe('the local Step Functions API through the real SFNClient', () => {
   it('starts, describes and lists an execution, with dates and JSON as the SDK expects', async () => {
@@ -220,7 +218,16 @@ describe('the local Step Functions API through the real SFNClient', () => {
   });
 
   it('stops a running execution: ABORTED with the given error, and a status-change event', async () => {
-    serve.stack.emulator?.faults.add({ action: 'CreateUser', kind: 'latency', ms: 1_000, count: 1 });
+    // The execution is held before CreateUser until it has been stopped: no timing window.
+    let entered: () => void = () => undefined;
+    const inCreateUser = new Promise<void>((resolve) => (entered = resolve));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    hold = async (state) => {
+      if (state !== 'CreateUser') return;
+      entered();
+      await released;
+    };
     const { executionArn } = await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: serve.stateMachineArn,
@@ -228,10 +235,11 @@ describe('the local Step Functions API through the real SFNClient', () => {
         input: JSON.stringify(request({ requestId: 'HR-503' })),
       }),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await inCreateUser;
     const stopped = await sfn.send(
       new StopExecutionCommand({ executionArn, error: 'Cancelled', cause: 'ticket withdrawn' }),
     );
+    release();
     expect(stopped.stopDate).toBeInstanceOf(Date);
     const described = await finished(executionArn ?? '');
     expect(described).toMatchObject({ status: 'ABORTED', error: 'Cancelled', cause: 'ticket withdrawn' });
@@ -317,10 +325,8 @@ describe('onboard start / onboard status against onboard serve', () => {
       requestId: 'HR-1042',
       executionArn: expect.stringContaining(':HR-1042'),
     });
-    const report = await until(
-      async () => JSON.parse((await run('status', ['HR-1042', '--json'])).out) as { status: string },
-      (r) => r.status !== 'running',
-    );
+    await ended('HR-1042');
+    const report = JSON.parse((await run('status', ['HR-1042', '--json'])).out) as { status: string };
     expect(report).toMatchObject({ status: 'succeeded', requestId: 'HR-1042' });
     expect(await userExists(serve, 'ada.lovelace')).toBe(true);
   });
@@ -357,10 +363,8 @@ describe('the documented curl recipe', () => {
       requestId: 'HR-1042',
       statusUrl: `${serve.apiUrl}/onboardings/HR-1042`,
     });
-    const report = await until(
-      async () => JSON.parse((await sh(statusLine ?? '', env)).stdout) as { status: string },
-      (r) => r.status !== 'running',
-    );
+    await ended('HR-1042');
+    const report = JSON.parse((await sh(statusLine ?? '', env)).stdout) as { status: string };
     expect(report.status).toBe('succeeded');
   });
 });
@@ -382,14 +386,18 @@ describe('onboard serve as a process', () => {
       },
     );
     let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stdout += d));
+    let ready: () => void = () => undefined;
+    const banner = new Promise<void>((resolve) => (ready = resolve));
+    const read = (d: Buffer) => {
+      stdout += d;
+      // The banner ends with the status command: once it is out, the server is listening.
+      if (stdout.includes('onboard status')) ready();
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
-      await until(
-        async () => stdout,
-        (s) => s.includes('onboard status'),
-      );
+      await banner;
       expect(stdout).toContain('iam-onboarding is serving on loopback');
       expect(stdout).toContain('export ONBOARDING_API_TOKEN=chosen-token');
       expect(stdout).toMatch(/export ONBOARDING_WEBHOOK_SECRET=[\w-]{43}\n/);

@@ -37,17 +37,13 @@ export const signed = (serve: Serve, body: string, now?: number) => ({
 
 export const bearer = (serve: Serve) => ({ authorization: `Bearer ${serve.secrets.apiToken}` });
 
-/** Polls GET /onboardings/{id} until the onboarding is no longer running. */
+/** GET /onboardings/{id} once the local Step Functions API says the execution ended (no polling). */
 export async function finalStatus(serve: Serve, requestId: string): Promise<ExecutionOutcome> {
-  for (let i = 0; i < 400; i++) {
-    const response = await fetch(`${serve.apiUrl}/onboardings/${requestId}`, { headers: bearer(serve) });
-    if (response.status !== 200)
-      throw new Error(`status answered ${response.status}: ${await response.text()}`);
-    const report = (await response.json()) as ExecutionOutcome;
-    if (report.status !== 'running') return report;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${requestId} is still running`);
+  await serve.sfn.waitFor(`${serve.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`);
+  const response = await fetch(`${serve.apiUrl}/onboardings/${requestId}`, { headers: bearer(serve) });
+  if (response.status !== 200)
+    throw new Error(`status answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as ExecutionOutcome;
 }
 
 export function sfnOf(serve: Serve): SFNClient {
