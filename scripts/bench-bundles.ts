@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { PROJECT_ROOT } from '../src/runner/definition.ts';
+import { PROJECT_ROOT } from '../src/definition.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const dir = join(PROJECT_ROOT, '.serverless');

@@ -26,9 +26,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import rawConfig from '../config/onboarding.json' with { type: 'json' };
 import { boundaryArn, parseOnboardingConfig } from '../src/config.ts';
+import { stackRunner } from '../src/local/onboarding.ts';
+import { openStack } from '../src/local/stack.ts';
 import { validateRequest } from '../src/request.ts';
-import { openStack } from '../src/runner/local-stack.ts';
-import { stackRunner } from '../src/runner/onboarding.ts';
 
 const N = Number(process.env.BENCH_N ?? 30);
 const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');

@@ -9,11 +9,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import rawConfig from '../config/onboarding.json' with { type: 'json' };
 import { parseOnboardingConfig } from '../src/config.ts';
+import { PROJECT_ROOT } from '../src/definition.ts';
+import { stackRunner } from '../src/local/onboarding.ts';
+import type { ExecutionResult } from '../src/local/runner.ts';
+import { openStack } from '../src/local/stack.ts';
 import { validateRequest } from '../src/request.ts';
-import { PROJECT_ROOT } from '../src/runner/definition.ts';
-import type { ExecutionResult } from '../src/runner/local-runner.ts';
-import { openStack } from '../src/runner/local-stack.ts';
-import { stackRunner } from '../src/runner/onboarding.ts';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const RPS = Number(process.env.BENCH_RPS ?? 100);

@@ -1,6 +1,6 @@
 import { HTTP_API_CALLS } from './api/lambda.ts';
+import { bindTasks, loadAsl, loadServerlessFunctions } from './definition.ts';
 import { NOTIFIER_CALLS } from './notifier/lambda.ts';
-import { bindTasks, loadAsl, loadServerlessFunctions } from './runner/definition.ts';
 import type { DeclaredCall } from './steps/calls.ts';
 import { taskOf } from './steps/index.ts';
 

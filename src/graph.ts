@@ -1,4 +1,4 @@
-import type { AslDefinition } from './runner/definition.ts';
+import type { AslDefinition } from './definition.ts';
 
 /**
  * The state machine as a Mermaid flowchart, drawn from the ASL itself: forward steps, the Catch edges

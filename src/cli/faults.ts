@@ -1,7 +1,7 @@
 import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { AWS_ERROR_CODES } from '../aws/errors.ts';
 import { didYouMean } from '../did-you-mean.ts';
-import type { LambdaFault } from '../runner/local-runner.ts';
+import type { LambdaFault } from '../local/runner.ts';
 import { serviceOf, verbOf } from '../steps/calls.ts';
 import { DECLARED_ACTIONS, TASK_STATES } from '../steps/index.ts';
 import { UsageError } from './io.ts';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type OnboardingConfig, parseOnboardingConfig } from '../config.ts';
+import { PROJECT_ROOT } from '../definition.ts';
 import type { ExecutionOutcome } from '../execution/outcome.ts';
-import { PROJECT_ROOT } from '../runner/definition.ts';
 
 /** A failure the user can fix: printed as one clear line, never as a stack trace. */
 export class UsageError extends Error {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
-import { StackError } from '../runner/local-stack.ts';
+import { StackError } from '../local/stack.ts';
 import { ExecutionNotFoundError, RequestIdConflictError } from '../sfn/executions.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';

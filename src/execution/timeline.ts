@@ -4,7 +4,7 @@ import { createUser, UNDO_STATES } from '../steps/index.ts';
 
 /**
  * The step timeline of an execution, read from Step Functions' own history events (GetExecutionHistory,
- * or the local runner's log converted to that shape by src/local-sfn/history.ts). Built incrementally,
+ * or the local runner's log converted to that shape by src/local/history.ts). Built incrementally,
  * so that `onboard run` can print each step as it ends while the execution runs; the same builder
  * gives `onboard status` and `GET /onboardings/{id}` their timeline.
  */

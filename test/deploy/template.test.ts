@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import config from '../../config/onboarding.json' with { type: 'json' };
 import { declaredCallsByFunction } from '../../src/declarations.ts';
-import { loadServerlessFunctions, PROJECT_ROOT } from '../../src/runner/definition.ts';
+import { loadServerlessFunctions, PROJECT_ROOT } from '../../src/definition.ts';
 import { authorizedActions } from '../../src/steps/calls.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/runner/definition.ts';
+import { PROJECT_ROOT } from '../../src/definition.ts';
 
 export const BIN = join(PROJECT_ROOT, 'bin', 'onboard.js');
 export const EXAMPLE = join(PROJECT_ROOT, 'examples', 'new-hire.json');

@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import type { StatusChangeEvent } from '../../src/local-sfn/local-step-functions.ts';
-import { PROJECT_ROOT } from '../../src/runner/definition.ts';
-import { type Serve, signedCurlExample, startServe } from '../../src/serve/serve.ts';
+import { PROJECT_ROOT } from '../../src/definition.ts';
+import { type Serve, signedCurlExample, startServe } from '../../src/local/serve.ts';
+import type { StatusChangeEvent } from '../../src/local/step-functions.ts';
 import { config, executionCount, request, sfnOf, userExists } from './serve-helpers.ts';
 
 /**

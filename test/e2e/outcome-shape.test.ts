@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { type Serve, startServe } from '../../src/serve/serve.ts';
+import { type Serve, startServe } from '../../src/local/serve.ts';
 import { EXAMPLE, onboard } from './cli-helpers.ts';
 import { callbackReceiver, config, finalStatus, post, signed } from './serve-helpers.ts';
 

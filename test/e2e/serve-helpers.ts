@@ -5,7 +5,7 @@ import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { signatureHeader } from '../../src/api/auth.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
 import type { ExecutionOutcome } from '../../src/execution/outcome.ts';
-import type { Serve } from '../../src/serve/serve.ts';
+import type { Serve } from '../../src/local/serve.ts';
 import { iamOf } from '../helpers/local-stack.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signatureHeader, verifySignatureHeader } from '../../src/api/auth.ts';
+import { type Serve, startServe } from '../../src/local/serve.ts';
 import type { NotifyOutcome } from '../../src/notifier/notify.ts';
-import { type Serve, startServe } from '../../src/serve/serve.ts';
 import {
   bearer,
   callbackReceiver,

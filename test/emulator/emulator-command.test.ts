@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openEmulator } from '../../packages/aws-emulator/test/helpers.ts';
 import { emulatorCommand } from '../../src/cli/commands/emulator.ts';
 import { UsageError } from '../../src/cli/io.ts';
-import { PROJECT_ROOT } from '../../src/runner/definition.ts';
+import { PROJECT_ROOT } from '../../src/definition.ts';
 
 /** A throwaway program holding only the command, as the real `onboard` wires it. */
 function program(): Command {

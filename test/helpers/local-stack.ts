@@ -3,10 +3,10 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { parseOnboardingConfig } from '../../src/config.ts';
+import { runLocalOnboarding } from '../../src/local/onboarding.ts';
+import type { LambdaFault, LocalRunnerOptions, TimelineEvent } from '../../src/local/runner.ts';
+import { openStack, type Stack, type StackTiming } from '../../src/local/stack.ts';
 import { validateRequest } from '../../src/request.ts';
-import type { LambdaFault, LocalRunnerOptions, TimelineEvent } from '../../src/runner/local-runner.ts';
-import { openStack, type Stack, type StackTiming } from '../../src/runner/local-stack.ts';
-import { runLocalOnboarding } from '../../src/runner/onboarding.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 

@@ -1,5 +1,5 @@
 import type { FaultSpec } from '@iam-onboarding/aws-emulator';
-import type { LambdaFault } from '../../src/runner/local-runner.ts';
+import type { LambdaFault } from '../../src/local/runner.ts';
 import {
   type AwsAction,
   type CallCondition,

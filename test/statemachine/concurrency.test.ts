@@ -1,10 +1,10 @@
 import { GetGroupCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStepFunctions } from '../../src/local-sfn/local-step-functions.ts';
+import { stackRunner } from '../../src/local/onboarding.ts';
+import type { ExecutionResult, LocalRunner } from '../../src/local/runner.ts';
+import type { Stack } from '../../src/local/stack.ts';
+import { LocalStepFunctions } from '../../src/local/step-functions.ts';
 import { validateRequest } from '../../src/request.ts';
-import type { ExecutionResult, LocalRunner } from '../../src/runner/local-runner.ts';
-import type { Stack } from '../../src/runner/local-stack.ts';
-import { stackRunner } from '../../src/runner/onboarding.ts';
 import { config, iamOf, openTestStack } from '../helpers/local-stack.ts';
 
 let stack: Stack;

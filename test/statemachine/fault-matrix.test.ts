@@ -11,10 +11,10 @@ import {
 import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { declaredCallsByFunction } from '../../src/declarations.ts';
+import { bindTasks, loadAsl } from '../../src/definition.ts';
+import type { ExecutionResult } from '../../src/local/runner.ts';
+import { principalKeyId, type Stack } from '../../src/local/stack.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
-import { bindTasks, loadAsl } from '../../src/runner/definition.ts';
-import type { ExecutionResult } from '../../src/runner/local-runner.ts';
-import { principalKeyId, type Stack } from '../../src/runner/local-stack.ts';
 import type { AwsAction } from '../../src/steps/calls.ts';
 import { undoStateName } from '../../src/steps/index.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';

@@ -14,8 +14,8 @@ import {
 import { DescribeSecretCommand, GetResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { logger } from '../../src/lambda/shared.ts';
+import { principalKeyId, type Stack } from '../../src/local/stack.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
-import { principalKeyId, type Stack } from '../../src/runner/local-stack.ts';
 import { isRead, serviceOf, verbOf } from '../../src/steps/calls.ts';
 import { SAGA_STEPS } from '../../src/steps/index.ts';
 import { iamOf, onboard, openTestStack, retriesOf, secretsOf, secretValue } from '../helpers/local-stack.ts';

@@ -4,6 +4,16 @@ import { pathToFileURL } from 'node:url';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AslDefinition,
+  type AslFile,
+  bindTasks,
+  functionKeyOf,
+  loadAslFile,
+  loadServerlessFunctions,
+  PROJECT_ROOT,
+  taskStates,
+} from '../../src/definition.ts';
+import {
   CRASH_ERROR_NAMES,
   DOMAIN_ERROR_NAMES,
   ERROR_CLASSES,
@@ -14,16 +24,6 @@ import {
 } from '../../src/errors.ts';
 import { mermaidFromAsl } from '../../src/graph.ts';
 import { requestJsonSchema } from '../../src/request-schema.ts';
-import {
-  type AslDefinition,
-  type AslFile,
-  bindTasks,
-  functionKeyOf,
-  loadAslFile,
-  loadServerlessFunctions,
-  PROJECT_ROOT,
-  taskStates,
-} from '../../src/runner/definition.ts';
 import {
   FORWARD_STATES,
   REPORT_STATE,

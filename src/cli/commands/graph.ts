@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import { loadAsl } from '../../definition.ts';
 import { mermaidFromAsl } from '../../graph.ts';
-import { loadAsl } from '../../runner/definition.ts';
 
 export function graphCommand(): Command {
   return new Command('graph')

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
+import { openStack } from '../../local/stack.ts';
 import { describePlan, makePlan } from '../../plan.ts';
 import { validateRequest } from '../../request.ts';
-import { openStack } from '../../runner/local-stack.ts';
 import { loadConfigFile, readJsonFile } from '../io.ts';
 import { bold, dim, green } from '../render.ts';
 

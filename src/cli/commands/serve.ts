@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import { describeServe, type ServeOptions, startServe } from '../../local/serve.ts';
 import type { NotifyOutcome } from '../../notifier/notify.ts';
-import { describeServe, type ServeOptions, startServe } from '../../serve/serve.ts';
 import { type CliContext, EXIT, loadConfigFile, UsageError, untilSignal } from '../io.ts';
 import { bold, dim, green, red, yellow } from '../render.ts';
 

@@ -1,11 +1,11 @@
 import { AwsError } from '@iam-onboarding/aws-emulator';
 import { describe, expect, it } from 'vitest';
+import type { ExecutionResult, StartOptions, TimelineEvent } from '../../../src/local/runner.ts';
 import {
   type ExecutionRunner,
   LocalStepFunctions,
   type StatusChangeEvent,
-} from '../../../src/local-sfn/local-step-functions.ts';
-import type { ExecutionResult, StartOptions, TimelineEvent } from '../../../src/runner/local-runner.ts';
+} from '../../../src/local/step-functions.ts';
 
 /** The local Step Functions API over a scripted runner: its rules, without running the saga. */
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TimelineBuilder, type TimelineChange, timelineOf } from '../../../src/execution/timeline.ts';
-import { historyOf } from '../../../src/local-sfn/history.ts';
-import type { TimelineEvent } from '../../../src/runner/local-runner.ts';
+import { historyOf } from '../../../src/local/history.ts';
+import type { TimelineEvent } from '../../../src/local/runner.ts';
 import { history } from './history-events.ts';
 
 describe('the step timeline of an execution history', () => {

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
  * Lambda handler that serverless.yml deploys for it. Nothing here is defined a second time.
  */
 
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ASL_PATH = join(PROJECT_ROOT, 'statemachine', 'onboarding.asl.yaml');
 export const SERVERLESS_PATH = join(PROJECT_ROOT, 'serverless.yml');
 

@@ -1,6 +1,6 @@
 import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
 import type { ExecutionDescription } from '../execution/outcome.ts';
-import type { ExecutionResult, TimelineEvent } from '../runner/local-runner.ts';
+import type { ExecutionResult, TimelineEvent } from './runner.ts';
 
 /**
  * The interpreter's events in the shape of Step Functions' GetExecutionHistory for a state machine

@@ -8,11 +8,11 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import { boundaryArn, configEnv, type OnboardingConfig, type RuntimeConfig } from '../config.ts';
+import { PROJECT_ROOT } from '../definition.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
 import { sleep } from '../lambda/shared.ts';
 import type { TaskDeps } from '../steps/types.ts';
-import { PROJECT_ROOT } from './definition.ts';
 
 /**
  * Where an onboarding runs. With no AWS endpoint configured: the embedded emulator, started here and

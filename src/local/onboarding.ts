@@ -7,8 +7,8 @@ import {
   LocalRunner,
   type LocalRunnerOptions,
   type TimelineEvent,
-} from './local-runner.ts';
-import { openStack, type Stack, type StackTiming } from './local-stack.ts';
+} from './runner.ts';
+import { openStack, type Stack, type StackTiming } from './stack.ts';
 
 /** One onboarding on a local (or configured) stack: what `onboard run`, the tests and the benchmark call. */
 

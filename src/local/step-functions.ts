@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { JsonService } from '@iam-onboarding/aws-emulator';
 import { AwsError } from '@iam-onboarding/aws-emulator';
+import { descriptionOf, historyOf } from './history.ts';
 import type {
   ExecutionResult,
   ExecutionStatus,
   RunningExecution,
   StartOptions,
   TimelineEvent,
-} from '../runner/local-runner.ts';
-import { descriptionOf, historyOf } from './history.ts';
+} from './runner.ts';
 
 /**
  * A local Step Functions API over the local runner, in the awsJson1.0 protocol

@@ -10,11 +10,11 @@ import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../a
 import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
 import type { OnboardingConfig } from '../config.ts';
-import { LocalStepFunctions, type StatusChangeEvent } from '../local-sfn/local-step-functions.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
-import type { LocalRunnerOptions } from '../runner/local-runner.ts';
-import { openStack, principalKeyId, type Stack } from '../runner/local-stack.ts';
-import { stackRunner } from '../runner/onboarding.ts';
+import { stackRunner } from './onboarding.ts';
+import type { LocalRunnerOptions } from './runner.ts';
+import { openStack, principalKeyId, type Stack } from './stack.ts';
+import { LocalStepFunctions, type StatusChangeEvent } from './step-functions.ts';
 
 /**
  * `onboard serve`: the whole stack on loopback, wired as on AWS -

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, type ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import { type AslDefinition, bindTasks, loadAsl, type TaskBinding } from './definition.ts';
+import { type AslDefinition, bindTasks, loadAsl, type TaskBinding } from '../definition.ts';
 
 /**
  * Runs the real ASL with aws-local-stepfunctions, each Task state calling the real Lambda handler that
