@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { PROJECT_ROOT } from './paths.ts';
 
 /**
  * Reads the two sources of truth - the ASL file and serverless.yml - and maps every Task state to the
  * Lambda handler that serverless.yml deploys for it. Nothing here is defined a second time.
  */
 
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { PROJECT_ROOT };
 export const ASL_PATH = join(PROJECT_ROOT, 'statemachine', 'onboarding.asl.yaml');
 export const SERVERLESS_PATH = join(PROJECT_ROOT, 'serverless.yml');
 

@@ -95,7 +95,3 @@ export function parseCrash(raw: string): LambdaFault {
   }
   return { state, when: 'after', kind: 'crash', count: positive(count, '--crash', raw) ?? 1 };
 }
-
-export const collect =
-  <T>(parse: (raw: string) => T) =>
-  (raw: string, previous: T[] = []) => [...previous, parse(raw)];

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type OnboardingConfig, parseOnboardingConfig } from '../config.ts';
-import { PROJECT_ROOT } from '../definition.ts';
+import type { OnboardingConfig } from '../config.ts';
 import type { ExecutionOutcome } from '../execution/outcome.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 
 /** A failure the user can fix: printed as one clear line, never as a stack trace. */
 export class UsageError extends Error {
@@ -63,6 +63,8 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
 }
 
 export async function loadConfigFile(path = DEFAULT_CONFIG_PATH): Promise<OnboardingConfig> {
+  // Imported when needed: `onboard --help` and the commands that read no configuration start faster.
+  const { parseOnboardingConfig } = await import('../config.ts');
   return parseOnboardingConfig(await readJsonFile(path, 'configuration'), path);
 }
 

@@ -1,8 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
-import { StackError } from '../local/stack.ts';
-import { ExecutionNotFoundError, RequestIdConflictError } from '../sfn/executions.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { planCommand } from './commands/plan.ts';
@@ -58,14 +56,13 @@ function refusalOf(error: unknown): Refusal {
     return { code: EXIT.rejected, name: 'UsageError', message, text: message };
   }
   if (error instanceof UsageError) return plain(EXIT.rejected);
-  if (error instanceof ExecutionNotFoundError || error instanceof RequestIdConflictError) {
-    return plain(EXIT.rejected);
-  }
+  // Matched by their stable names: the modules that raise them are loaded only by the commands that need them.
+  if (e?.name === 'ExecutionNotFound' || e?.name === 'RequestIdConflict') return plain(EXIT.rejected);
   if (error instanceof OnboardingError && REJECTIONS.has(error.name)) {
     const issues = (error as { issues?: readonly { path: string; message: string }[] }).issues;
     return { ...plain(EXIT.rejected), ...(issues?.length ? { issues } : {}) };
   }
-  if (error instanceof StackError || error instanceof OnboardingError) return plain(EXIT.failed);
+  if (e?.name === 'StackError' || error instanceof OnboardingError) return plain(EXIT.failed);
   return {
     code: EXIT.failed,
     name: e?.name ?? 'Error',

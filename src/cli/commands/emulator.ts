@@ -1,4 +1,3 @@
-import { ENV_NAMES, InvalidStateError, PortInUseError, startEmulator } from '@iam-onboarding/aws-emulator';
 import { Command } from 'commander';
 import { UsageError, untilSignal } from '../io.ts';
 
@@ -18,6 +17,9 @@ export function emulatorCommand(): Command {
       const port = Number(flags.port);
       if (!/^\d+$/.test(flags.port) || port > 65535)
         throw new UsageError(`--port ${flags.port}: not a port number`);
+      const { ENV_NAMES, InvalidStateError, PortInUseError, startEmulator } = await import(
+        '@iam-onboarding/aws-emulator'
+      );
       const emulator = await startEmulator({
         port,
         host: flags.host,

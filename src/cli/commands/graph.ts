@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { loadAsl } from '../../definition.ts';
-import { mermaidFromAsl } from '../../graph.ts';
 
 export function graphCommand(): Command {
   return new Command('graph')
@@ -8,6 +6,10 @@ export function graphCommand(): Command {
       'print the state machine as a Mermaid flowchart, drawn from statemachine/onboarding.asl.yaml',
     )
     .action(async () => {
+      const [{ loadAsl }, { mermaidFromAsl }] = await Promise.all([
+        import('../../definition.ts'),
+        import('../../graph.ts'),
+      ]);
       console.log(mermaidFromAsl(await loadAsl()));
     });
 }

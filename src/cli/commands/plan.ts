@@ -1,9 +1,5 @@
 import { Command } from 'commander';
-import { openStack } from '../../local/stack.ts';
-import { describePlan, makePlan } from '../../plan.ts';
-import { validateRequest } from '../../request.ts';
 import { loadConfigFile, readJsonFile } from '../io.ts';
-import { bold, dim, green } from '../render.ts';
 
 export function planCommand(): Command {
   return new Command('plan')
@@ -18,6 +14,13 @@ export function planCommand(): Command {
         requestPath: string,
         flags: { config?: string; json?: boolean; aws?: boolean; emulatorState?: string },
       ) => {
+        const [{ openStack }, { describePlan, makePlan }, { validateRequest }, { bold, dim, green }] =
+          await Promise.all([
+            import('../../local/stack.ts'),
+            import('../../plan.ts'),
+            import('../../request.ts'),
+            import('../render.ts'),
+          ]);
         const config = await loadConfigFile(flags.config);
         const request = validateRequest(await readJsonFile(requestPath, 'request'), config);
         const stack = await openStack({

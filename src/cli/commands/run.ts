@@ -1,26 +1,19 @@
-import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { Command } from 'commander';
-import { outcomeOf } from '../../execution/outcome.ts';
-import { TimelineBuilder } from '../../execution/timeline.ts';
-import { descriptionOf, HistoryRecorder } from '../../local/history.ts';
-import { runLocalOnboarding } from '../../local/onboarding.ts';
-import type { LambdaFault } from '../../local/runner.ts';
-import { validateRequest } from '../../request.ts';
-import { collect, parseCrash, parseFail, parseLose, parseThrottle } from '../faults.ts';
 import { type CliContext, exitCodeOf, loadConfigFile, readJsonFile } from '../io.ts';
-import { bold, dim, renderChange, renderOutcome } from '../render.ts';
 
 interface RunFlags {
   config?: string;
   json?: boolean;
   aws?: boolean;
   emulatorState?: string;
-  fail?: FaultSpec[];
-  throttle?: FaultSpec[];
-  lose?: FaultSpec[];
-  crash?: LambdaFault[];
+  fail?: string[];
+  throttle?: string[];
+  lose?: string[];
+  crash?: string[];
   fastRetries?: boolean;
 }
+
+const many = (raw: string, previous: string[] = []) => [...previous, raw];
 
 export function runCommand(ctx: CliContext): Command {
   return new Command('run')
@@ -32,33 +25,49 @@ export function runCommand(ctx: CliContext): Command {
     .option('--json', 'print the result as JSON, no timeline')
     .option('--aws', 'run against the real AWS account of your credentials (creates real users)')
     .option('--emulator-state <file>', 'seed the embedded emulator from a state file (read, never written)')
-    .option(
-      '--fail <action:error[:count]>',
-      'make an AWS call fail, e.g. CreateAccessKey:AccessDenied',
-      collect(parseFail),
-    )
+    .option('--fail <action:error[:count]>', 'make an AWS call fail, e.g. CreateAccessKey:AccessDenied', many)
     .option(
       '--throttle <action:count>',
       'throttle the next COUNT calls of an AWS action, e.g. CreateUser:2',
-      collect(parseThrottle),
+      many,
     )
-    .option(
-      '--lose <action[:count]>',
-      'apply an AWS call but lose its answer, e.g. CreateUser',
-      collect(parseLose),
-    )
+    .option('--lose <action[:count]>', 'apply an AWS call but lose its answer, e.g. CreateUser', many)
     .option(
       '--crash <state[:count]>',
       'the Lambda of a state dies after doing its work, e.g. CreateUser',
-      collect(parseCrash),
+      many,
     )
     .option('--fast-retries', 'wait 10 ms between retries instead of the state machine backoff')
     .action(async (requestPath: string, flags: RunFlags) => {
+      // The heavy modules (the SDK, the interpreter, the emulator) load only when a run starts.
+      const [{ parseCrash, parseFail, parseLose, parseThrottle }, { validateRequest }] = await Promise.all([
+        import('../faults.ts'),
+        import('../../request.ts'),
+      ]);
+      // Fault flags are checked before anything starts: a typo injects nothing, so it is refused.
+      const faults = [
+        ...(flags.fail ?? []).map(parseFail),
+        ...(flags.throttle ?? []).map(parseThrottle),
+        ...(flags.lose ?? []).map(parseLose),
+      ];
+      const crashes = (flags.crash ?? []).map(parseCrash);
       const config = await loadConfigFile(flags.config);
       const input = await readJsonFile(requestPath, 'request');
       // Checked here first: a bad request gets its field errors before any stack is started.
       const request = validateRequest(input, config);
-      const faults = [...(flags.fail ?? []), ...(flags.throttle ?? []), ...(flags.lose ?? [])];
+      const [
+        { outcomeOf },
+        { TimelineBuilder },
+        { descriptionOf, HistoryRecorder },
+        { runLocalOnboarding },
+        { bold, dim, renderChange, renderOutcome },
+      ] = await Promise.all([
+        import('../../execution/outcome.ts'),
+        import('../../execution/timeline.ts'),
+        import('../../local/history.ts'),
+        import('../../local/onboarding.ts'),
+        import('../render.ts'),
+      ]);
       // The runner's events become Step Functions history as they come, and the timeline is read from
       // that history: the same reading as `onboard status`, printed one step at a time.
       const history = new HistoryRecorder({ input: JSON.stringify(request) });
@@ -71,7 +80,7 @@ export function runCommand(ctx: CliContext): Command {
         ...(flags.aws ? { aws: true } : {}),
         ...(flags.emulatorState ? { emulatorState: flags.emulatorState } : {}),
         faults,
-        ...(flags.crash ? { lambdaFaults: flags.crash } : {}),
+        ...(crashes.length ? { lambdaFaults: crashes } : {}),
         ...(flags.fastRetries ? { retryDelayMs: 10 } : {}),
         onEvent: (event) => {
           for (const recorded of history.add(event)) timeline.add(recorded);
@@ -80,12 +89,12 @@ export function runCommand(ctx: CliContext): Command {
           if (flags.json) return;
           console.log(bold(`Onboarding ${request.requestId}: ${request.userName} -> ${request.group}`));
           console.log(dim(`  on ${stack.description}`));
-          if (faults.length || flags.crash?.length) {
+          if (faults.length || crashes.length) {
             const described = [
               ...faults.map(
                 (f) => `${f.action} ${f.kind === 'error' ? f.error : f.kind} x${'count' in f ? f.count : 1}`,
               ),
-              ...(flags.crash ?? []).map((c) => `${c.state} Lambda crash x${c.count}`),
+              ...crashes.map((c) => `${c.state} Lambda crash x${c.count}`),
             ];
             console.log(dim(`  injected faults: ${described.join(', ')}`));
           }

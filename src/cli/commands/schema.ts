@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { requestJsonSchema } from '../../request-schema.ts';
 
 export function schemaCommand(): Command {
   return new Command('schema')
     .description('print the onboarding request as JSON Schema (for ticketing tools)')
-    .action(() => {
+    .action(async () => {
+      const { requestJsonSchema } = await import('../../request-schema.ts');
       console.log(JSON.stringify(requestJsonSchema(), null, 2));
     });
 }

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { describeServe, type ServeOptions, startServe } from '../../local/serve.ts';
+import type { ServeOptions } from '../../local/serve.ts';
 import type { NotifyOutcome } from '../../notifier/notify.ts';
 import { type CliContext, EXIT, loadConfigFile, UsageError, untilSignal } from '../io.ts';
-import { bold, dim, green, red, yellow } from '../render.ts';
+
+type Paint = typeof import('../render.ts');
 
 /**
  * `onboard serve`: the whole stack on loopback until Ctrl-C (or SIGTERM), then everything it started
@@ -23,7 +24,11 @@ const hostOf = (value: string, previous: string[] = []) => {
   return [...previous, value];
 };
 
-function describeOutcome(outcome: NotifyOutcome, requestId: string): string {
+function describeOutcome(
+  outcome: NotifyOutcome,
+  requestId: string,
+  { dim, green, red, yellow }: Paint,
+): string {
   switch (outcome.outcome) {
     case 'sent':
       return green(`callback for ${requestId} sent (${outcome.attempts} attempt(s), HTTP ${outcome.status})`);
@@ -65,6 +70,11 @@ export function serveCommand(ctx?: CliContext): Command {
     )
     .option('--fast-retries', "replace the state machine's backoff with 10 ms waits")
     .action(async (flags: ServeFlags) => {
+      const [paint, { describeServe, startServe }] = await Promise.all([
+        import('../render.ts'),
+        import('../../local/serve.ts'),
+      ]);
+      const { bold, dim } = paint;
       const config = await loadConfigFile(flags.config);
       const env = process.env;
       const options: ServeOptions = {
@@ -85,7 +95,7 @@ export function serveCommand(ctx?: CliContext): Command {
               `${e.route} -> ${e.status}${e.requestId ? ` ${e.requestId}` : ''}${e.refused ? ` (refused: ${e.refused})` : ''}${e.errorName ? ` (${e.errorName})` : ''}`,
             ),
           ),
-        onNotify: (outcome, change) => console.log(describeOutcome(outcome, change.detail.name)),
+        onNotify: (outcome, change) => console.log(describeOutcome(outcome, change.detail.name, paint)),
       };
       const serve = await startServe(options);
       const [title, ...rest] = describeServe(serve);

@@ -1,9 +1,5 @@
 import { Command } from 'commander';
-import { createSfnClient } from '../../aws/sfn-client.ts';
-import { validateRequest } from '../../request.ts';
-import { SfnOnboardingExecutions } from '../../sfn/executions.ts';
 import { type CliContext, exitCodeOf, loadConfigFile, readJsonFile, UsageError } from '../io.ts';
-import { dim, green, renderReport } from '../render.ts';
 
 /**
  * `onboard start` / `onboard status`: a deployed state machine (or `onboard serve`'s), through the
@@ -24,7 +20,14 @@ function stateMachineArn(flag: string | undefined): string {
   return arn;
 }
 
-const executions = (arn: string) => new SfnOnboardingExecutions(createSfnClient(), arn);
+/** The Step Functions client and verbs, loaded when a command needs them (not for `--help`). */
+async function executions(arn: string) {
+  const [{ createSfnClient }, { SfnOnboardingExecutions }] = await Promise.all([
+    import('../../aws/sfn-client.ts'),
+    import('../../sfn/executions.ts'),
+  ]);
+  return new SfnOnboardingExecutions(createSfnClient(), arn);
+}
 
 export function startCommand(): Command {
   return new Command('start')
@@ -35,11 +38,15 @@ export function startCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (path: string, flags: { stateMachineArn?: string; config?: string; json?: boolean }) => {
       const arn = stateMachineArn(flags.stateMachineArn);
+      const [{ validateRequest }, { dim, green }] = await Promise.all([
+        import('../../request.ts'),
+        import('../render.ts'),
+      ]);
       const request = validateRequest(
         await readJsonFile(path, 'request'),
         await loadConfigFile(flags.config),
       );
-      const started = await executions(arn).start(request.requestId, JSON.stringify(request));
+      const started = await (await executions(arn)).start(request.requestId, JSON.stringify(request));
       if (flags.json) console.log(JSON.stringify({ requestId: request.requestId, ...started }, null, 2));
       else
         console.log(
@@ -55,9 +62,12 @@ export function statusCommand(ctx: CliContext): Command {
     .option('--state-machine-arn <arn>', 'the state machine (default: $ONBOARDING_STATE_MACHINE_ARN)')
     .option('--json', 'print JSON')
     .action(async (requestId: string, flags: { stateMachineArn?: string; json?: boolean }) => {
-      const outcome = await executions(stateMachineArn(flags.stateMachineArn)).outcome(requestId);
+      const outcome = await (await executions(stateMachineArn(flags.stateMachineArn))).outcome(requestId);
       if (flags.json) console.log(JSON.stringify(outcome, null, 2));
-      else for (const line of renderReport(outcome)) console.log(line);
+      else {
+        const { renderReport } = await import('../render.ts');
+        for (const line of renderReport(outcome)) console.log(line);
+      }
       ctx.setExit(exitCodeOf(outcome));
     });
 }
