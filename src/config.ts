@@ -130,13 +130,37 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   return { ...config, permissionsBoundaryArn: boundary };
 }
 
+export const STATE_MACHINE_ARN_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
+
+/** The ARN of this stack's own state machine: the tasks check that they are invoked by its executions. */
+export function stateMachineArnFromEnv(env: NodeJS.ProcessEnv): string {
+  const arn = env[STATE_MACHINE_ARN_ENV];
+  if (!arn) {
+    throw new InvalidConfigurationError(
+      `${STATE_MACHINE_ARN_ENV} is not set (this stack's state machine ARN)`,
+    );
+  }
+  if (!/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/.test(arn)) {
+    throw new InvalidConfigurationError(`${STATE_MACHINE_ARN_ENV} is not a state machine ARN: ${arn}`);
+  }
+  return arn;
+}
+
 export function boundaryArn(config: OnboardingConfig, accountId: string, partition = 'aws'): string {
   return `arn:${partition}:iam::${accountId}:policy${config.permissionsBoundary.path}${config.permissionsBoundary.name}`;
 }
 
 /** The environment a Lambda needs, built from the config file: what serverless.yml does on deploy. */
-export function configEnv(config: OnboardingConfig, accountId: string): Record<string, string> {
-  return { [CONFIG_ENV]: JSON.stringify(config), [BOUNDARY_ENV]: boundaryArn(config, accountId) };
+export function configEnv(
+  config: OnboardingConfig,
+  accountId: string,
+  stateMachineArn?: string,
+): Record<string, string> {
+  return {
+    [CONFIG_ENV]: JSON.stringify(config),
+    [BOUNDARY_ENV]: boundaryArn(config, accountId),
+    ...(stateMachineArn ? { [STATE_MACHINE_ARN_ENV]: stateMachineArn } : {}),
+  };
 }
 
 export function secretNameFor(config: OnboardingConfig, userName: string): string {

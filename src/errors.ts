@@ -117,6 +117,16 @@ export class NotYetVisibleError extends OnboardingError {
   readonly kind = 'transient' as const;
 }
 
+/**
+ * A task was invoked with an event its execution did not produce: not a running execution of this
+ * stack's state machine, not at this state, or carrying a request, plan or results other than the ones
+ * the execution recorded. Nothing is done; it is never retried.
+ */
+export class ForgedInvocationError extends OnboardingError {
+  override readonly name = 'ForgedInvocation' as const;
+  readonly kind = 'permanent' as const;
+}
+
 /** An AWS error this project does not know: not retried, so that it is looked at. */
 export class UnexpectedAwsError extends OnboardingError {
   override readonly name = 'UnexpectedAwsError' as const;
@@ -166,6 +176,7 @@ export const ERROR_CLASSES = [
   EntityTemporarilyUnmodifiableError,
   NetworkError,
   NotYetVisibleError,
+  ForgedInvocationError,
   UnexpectedAwsError,
   UnexpectedError,
   RollbackIncompleteError,

@@ -1,7 +1,9 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { clientConfig } from '../aws/clients.ts';
-import { runtimeConfigFromEnv } from '../config.ts';
+import { runtimeConfigFromEnv, stateMachineArnFromEnv } from '../config.ts';
+import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
 import type { TaskDeps } from '../steps/types.ts';
@@ -16,6 +18,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): TaskDeps {
   return {
     iam: new SdkIamGateway(new IAMClient(clientConfig(env))),
     secrets: new SdkSecretStore(new SecretsManagerClient(clientConfig(env))),
+    executions: new SdkExecutionVerifier(new SFNClient(clientConfig(env)), stateMachineArnFromEnv(env)),
     config,
     sleep,
   };

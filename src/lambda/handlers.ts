@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
+import { canonicalJson } from '../canonical-json.ts';
 import type { RuntimeConfig } from '../config.ts';
+import { ForgedInvocationError } from '../errors.ts';
 import { makePlan } from '../plan.ts';
-import { onboardingRequestSchema, validateRequest } from '../request.ts';
+import { checkAllowed, onboardingRequestSchema, validateRequest } from '../request.ts';
 import { reportRollback } from '../rollback-report.ts';
 import { stepInputSchema, undoStateName } from '../steps/index.ts';
 import type { SagaStep, StepInput, TaskDeps, UndoResult } from '../steps/types.ts';
@@ -19,7 +21,34 @@ const execution = z.string().check(z.minLength(1));
 
 const validateEventSchema = z.object({ input: z.unknown(), execution });
 
-/** ValidateRequest: schema and allowlists, no AWS call. Its output is the execution's initial state. */
+/**
+ * Proves the event is its execution's own: the execution is running this state now, and what the event
+ * carries is what the execution recorded as the state's input (each field compared as canonical JSON).
+ */
+async function verifyInvocation(
+  deps: Pick<TaskDeps, 'executions'>,
+  state: string,
+  execution: string,
+  carried: Record<string, unknown>,
+): Promise<void> {
+  const recorded = (await deps.executions.currentStateInput(execution, state)) as Record<
+    string,
+    unknown
+  > | null;
+  for (const [field, value] of Object.entries(carried)) {
+    if (canonicalJson(value) !== canonicalJson(recorded?.[field])) {
+      throw new ForgedInvocationError(
+        `${state}: the event's ${field} is not the one execution ${execution} recorded for this state`,
+      );
+    }
+  }
+}
+
+/**
+ * ValidateRequest: schema and allowlists, no AWS call. Its output is the execution's initial state. It
+ * has no AWS access and no effect, so it verifies nothing beyond the request: a forged call only gets
+ * back what it sent, checked.
+ */
 export function validateRequestHandler(deps: Provider<{ config: RuntimeConfig }>): Handler<unknown> {
   return async (event, context) => {
     const parsed = parseEvent(validateEventSchema, event, 'ValidateRequest');
@@ -41,9 +70,13 @@ const planEventSchema = z.strictObject({ request: onboardingRequestSchema, execu
 export function planHandler(deps: Provider<TaskDeps>): Handler<unknown> {
   return async (event, context) => {
     const { request, execution: arn } = parseEvent(planEventSchema, event, 'Plan');
-    return traced('Plan', { requestId: request.requestId, execution: arn }, context, () =>
-      makePlan(request, deps()),
-    );
+    return traced('Plan', { requestId: request.requestId, execution: arn }, context, async () => {
+      const d = deps();
+      await verifyInvocation(d, 'Plan', arn, { request });
+      // The request is checked against the configuration again: the event is never trusted for it.
+      checkAllowed(request, d.config);
+      return makePlan(request, d);
+    });
   };
 }
 
@@ -51,20 +84,35 @@ export function planHandler(deps: Provider<TaskDeps>): Handler<unknown> {
 export function stepHandlers<N extends string, R>(step: SagaStep<N, R>, deps: Provider<TaskDeps>) {
   const undoName = undoStateName(step.name);
   const ids = (input: StepInput) => ({ requestId: input.request.requestId, execution: input.execution });
+  /** Every step and undo: parsed, proven its execution's own, the request re-checked, then acted on. */
+  const checked = async (state: string, input: StepInput): Promise<TaskDeps> => {
+    const d = deps();
+    const { request, plan, created, execution } = input;
+    await verifyInvocation(d, state, execution, { request, plan, created });
+    checkAllowed(request, d.config);
+    return d;
+  };
   const handler: Handler<R> = async (event, context) => {
     const input = parseEvent(stepInputSchema, event, step.name);
-    return traced(step.name, ids(input), context, () => step.run(input, deps()));
+    return traced(step.name, ids(input), context, async () =>
+      step.run(input, await checked(step.name, input)),
+    );
   };
   const undo: Handler<UndoResult> = async (event, context) => {
     const input = parseEvent(stepInputSchema, event, undoName);
-    return traced(undoName, ids(input), context, () => step.undo(input, deps()));
+    return traced(undoName, ids(input), context, async () =>
+      step.undo(input, await checked(undoName, input)),
+    );
   };
   return { handler, undo };
 }
 
 const reportEventSchema = z.object({ state: z.record(z.string(), z.unknown()), execution });
 
-/** ReportRollback: the final error and cause of a failed onboarding. No AWS call. */
+/**
+ * ReportRollback: the final error and cause of a failed onboarding. No AWS call and no effect: like
+ * ValidateRequest it only returns what it is given, formatted, so it has no AWS access to verify with.
+ */
 export function reportRollbackHandler(): Handler<unknown> {
   return async (event, context) => {
     const { state, execution: arn } = parseEvent(reportEventSchema, event, 'ReportRollback');

@@ -6,9 +6,12 @@ import {
   type LambdaFault,
   LocalRunner,
   type LocalRunnerOptions,
+  type RunningExecution,
+  type StartOptions,
   type TimelineEvent,
 } from './runner.ts';
-import { openStack, type Stack, type StackTiming } from './stack.ts';
+import { LOCAL_STATE_MACHINE, openStack, type Stack, type StackTiming } from './stack.ts';
+import { LocalStepFunctions } from './step-functions.ts';
 
 /** One onboarding on a local (or configured) stack: what `onboard run`, the tests and the benchmark call. */
 
@@ -30,17 +33,70 @@ export interface LocalOnboardingOptions {
   retrierOverride?: LocalRunnerOptions['retrierOverride'];
 }
 
-/** A runner whose every Task runs its handler with this stack's clients for that function. */
-export function stackRunner(
-  stack: Stack,
-  options: Omit<LocalRunnerOptions, 'depsFor' | 'region' | 'accountId'> = {},
-): Promise<LocalRunner> {
+export type RunnerOptions = Omit<LocalRunnerOptions, 'depsFor' | 'region' | 'accountId' | 'stateMachineName'>;
+
+/** A runner of the local state machine whose every Task runs its handler with this stack's clients. */
+function createRunner(stack: Stack, options: RunnerOptions): Promise<LocalRunner> {
   return LocalRunner.create({
     ...options,
     depsFor: (functionKey) => stack.taskDeps(functionKey),
     region: stack.region,
     accountId: stack.accountId,
+    stateMachineName: LOCAL_STATE_MACHINE,
   });
+}
+
+const hosted = new WeakMap<Stack, Promise<LocalStepFunctions>>();
+
+/**
+ * The stack's local Step Functions API, created once and served on `stack.sfnEndpoint`: every local
+ * execution is one of its executions, as on AWS, so the tasks can check their events against it.
+ * `defaults` are the runner options of executions started through the API itself (`onboard serve`).
+ */
+export function stackStepFunctions(stack: Stack, defaults: RunnerOptions = {}): Promise<LocalStepFunctions> {
+  let found = hosted.get(stack);
+  if (!found) {
+    found = createRunner(stack, defaults).then((runner) => {
+      const sfn = new LocalStepFunctions(runner);
+      stack.hostStepFunctions(sfn.asJsonService());
+      return sfn;
+    });
+    hosted.set(stack, found);
+  }
+  return found;
+}
+
+/** What starting an execution needs: the local runner's own interface, through the Step Functions API. */
+export interface StackRunner {
+  readonly stateMachineArn: string;
+  executionArn(name: string): string;
+  start(input: unknown, options: StartOptions): RunningExecution;
+  run(input: unknown, options: StartOptions): Promise<ExecutionResult>;
+}
+
+/**
+ * Runs executions of the stack's state machine, started through its Step Functions API (idempotent by
+ * name, described and listed there), each with a runner built from `options` (test faults and hooks).
+ */
+export async function stackRunner(stack: Stack, options: RunnerOptions = {}): Promise<StackRunner> {
+  const [sfn, runner] = await Promise.all([stackStepFunctions(stack), createRunner(stack, options)]);
+  const start = (input: unknown, { name, onEvent }: StartOptions): RunningExecution => {
+    const { executionArn } = sfn.startExecution(
+      { stateMachineArn: runner.stateMachineArn, name, input: JSON.stringify(input) },
+      { runner, ...(onEvent ? { onEvent } : {}) },
+    );
+    return {
+      executionArn,
+      result: sfn.waitFor(executionArn),
+      abort: () => sfn.stopExecution({ executionArn }),
+    };
+  };
+  return {
+    stateMachineArn: runner.stateMachineArn,
+    executionArn: (name) => runner.executionArn(name),
+    start,
+    run: (input, options) => start(input, options).result,
+  };
 }
 
 export async function runLocalOnboarding(

@@ -206,8 +206,16 @@ export class LocalRunner {
     return { ...this.asl, States: states };
   }
 
-  private invoke(state: string, handler: LambdaHandler, functionName: string) {
+  private invoke(
+    state: string,
+    handler: LambdaHandler,
+    functionName: string,
+    entered: (state: string) => Promise<void>,
+  ) {
     return async (input: unknown) => {
+      // On AWS a state's entry is in the history before its task is invoked, and the tasks check that
+      // history; the interpreter's event log lags its calls, so the call waits until the entry is out.
+      await entered(state);
       const fault = this.options.lambdaFaults?.find((f) => f.state === state && f.count > 0);
       if (fault) fault.count--;
       const die = () => {
@@ -251,11 +259,18 @@ export class LocalRunner {
   start(input: unknown, { name, onEvent }: StartOptions): RunningExecution {
     const executionArn = this.executionArn(name);
     const machine = this.machine();
+    /** The state the execution entered last, as its event log has told so far. */
+    let current: string | undefined;
+    const waiting = new Map<string, (() => void)[]>();
+    const entered = (state: string) =>
+      current === state
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiting.set(state, [...(waiting.get(state) ?? []), resolve]));
     const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const retryIntervalOverrides: Record<string, number> = {};
     for (const b of this.bindings) {
       const handler = this.handlers.get(b.state);
-      if (handler) taskResourceLocalHandlers[b.state] = this.invoke(b.state, handler, b.functionKey);
+      if (handler) taskResourceLocalHandlers[b.state] = this.invoke(b.state, handler, b.functionKey, entered);
       if (this.options.retryDelayMs !== undefined)
         retryIntervalOverrides[b.state] = this.options.retryDelayMs;
     }
@@ -276,6 +291,11 @@ export class LocalRunner {
     const emit = (event: TimelineEvent) => {
       events.push(event);
       onEvent?.(event);
+      if (event.type === 'StateEntered' && event.state) {
+        current = event.state;
+        for (const resolve of waiting.get(event.state) ?? []) resolve();
+        waiting.delete(event.state);
+      }
     };
     const collecting = (async () => {
       for await (const log of execution.eventLogs) {

@@ -11,10 +11,10 @@ import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts'
 import { SfnOnboardings } from '../api/onboardings.ts';
 import type { OnboardingConfig } from '../config.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
-import { stackRunner } from './onboarding.ts';
+import { stackStepFunctions } from './onboarding.ts';
 import type { LocalRunnerOptions } from './runner.ts';
 import { openStack, principalKeyId, type Stack } from './stack.ts';
-import { LocalStepFunctions, type StatusChangeEvent } from './step-functions.ts';
+import type { LocalStepFunctions, StatusChangeEvent } from './step-functions.ts';
 
 /**
  * `onboard serve`: the whole stack on loopback, wired as on AWS -
@@ -179,13 +179,14 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     // Read back through Secrets Manager, as the Lambda does; a short cache, since nothing rotates here.
     const apiSecrets = new ApiSecrets(new SdkSecretReader(sm), ids, { ttlMs: 5_000 });
 
-    const runner = await stackRunner(stack, {
-      stateMachineName: 'iam-onboarding-local',
+    // The stack's own Step Functions API, served on the emulator's port: executions started through
+    // the HTTP API run with these options.
+    const localSfn = await stackStepFunctions(stack, {
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
     });
     const allowedHosts = [...config.api.callbackAllowedHosts, ...(options.callbackAllowedHosts ?? [])];
-    const localSfn = new LocalStepFunctions(runner, (change) => {
+    localSfn.onStatusChange((change) => {
       if (change.detail.status === 'RUNNING') return;
       const sending = notifyCompletion(change, {
         allowedHosts,
@@ -205,7 +206,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       void sending.finally(() => notifications.delete(sending));
     });
     sfn = localSfn;
-    emulator.registerService('states', localSfn.asJsonService());
 
     const onboardings = new SfnOnboardings(sfnClient, localSfn.stateMachineArn);
     let baseUrl = '';

@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Emulator, EmulatorState, FaultSpec } from '@iam-onboarding/aws-emulator';
+import type { Emulator, EmulatorState, FaultSpec, JsonService } from '@iam-onboarding/aws-emulator';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import { boundaryArn, configEnv, type OnboardingConfig, type RuntimeConfig } from '../config.ts';
 import { PROJECT_ROOT } from '../definition.ts';
+import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
 import { sleep } from '../lambda/shared.ts';
@@ -35,6 +37,14 @@ export interface Stack {
   env: Record<string, string>;
   /** The configuration as the Lambdas see it (the boundary's ARN in this account included). */
   runtimeConfig: RuntimeConfig;
+  /**
+   * The local state machine's ARN. Its executions run here, whatever the account: the local Step
+   * Functions API (on `sfnEndpoint`) serves them, and the tasks verify their events against it.
+   */
+  stateMachineArn: string;
+  sfnEndpoint: string;
+  /** Serves the local Step Functions API on `sfnEndpoint` (one per stack: src/local/onboarding.ts). */
+  hostStepFunctions(service: JsonService): void;
   emulator?: Emulator;
   addFaults(faults: FaultSpec[]): Promise<void>;
   /**
@@ -42,7 +52,7 @@ export interface Stack {
    * principal signs with its own access key id (`local-<principal>`), so the emulator can tell who
    * called and scope faults to one function; on AWS the SDK's own credential chain is used.
    */
-  clients(principal: string): { iam: IAMClient; secrets: SecretsManagerClient };
+  clients(principal: string): { iam: IAMClient; secrets: SecretsManagerClient; sfn: SFNClient };
   /** A task's dependencies, built once per principal and kept for the stack's life. */
   taskDeps(principal: string): TaskDeps;
   close(): Promise<void>;
@@ -148,9 +158,16 @@ type AwsCredentialIdentity = { accessKeyId: string; secretAccessKey: string };
 interface Endpoints {
   iam?: string;
   secrets?: string;
+  /** Always the local Step Functions API: executions run here. */
+  sfn: string;
 }
 
 export const principalKeyId = (principal: string) => `local-${principal}`;
+
+/** The state machine every local run executes (the deployed one is `<service>-<stage>`). */
+export const LOCAL_STATE_MACHINE = 'iam-onboarding-local';
+export const localStateMachineArn = (region: string, accountId: string) =>
+  `arn:aws:states:${region}:${accountId}:stateMachine:${LOCAL_STATE_MACHINE}`;
 
 /** Clients, task deps and their caches: the same for every mode, given its endpoints and credentials. */
 function clientFactory(
@@ -158,6 +175,7 @@ function clientFactory(
   endpoints: Endpoints,
   credentialsFor: (principal: string) => AwsCredentialIdentity | undefined,
   config: RuntimeConfig,
+  stateMachineArn: string,
   timing: StackTiming = {},
 ): Pick<Stack, 'clients' | 'taskDeps'> & { destroy(): void } {
   const retry =
@@ -174,7 +192,7 @@ function clientFactory(
       ...(credentials ? { credentials } : {}),
     };
   };
-  const clients = new Map<string, { iam: IAMClient; secrets: SecretsManagerClient }>();
+  const clients = new Map<string, { iam: IAMClient; secrets: SecretsManagerClient; sfn: SFNClient }>();
   const deps = new Map<string, TaskDeps>();
   const clientsOf = (principal: string) => {
     let found = clients.get(principal);
@@ -184,6 +202,12 @@ function clientFactory(
         secrets: new SecretsManagerClient({
           ...base(principal),
           ...(endpoints.secrets ? { endpoint: endpoints.secrets } : {}),
+        }),
+        // The local executions' API, whatever account the other services reach: local key ids.
+        sfn: new SFNClient({
+          ...base(principal),
+          credentials: localCredentials(principal),
+          endpoint: endpoints.sfn,
         }),
       };
       clients.set(principal, found);
@@ -198,6 +222,7 @@ function clientFactory(
       for (const c of clients.values()) {
         c.iam.destroy();
         c.secrets.destroy();
+        c.sfn.destroy();
       }
       clients.clear();
       deps.clear();
@@ -209,6 +234,7 @@ function clientFactory(
         found = {
           iam: new SdkIamGateway(c.iam),
           secrets: new SdkSecretStore(c.secrets),
+          executions: new SdkExecutionVerifier(c.sfn, stateMachineArn),
           config,
           sleep: pollSleep,
         };
@@ -231,11 +257,23 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
       );
     }
     const accountId = await accountOf({ AWS_REGION: region });
-    const stackEnv = { AWS_REGION: region, ...configEnv(options.config, accountId) };
+    const stateMachineArn = localStateMachineArn(region, accountId);
+    const stackEnv = { AWS_REGION: region, ...configEnv(options.config, accountId, stateMachineArn) };
     const runtimeConfig = runtime(options.config, accountId);
-    const factory = clientFactory(region, {}, () => undefined, runtimeConfig, options.timing);
+    const host = await stepFunctionsHost(region);
+    const factory = clientFactory(
+      region,
+      { sfn: host.endpoint },
+      () => undefined,
+      runtimeConfig,
+      stateMachineArn,
+      options.timing,
+    );
     return {
       mode: 'aws',
+      stateMachineArn,
+      sfnEndpoint: host.endpoint,
+      hostStepFunctions: (service) => host.registerService('states', service),
       description: `the AWS account ${accountId} (${region}) - real resources`,
       accountId,
       region,
@@ -247,7 +285,10 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
           'fault flags only work on the embedded emulator or an `onboard emulator` endpoint',
         );
       },
-      close: async () => factory.destroy(),
+      close: async () => {
+        factory.destroy();
+        await host.stop();
+      },
     };
   }
 
@@ -271,21 +312,27 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     );
     const iamEndpoint = merged.AWS_ENDPOINT_URL_IAM ?? '';
     const runtimeConfig = runtime(options.config, accountId);
+    const stateMachineArn = localStateMachineArn(region, accountId);
+    const host = await stepFunctionsHost(region);
     // The shell's own keys if it has them (LocalStack picks the account by key id), else one per principal.
     const shared = credentialsOf(env).credentials;
     const factory = clientFactory(
       region,
-      { iam: iamEndpoint, secrets: merged.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '' },
+      { iam: iamEndpoint, secrets: merged.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '', sfn: host.endpoint },
       (principal) => shared ?? localCredentials(principal),
       runtimeConfig,
+      stateMachineArn,
       options.timing,
     );
     return {
       mode: 'endpoints',
+      stateMachineArn,
+      sfnEndpoint: host.endpoint,
+      hostStepFunctions: (service) => host.registerService('states', service),
       description: `the configured endpoints (IAM ${iamEndpoint}, account ${accountId})`,
       accountId,
       region,
-      env: { ...merged, ...configEnv(options.config, accountId) },
+      env: { ...merged, ...configEnv(options.config, accountId, stateMachineArn) },
       runtimeConfig,
       ...factory,
       addFaults: async (faults) => {
@@ -302,7 +349,10 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
           }
         }
       },
-      close: async () => factory.destroy(),
+      close: async () => {
+        factory.destroy();
+        await host.stop();
+      },
     };
   }
 
@@ -316,19 +366,28 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     const accountId = await accountOf(emulator.env);
     await seedBoundary(emulator.env, options.config, accountId);
     const runtimeConfig = runtime(options.config, accountId);
+    const stateMachineArn = localStateMachineArn(region, accountId);
     const factory = clientFactory(
       region,
-      { iam: emulator.endpoint, secrets: emulator.endpoint },
+      { iam: emulator.endpoint, secrets: emulator.endpoint, sfn: emulator.endpoint },
       localCredentials,
       runtimeConfig,
+      stateMachineArn,
       options.timing,
     );
     return {
       mode: 'embedded',
+      stateMachineArn,
+      sfnEndpoint: emulator.endpoint,
+      hostStepFunctions: (service) => emulator.registerService('states', service),
       description: `the embedded local stack (${emulator.endpoint}, account ${accountId})`,
       accountId,
       region,
-      env: { ...emulator.env, AWS_ENDPOINT_URL: emulator.endpoint, ...configEnv(options.config, accountId) },
+      env: {
+        ...emulator.env,
+        AWS_ENDPOINT_URL: emulator.endpoint,
+        ...configEnv(options.config, accountId, stateMachineArn),
+      },
       runtimeConfig,
       ...factory,
       emulator,
@@ -344,6 +403,15 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     await emulator.stop();
     throw error;
   }
+}
+
+/**
+ * Where the local Step Functions API is served when the other services are elsewhere (the configured
+ * endpoints, or a real account): a loopback emulator of its own, serving nothing else that is used.
+ */
+async function stepFunctionsHost(region: string): Promise<Emulator> {
+  const { startEmulator } = await import('@iam-onboarding/aws-emulator');
+  return startEmulator({ region, host: '127.0.0.1' });
 }
 
 function runtime(config: OnboardingConfig, accountId: string): RuntimeConfig {

@@ -130,13 +130,21 @@ export class LocalStepFunctions {
   private readonly region: string;
   private readonly accountId: string;
 
+  private readonly listeners: ((event: StatusChangeEvent) => void)[] = [];
+
   constructor(
     private readonly runner: ExecutionRunner,
-    private readonly onStatusChange?: (event: StatusChangeEvent) => void,
+    onStatusChange?: (event: StatusChangeEvent) => void,
   ) {
     const [, , , region = 'us-east-1', accountId = '000000000000'] = runner.stateMachineArn.split(':');
     this.region = region;
     this.accountId = accountId;
+    if (onStatusChange) this.listeners.push(onStatusChange);
+  }
+
+  /** Receives every status change from now on, as EventBridge would deliver it. */
+  onStatusChange(listener: (event: StatusChangeEvent) => void): void {
+    this.listeners.push(listener);
   }
 
   get stateMachineArn(): string {
@@ -161,7 +169,14 @@ export class LocalStepFunctions {
     return execution;
   }
 
-  startExecution(body: Record<string, unknown>) {
+  /**
+   * StartExecution. In-process callers may run this execution with a runner of their own (the same
+   * state machine with test faults or hooks) and follow its events as they happen.
+   */
+  startExecution(
+    body: Record<string, unknown>,
+    local: { runner?: ExecutionRunner; onEvent?: (event: TimelineEvent) => void } = {},
+  ) {
     this.checkMachine(requiredString(body, 'stateMachineArn'));
     const given = optionalString(body, 'name', 80);
     if (given === '') {
@@ -195,7 +210,19 @@ export class LocalStepFunctions {
     const events: TimelineEvent[] = [];
     // Taken before the run starts: its first state must not seem to begin before the execution.
     const startedAt = Date.now();
-    const running = this.runner.start(parsed, { name, onEvent: (e) => events.push(e) });
+    const runner = local.runner ?? this.runner;
+    if (runner.stateMachineArn !== this.stateMachineArn) {
+      throw new Error(
+        `a runner of ${runner.stateMachineArn} cannot run executions of ${this.stateMachineArn}`,
+      );
+    }
+    const running = runner.start(parsed, {
+      name,
+      onEvent: (e) => {
+        events.push(e);
+        local.onEvent?.(e);
+      },
+    });
     const execution: LocalExecution = {
       arn,
       name,
@@ -364,7 +391,7 @@ export class LocalStepFunctions {
     const error = r?.error ?? e.stopped?.error ?? null;
     const cause = r?.cause ?? e.stopped?.cause ?? null;
     const succeeded = r?.status === 'SUCCEEDED';
-    this.onStatusChange?.({
+    const change: StatusChangeEvent = {
       version: '0',
       id: randomUUID(),
       'detail-type': 'Step Functions Execution Status Change',
@@ -387,7 +414,8 @@ export class LocalStepFunctions {
         error,
         cause,
       },
-    });
+    };
+    for (const listener of this.listeners) listener(change);
   }
 }
 

@@ -47,6 +47,13 @@ export const planTask: TaskDeclaration<'Plan'> = {
 export const reportRollbackTask: TaskDeclaration<'ReportRollback'> = { name: 'ReportRollback', calls: [] };
 
 export const PREPARE_TASKS = [validateRequestTask, planTask] as const;
+
+/**
+ * What every task that reads or writes the account calls first: its execution, to prove the event is
+ * the one the execution produced (src/gateways/executions.ts). ValidateRequest and ReportRollback act
+ * on nothing and have no AWS access, so they do not.
+ */
+export const VERIFY_CALLS = [call('states:DescribeExecution'), call('states:GetExecutionHistory')] as const;
 export const REPORT_STATE = reportRollbackTask.name;
 
 export const undoStateName = (step: string) => `Undo${step}`;
@@ -66,12 +73,18 @@ export interface TaskInfo {
   step?: SagaStep<string, unknown>;
 }
 
+const verified = (calls: readonly DeclaredCall[]) => [...VERIFY_CALLS, ...calls];
+
 export const TASKS: readonly TaskInfo[] = [
-  ...PREPARE_TASKS.map((t) => ({ state: t.name, phase: 'prepare' as const, calls: t.calls })),
-  ...SAGA_STEPS.map((s) => ({ state: s.name, phase: 'forward' as const, calls: s.calls, step: s })),
-  ...[...SAGA_STEPS]
-    .reverse()
-    .map((s) => ({ state: undoStateName(s.name), phase: 'undo' as const, calls: s.undoCalls, step: s })),
+  { state: validateRequestTask.name, phase: 'prepare', calls: validateRequestTask.calls },
+  { state: planTask.name, phase: 'prepare', calls: verified(planTask.calls) },
+  ...SAGA_STEPS.map((s) => ({ state: s.name, phase: 'forward' as const, calls: verified(s.calls), step: s })),
+  ...[...SAGA_STEPS].reverse().map((s) => ({
+    state: undoStateName(s.name),
+    phase: 'undo' as const,
+    calls: verified(s.undoCalls),
+    step: s,
+  })),
   { state: reportRollbackTask.name, phase: 'report', calls: reportRollbackTask.calls },
 ];
 

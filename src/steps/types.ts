@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import type { RuntimeConfig } from '../config.ts';
+import type { ExecutionVerifier } from '../gateways/executions.ts';
 import type { IamGateway } from '../gateways/iam.ts';
 import type { SecretStore } from '../gateways/secrets.ts';
 import type { Plan } from '../plan.ts';
@@ -21,6 +22,8 @@ export interface StepInput {
 export interface TaskDeps {
   iam: IamGateway;
   secrets: SecretStore;
+  /** Proves that an event is the one its execution produced (a task trusts nothing it is sent). */
+  executions: ExecutionVerifier;
   config: RuntimeConfig;
   sleep: (ms: number) => Promise<void>;
 }

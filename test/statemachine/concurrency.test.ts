@@ -1,14 +1,13 @@
 import { GetGroupCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stackRunner } from '../../src/local/onboarding.ts';
-import type { ExecutionResult, LocalRunner } from '../../src/local/runner.ts';
+import { type StackRunner, stackRunner, stackStepFunctions } from '../../src/local/onboarding.ts';
+import type { ExecutionResult } from '../../src/local/runner.ts';
 import type { Stack } from '../../src/local/stack.ts';
-import { LocalStepFunctions } from '../../src/local/step-functions.ts';
 import { validateRequest } from '../../src/request.ts';
 import { config, iamOf, openTestStack } from '../helpers/local-stack.ts';
 
 let stack: Stack;
-let runner: LocalRunner;
+let runner: StackRunner;
 
 beforeEach(async () => {
   stack = await openTestStack();
@@ -22,7 +21,7 @@ afterEach(async () => {
 const request = (requestId: string, userName: string, extra: Record<string, unknown> = {}) =>
   validateRequest({ requestId, userName, group: 'sre', ...extra }, config);
 
-const run = (r: ReturnType<typeof request>, onEvent?: Parameters<LocalRunner['start']>[1]['onEvent']) =>
+const run = (r: ReturnType<typeof request>, onEvent?: Parameters<StackRunner['start']>[1]['onEvent']) =>
   runner.run(r, { name: r.requestId, ...(onEvent ? { onEvent } : {}) });
 
 describe('concurrent onboardings', () => {
@@ -42,7 +41,7 @@ describe('concurrent onboardings', () => {
   });
 
   it('starts one execution for the same ticket sent twice at once', async () => {
-    const sfn = new LocalStepFunctions(runner);
+    const sfn = await stackStepFunctions(stack);
     const input = JSON.stringify(request('HR-7', 'ada'));
     const [first, second] = await Promise.all([
       Promise.resolve(sfn.startExecution({ stateMachineArn: sfn.stateMachineArn, name: 'HR-7', input })),
