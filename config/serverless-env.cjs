@@ -33,9 +33,9 @@ module.exports = {
   userArns: () => [iam(`user${config.userPath}*`)],
   /** Reads of any user: the plan must see a name taken under another path (a collision). */
   anyUserArns: () => [iam('user/*')],
+  /** The allowed groups, each at the configured group path exactly: no suffix match, no other path. */
   groupArns: () => config.allowedGroups.map((g) => iam(`group${config.groupPath}${g}`)),
-  /** Reads of the allowed groups wherever they live (an existing group may have another path). */
-  anyPathGroupArns: () => config.allowedGroups.map((g) => iam(`group/*${g}`)),
+
   policyArns: () => config.allowedPolicyArns,
   boundaryArn: () => iam(`policy${config.permissionsBoundary.path}${config.permissionsBoundary.name}`),
   serviceLinkedRoleArns: () =>

@@ -1,6 +1,11 @@
 import * as z from 'zod/mini';
 import { secretNameFor } from './config.ts';
-import { PolicyNotFoundError, SecretAlreadyExistsError, UserAlreadyExistsError } from './errors.ts';
+import {
+  PolicyNotFoundError,
+  RequestNotAllowedError,
+  SecretAlreadyExistsError,
+  UserAlreadyExistsError,
+} from './errors.ts';
 import type { OnboardingRequest } from './request.ts';
 import type { TaskDeps } from './steps/types.ts';
 
@@ -46,6 +51,14 @@ export async function makePlan(
     );
   }
   const group = await iam.groupExists(request.group);
+  if (group && group.path !== config.groupPath) {
+    // The roles may only touch groups under the configured path: a same-named group elsewhere (which
+    // may carry anything) is never used, and saying so here beats an AccessDenied half-way.
+    throw new RequestNotAllowedError(
+      `group "${request.group}" exists at path ${group.path}, not under the configured groupPath ${config.groupPath}: ` +
+        'an onboarding only uses groups there (move the group, or name another one)',
+    );
+  }
   const attached = group ? new Set(await iam.listAttachedGroupPolicies(request.group)) : new Set<string>();
   const policies: Plan['policies'] = [];
   for (const arn of request.policyArns) {

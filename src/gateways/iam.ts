@@ -46,6 +46,7 @@ export interface UserInfo {
 export interface GroupInfo {
   name: string;
   arn: string;
+  path: string;
 }
 
 export interface RoleInfo {
@@ -192,7 +193,7 @@ export class SdkIamGateway implements IamGateway {
   async groupExists(name: string): Promise<GroupInfo | undefined> {
     try {
       const { Group } = await this.client.send(new GetGroupCommand({ GroupName: name, MaxItems: 1 }));
-      return { name: Group?.GroupName ?? name, arn: Group?.Arn ?? '' };
+      return { name: Group?.GroupName ?? name, arn: Group?.Arn ?? '', path: Group?.Path ?? '/' };
     } catch (error) {
       if (isAwsError(error, 'NoSuchEntity')) return undefined;
       throw toDomainError(error, `GetGroup ${name}`);
@@ -202,7 +203,10 @@ export class SdkIamGateway implements IamGateway {
   async createGroup(name: string, path: string) {
     try {
       const { Group } = await this.client.send(new CreateGroupCommand({ GroupName: name, Path: path }));
-      return { created: true as const, value: { name: Group?.GroupName ?? name, arn: Group?.Arn ?? '' } };
+      return {
+        created: true as const,
+        value: { name: Group?.GroupName ?? name, arn: Group?.Arn ?? '', path: Group?.Path ?? path },
+      };
     } catch (error) {
       if (isAwsError(error, 'EntityAlreadyExists')) return { created: false as const };
       throw toDomainError(error, `CreateGroup ${name}`);

@@ -54,11 +54,17 @@ function grantedActions(roleId: string): string[] {
   return [
     ...new Set(
       statementsOf(roleId)
+        .filter((s) => s.Effect === 'Allow')
         .flatMap(actions)
         .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:')),
     ),
   ].sort();
 }
+
+/** This stack's executions, as the template writes them (the tag's value is an execution ARN). */
+const OWN_EXECUTIONS = {
+  'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:iam-onboarding-dev:*',
+};
 
 const pascal = (fnKey: string) => `${fnKey[0]?.toUpperCase()}${fnKey.slice(1)}`;
 const roleOf = (fnKey: string) => `${pascal(fnKey)}IamRoleLambdaExecution`;
@@ -94,7 +100,8 @@ describe('the Lambda roles', () => {
   it('never grants a mutating IAM action on "*", nor iam:*, nor iam:PassRole', () => {
     for (const [id, r] of Object.entries(resources)) {
       if (r.Type !== 'AWS::IAM::Role') continue;
-      for (const s of statementsOf(id)) {
+      // A Deny on "*" takes away; only what is allowed is a grant.
+      for (const s of statementsOf(id).filter((x) => x.Effect === 'Allow')) {
         for (const action of actions(s)) {
           expect(action, id).not.toMatch(/^(iam:\*|\*|iam:PassRole)$/);
           const mutatingIam = action.startsWith('iam:') && !/^iam:(Get|List)/.test(action);
@@ -112,15 +119,52 @@ describe('the Lambda roles', () => {
     });
   });
 
-  it('tags users only in requests that carry the onboarding tags', () => {
-    const tag = statementsOf(roleOf('createUser')).find((s) => actions(s).includes('iam:TagUser'));
-    expect(actions(tag as Statement)).toEqual(['iam:TagUser']);
-    expect(tag?.Condition).toEqual({ Null: { 'aws:RequestTag/onboarding:execution': 'false' } });
+  it('names groups exactly - the configured path and an allowed name, no wildcard - wherever a role names one', () => {
+    const allowed = config.allowedGroups.map((g) => `:group${config.groupPath}${g}`);
+    let seen = 0;
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type !== 'AWS::IAM::Role') continue;
+      for (const s of statementsOf(id)) {
+        for (const resource of resourcesOf(s).map((x) => JSON.stringify(x))) {
+          if (!resource.includes(':group')) continue;
+          seen++;
+          expect(resource, id).not.toContain('*');
+          expect(
+            allowed.some((a) => resource.endsWith(`${a}"}`)),
+            `${id}: ${resource}`,
+          ).toBe(true);
+        }
+      }
+    }
+    expect(seen).toBeGreaterThan(config.allowedGroups.length);
   });
 
-  it('deletes users, keys and their policies only where the onboarding tag is on the user', () => {
-    const del = statementsOf(roleOf('undoCreateUser')).find((s) => actions(s).includes('iam:DeleteUser'));
-    expect(del?.Condition).toEqual({ Null: { 'iam:ResourceTag/onboarding:execution': 'false' } });
+  it("tags users only with one of this stack's execution tags, and never re-tags an onboarded user", () => {
+    const statements = statementsOf(roleOf('createUser'));
+    const tag = statements.find((s) => s.Effect === 'Allow' && actions(s).includes('iam:TagUser'));
+    expect(actions(tag as Statement)).toEqual(['iam:TagUser']);
+    expect(tag?.Condition).toEqual({ StringLike: { 'aws:RequestTag/onboarding:execution': OWN_EXECUTIONS } });
+    const retag = statements.find((s) => s.Effect === 'Deny');
+    expect(retag).toMatchObject({
+      Action: ['iam:TagUser', 'iam:UntagUser'],
+      Condition: { Null: { 'iam:ResourceTag/onboarding:execution': 'false' } },
+    });
+  });
+
+  it("deletes users, keys and secrets only where this stack's execution tag is on them", () => {
+    const onUser = { StringLike: { 'iam:ResourceTag/onboarding:execution': OWN_EXECUTIONS } };
+    const onSecret = { StringLike: { 'secretsmanager:ResourceTag/onboarding:execution': OWN_EXECUTIONS } };
+    for (const [fnKey, action, condition] of [
+      ['undoCreateUser', 'iam:DeleteUser', onUser],
+      ['undoCreateUser', 'iam:DeleteAccessKey', onUser],
+      ['createAccessKey', 'iam:CreateAccessKey', onUser],
+      ['undoCreateAccessKey', 'iam:DeleteAccessKey', onUser],
+      ['undoCreateAccessKey', 'secretsmanager:DeleteSecret', onSecret],
+      ['createAccessKey', 'secretsmanager:PutResourcePolicy', onSecret],
+    ] as const) {
+      const s = statementsOf(roleOf(fnKey)).find((x) => x.Effect === 'Allow' && actions(x).includes(action));
+      expect(s?.Condition, `${fnKey} ${action}`).toEqual(condition);
+    }
   });
 
   it('attaches and detaches only the allowlisted policies, on the allowed groups', () => {

@@ -18,7 +18,7 @@ import type { FailureCause } from '../../src/rollback-report.ts';
 import type { AwsAction } from '../../src/steps/calls.ts';
 import { undoStateName } from '../../src/steps/index.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';
-import { iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
+import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 import {
   CALL_FAULTS,
   type Cell,
@@ -167,9 +167,10 @@ async function runCell(cell: Cell) {
     const sm = secretsOf(stack);
     // What existed before: the ECS role, and the group "sre" with ReadOnlyAccess.
     await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ecs.amazonaws.com' }));
-    await iam.send(new CreateGroupCommand({ GroupName: 'sre' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: READ_ONLY }));
-    if (cell.when === 'existing-group') await iam.send(new CreateGroupCommand({ GroupName: GROUP }));
+    if (cell.when === 'existing-group')
+      await iam.send(new CreateGroupCommand({ GroupName: GROUP, Path: config.groupPath }));
     const before = await readAccount(iam, sm);
 
     const caller = principalKeyId(functionOf(cell.state));

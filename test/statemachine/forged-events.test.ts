@@ -70,7 +70,7 @@ describe('a forged event', () => {
   it('cannot put an existing user without a boundary into a group that carries AdministratorAccess', async () => {
     // Prepare: someone's own user, and an allowed group name that an admin gave AdministratorAccess.
     await iam.send(new CreateUserCommand({ UserName: 'mallory' }));
-    await iam.send(new CreateGroupCommand({ GroupName: 'sre' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: ADMIN }));
     const before = await account();
     const request = validateRequest({ requestId: 'FAKE-1', userName: 'mallory', group: 'sre' }, config);
@@ -90,7 +90,7 @@ describe('a forged event', () => {
   });
 
   it('cannot attach an allowlisted policy to a group outside any onboarding', async () => {
-    await iam.send(new CreateGroupCommand({ GroupName: 'support' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'support', Path: config.groupPath }));
     const before = await account();
     const request = validateRequest(
       { requestId: 'FAKE-2', userName: 'nobody', group: 'support', policyArns: [READ_ONLY] },

@@ -18,7 +18,15 @@ import { principalKeyId, type Stack } from '../../src/local/stack.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
 import { isRead, serviceOf, verbOf } from '../../src/steps/calls.ts';
 import { SAGA_STEPS } from '../../src/steps/index.ts';
-import { iamOf, onboard, openTestStack, retriesOf, secretsOf, secretValue } from '../helpers/local-stack.ts';
+import {
+  config,
+  iamOf,
+  onboard,
+  openTestStack,
+  retriesOf,
+  secretsOf,
+  secretValue,
+} from '../helpers/local-stack.ts';
 
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
@@ -49,7 +57,7 @@ afterEach(async () => {
 
 /** What existed before: the group "sre" carrying ReadOnlyAccess, and the ECS service-linked role. */
 async function seedExisting() {
-  await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: '/' }));
+  await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
   await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: READ_ONLY }));
   await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: ECS }));
 }
@@ -264,6 +272,24 @@ describe('transient failures', () => {
 });
 
 describe('failures before any write', () => {
+  it('refuses a group of the allowed name at another path, naming both paths, before any write', async () => {
+    // A same-named group elsewhere may carry anything (here AdministratorAccess): it is never used.
+    await iam.send(new CreateGroupCommand({ GroupName: 'developers', Path: '/admin/' }));
+    await iam.send(
+      new AttachGroupPolicyCommand({
+        GroupName: 'developers',
+        PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      }),
+    );
+    const result = await onboard(stack, request());
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RequestNotAllowed');
+    const cause = causeOf(result.cause);
+    expect(cause.failedStep).toBe('Plan');
+    expect(cause.message).toContain('exists at path /admin/, not under the configured groupPath /onboarded/');
+    expect(await userExists('grace')).toBe(false);
+  });
+
   it('fails on an existing user name without writing anything', async () => {
     await iam.send(new CreateUserCommand({ UserName: 'grace' }));
     const result = await onboard(stack, request());
