@@ -1,7 +1,7 @@
 // What serverless.yml derives from config/onboarding.json, the one place a user edits: the Lambdas'
 // configuration, and the IAM resources their roles are scoped to. Fn::Sub strings keep the account
 // and partition out of the file.
-const config = require('./onboarding.json');
+const onboarding = require('./onboarding.json');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 // Secrets Manager appends six random characters to a secret's name in its ARN.
@@ -25,7 +25,11 @@ function keepPolicyVariables(value) {
   return value;
 }
 
-module.exports = {
+/**
+ * Everything serverless.yml reads, for one configuration: the file's by default (what the deploy uses),
+ * or another one (the local stack resolves the same roles for the configuration it runs with).
+ */
+const forConfig = (config) => ({
   onboardingConfig: () => JSON.stringify(config),
   boundaryName: () => config.permissionsBoundary.name,
   boundaryPath: () => config.permissionsBoundary.path,
@@ -57,4 +61,6 @@ module.exports = {
     );
     return keepPolicyVariables(document);
   },
-};
+});
+
+module.exports = { ...forConfig(onboarding), forConfig };

@@ -153,7 +153,7 @@ describe('the Lambda roles', () => {
 
   it("deletes users, keys and secrets only where this stack's execution tag is on them", () => {
     const onUser = { StringLike: { 'iam:ResourceTag/onboarding:execution': OWN_EXECUTIONS } };
-    const onSecret = { StringLike: { 'secretsmanager:ResourceTag/onboarding:execution': OWN_EXECUTIONS } };
+    const onSecret = { StringLike: { 'aws:ResourceTag/onboarding:execution': OWN_EXECUTIONS } };
     for (const [fnKey, action, condition] of [
       ['undoCreateUser', 'iam:DeleteUser', onUser],
       ['undoCreateUser', 'iam:DeleteAccessKey', onUser],
