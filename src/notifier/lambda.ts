@@ -1,16 +1,37 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from '../api/credentials.ts';
 import { clientConfig } from '../aws/clients.ts';
-import { type OnboardingConfig, runtimeConfigFromEnv } from '../config.ts';
+import { isAwsError } from '../aws/errors.ts';
+import { type OnboardingConfig, runtimeConfigFromEnv, stateMachineArnFromEnv } from '../config.ts';
 import { logger } from '../lambda/shared.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
 import { type ExecutionStatusChange, type NotifyOutcome, notifyCompletion } from './notify.ts';
 
 /** EventBridge (the state machine's status-change event) -> the completion callback. */
 
-/** The AWS calls this function makes: it reads its signing secret, nothing else. */
-export const NOTIFIER_CALLS: readonly DeclaredCall[] = [call('secretsmanager:GetSecretValue')];
+/**
+ * The AWS calls this function makes: it reads the execution the event names (an event can be forged
+ * by anyone who may invoke the function) and its signing secret, nothing else.
+ */
+export const NOTIFIER_CALLS: readonly DeclaredCall[] = [
+  call('states:DescribeExecution'),
+  call('secretsmanager:GetSecretValue'),
+];
+
+/** What Step Functions says of an execution: the notifier believes this, not the event. */
+export interface DescribedExecution {
+  stateMachineArn: string;
+  name: string;
+  status: string;
+  input?: string | null;
+  output?: string | null;
+  error?: string | null;
+  cause?: string | null;
+  startDate?: number | null;
+  stopDate?: number | null;
+}
 
 /** The callback could not be delivered yet: thrown so that Lambda's asynchronous retries try again. */
 export class CallbackDeliveryError extends Error {
@@ -20,6 +41,10 @@ export class CallbackDeliveryError extends Error {
 interface Built {
   config: Pick<OnboardingConfig, 'api'>;
   callbackSecret: () => Promise<string>;
+  /** This stack's state machine: events for any other are refused. */
+  stateMachineArn: string;
+  /** undefined when there is no such execution. */
+  describe: (executionArn: string) => Promise<DescribedExecution | undefined>;
 }
 
 export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
@@ -29,7 +54,71 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     secretIdsFrom(config, env),
     { ttlMs: config.api.secretCacheSeconds * 1000 },
   );
-  return { config, callbackSecret: secrets.callbackSecret };
+  const sfn = new SFNClient(clientConfig(env));
+  return {
+    config,
+    callbackSecret: secrets.callbackSecret,
+    stateMachineArn: stateMachineArnFromEnv(env),
+    describe: async (executionArn) => {
+      try {
+        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return {
+          stateMachineArn: out.stateMachineArn ?? '',
+          name: out.name ?? '',
+          status: out.status ?? '',
+          input: out.input ?? null,
+          output: out.output ?? null,
+          error: out.error ?? null,
+          cause: out.cause ?? null,
+          startDate: out.startDate ? out.startDate.getTime() : null,
+          stopDate: out.stopDate ? out.stopDate.getTime() : null,
+        };
+      } catch (error) {
+        if (isAwsError(error, 'ExecutionDoesNotExist')) return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * The event as Step Functions itself describes the execution, or why it is refused: not this stack's
+ * state machine, no such execution, or a status the execution does not have.
+ */
+async function verified(
+  event: StatusChangeEvent | ExecutionStatusChange,
+  built: Built,
+): Promise<ExecutionStatusChange | { refused: string }> {
+  const detail = event.detail;
+  const arn = detail?.executionArn;
+  const prefix = `${built.stateMachineArn.replace(':stateMachine:', ':execution:')}:`;
+  if (typeof arn !== 'string' || !arn.startsWith(prefix)) {
+    return { refused: `event for ${String(arn)}, not an execution of ${built.stateMachineArn}` };
+  }
+  const described = await built.describe(arn);
+  if (!described) return { refused: `there is no execution ${arn}` };
+  if (described.stateMachineArn !== built.stateMachineArn) {
+    return { refused: `${arn} belongs to ${described.stateMachineArn}` };
+  }
+  if (described.status === 'RUNNING' || described.status !== detail.status) {
+    return { refused: `the event says ${detail.status}, the execution is ${described.status}` };
+  }
+  // Every field that reaches the ticket comes from the description, none from the event.
+  return {
+    ...event,
+    detail: {
+      executionArn: arn,
+      name: described.name,
+      status: described.status,
+      startDate: described.startDate ?? null,
+      stopDate: described.stopDate ?? null,
+      input: described.input ?? null,
+      inputDetails: { included: true },
+      output: described.output ?? null,
+      error: described.error ?? null,
+      cause: described.cause ?? null,
+    },
+  };
 }
 
 /** The state machine's status-change event as EventBridge delivers it to the function. */
@@ -51,9 +140,14 @@ export function makeNotifyHandler(
     if (context?.awsRequestId) log.addContext(context as Context);
     built ??= build();
     const { api } = built.config;
+    const change = await verified(event, built);
+    if ('refused' in change) {
+      log.warn('status-change event refused', { reason: change.refused });
+      return { outcome: 'refused', reason: change.refused };
+    }
     // Leave the last seconds of the invocation for the log line and a clean return.
     const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
-    const outcome = await notifyCompletion(event, {
+    const outcome = await notifyCompletion(change, {
       allowedHosts: api.callbackAllowedHosts,
       allowLoopback: false,
       callbackSecret: built.callbackSecret,
@@ -62,7 +156,7 @@ export function makeNotifyHandler(
       deadlineMs: Math.max(0, remaining - 5_000),
       ...options,
     });
-    const requestId = event.detail?.name;
+    const requestId = change.detail.name;
     if (outcome.outcome === 'failed' && outcome.retryable) {
       log.warn('completion callback not delivered; Lambda will retry', { requestId, ...outcome });
       throw new CallbackDeliveryError(

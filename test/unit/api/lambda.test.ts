@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../src/api/auth.ts';
 import { apiDepsFromEnv, type HttpApiEventV2, makeHttpApiHandler } from '../../../src/api/lambda.ts';
 import { configEnv } from '../../../src/config.ts';
-import { CallbackDeliveryError, makeNotifyHandler } from '../../../src/notifier/lambda.ts';
+import {
+  CallbackDeliveryError,
+  type DescribedExecution,
+  makeNotifyHandler,
+} from '../../../src/notifier/lambda.ts';
 import type { ExecutionStatusChange } from '../../../src/notifier/notify.ts';
 import { apiDeps, config, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
@@ -80,6 +84,21 @@ describe('the EventBridge entry point of the notifier', () => {
       cause: null,
     },
   });
+  const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:onboarding';
+  /** What Step Functions knows: by default, exactly the execution the event names. */
+  let executions: Record<string, DescribedExecution> = {};
+  const known = (e: ExecutionStatusChange) => {
+    executions[e.detail.executionArn] = {
+      stateMachineArn: STATE_MACHINE,
+      name: e.detail.name,
+      status: e.detail.status,
+      input: e.detail.input ?? null,
+      output: e.detail.output ?? null,
+      error: null,
+      cause: null,
+    };
+    return e;
+  };
   const built = () => ({
     config: {
       api: {
@@ -89,6 +108,50 @@ describe('the EventBridge entry point of the notifier', () => {
       },
     },
     callbackSecret: async () => 'cb',
+    stateMachineArn: STATE_MACHINE,
+    describe: async (arn: string) => executions[arn],
+  });
+  beforeEach(() => {
+    executions = {};
+  });
+
+  it('refuses an event for an execution that never existed, or that says another status, and calls nobody', async () => {
+    const calls: string[] = [];
+    const handler = makeNotifyHandler(built, {
+      fetch: (async (url: string) => {
+        calls.push(url);
+        return new Response(null, { status: 204 });
+      }) as typeof fetch,
+    });
+    expect(await handler(change('https://tickets.example.com/hook'))).toEqual({
+      outcome: 'refused',
+      reason: 'there is no execution arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-1',
+    });
+    const failed = known(change('https://tickets.example.com/hook'));
+    (executions[failed.detail.executionArn] as DescribedExecution).status = 'FAILED';
+    expect(await handler(failed)).toEqual({
+      outcome: 'refused',
+      reason: 'the event says SUCCEEDED, the execution is FAILED',
+    });
+    const other = change('https://tickets.example.com/hook');
+    other.detail.executionArn = 'arn:aws:states:us-east-1:123456789012:execution:payroll:HR-1';
+    expect((await handler(other)).outcome).toBe('refused');
+    expect(calls).toEqual([]);
+  });
+
+  it("sends the execution's own details, never the event's", async () => {
+    const calls: string[] = [];
+    const handler = makeNotifyHandler(built, {
+      fetch: (async (url: string) => {
+        calls.push(String(url));
+        return new Response(null, { status: 204 });
+      }) as typeof fetch,
+    });
+    known(change('https://tickets.example.com/hook'));
+    // The event is the same execution's, with another callback URL in its input.
+    const outcome = await handler(change('https://tickets.example.com/attacker'));
+    expect(outcome).toMatchObject({ outcome: 'sent' });
+    expect(calls).toEqual(['https://tickets.example.com/hook']);
   });
 
   it('throws when the callback could not be delivered, so that Lambda retries the event', async () => {
@@ -96,7 +159,7 @@ describe('the EventBridge entry point of the notifier', () => {
       fetch: (async () => new Response(null, { status: 503 })) as typeof fetch,
       sleep: async () => undefined,
     });
-    await expect(handler(change('https://tickets.example.com/hook'))).rejects.toBeInstanceOf(
+    await expect(handler(known(change('https://tickets.example.com/hook')))).rejects.toBeInstanceOf(
       CallbackDeliveryError,
     );
   });
@@ -109,7 +172,7 @@ describe('the EventBridge entry point of the notifier', () => {
         return new Response(null, { status: 204 });
       }) as typeof fetch,
     });
-    expect(await handler(change('http://127.0.0.1:9001/2018-06-01/runtime/invocation/next'))).toEqual({
+    expect(await handler(known(change('http://127.0.0.1:9001/2018-06-01/runtime/invocation/next')))).toEqual({
       outcome: 'refused',
       reason: 'callback host 127.0.0.1 is a loopback address',
     });
