@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RegisteredPrincipal } from './authz.ts';
 import type { CallFilter, CallStats } from './calls.ts';
 import { type FaultSpec, InvalidFaultError, validateFault } from './faults.ts';
 import { type EmulatorState, InvalidStateError } from './state.ts';
@@ -18,6 +19,11 @@ export interface ControlTarget {
   calls(filter?: CallFilter): CallStats[];
   callsByCaller(): Record<string, CallStats[]>;
   clearCalls(): void;
+  authorization: {
+    get(): { enabled: boolean; principals: string[] };
+    set(on: boolean): void;
+    register(accessKeyId: string, principal: RegisteredPrincipal): void;
+  };
 }
 
 class NotJsonError extends Error {
@@ -76,6 +82,45 @@ export function control(
       DELETE: () => {
         target.faults.clear();
         json(200, []);
+      },
+    },
+    '/_emulator/authorization': {
+      GET: () => json(200, target.authorization.get()),
+      PUT: () => {
+        const body = parseJson(raw) as { enabled?: unknown };
+        if (typeof body?.enabled !== 'boolean')
+          throw new BadQueryError('the body is {"enabled": true|false}');
+        target.authorization.set(body.enabled);
+        json(200, target.authorization.get());
+      },
+    },
+    '/_emulator/principals': {
+      POST: () => {
+        const body = parseJson(raw) as {
+          accessKeyId?: unknown;
+          arn?: unknown;
+          identityPolicies?: unknown;
+          boundary?: unknown;
+          unrestricted?: unknown;
+        };
+        if (typeof body?.accessKeyId !== 'string' || body.accessKeyId === '')
+          throw new BadQueryError('"accessKeyId" is a non-empty string');
+        if (body.unrestricted === true) {
+          target.authorization.register(body.accessKeyId, { unrestricted: true });
+        } else {
+          if (typeof body.arn !== 'string' || !Array.isArray(body.identityPolicies))
+            throw new BadQueryError(
+              'a principal is { accessKeyId, arn, identityPolicies: [...], boundary? } or { accessKeyId, unrestricted: true }',
+            );
+          target.authorization.register(body.accessKeyId, {
+            arn: body.arn,
+            identityPolicies: body.identityPolicies as { Statement: unknown }[],
+            ...(body.boundary && typeof body.boundary === 'object'
+              ? { boundary: body.boundary as { Statement: unknown } }
+              : {}),
+          });
+        }
+        json(201, target.authorization.get());
       },
     },
     '/_emulator/calls': {

@@ -37,6 +37,7 @@ const STATUS: Record<string, number> = {
   ConcurrentModification: 409,
   EntityTemporarilyUnmodifiable: 409,
   AccessDenied: 403,
+  InvalidClientTokenId: 403,
   ServiceFailure: 500,
   InternalFailure: 500,
   ServiceUnavailable: 503,
@@ -67,6 +68,8 @@ export function secretsManagerError(code: string): { code: string; status: numbe
       return { code: 'AccessDeniedException', status: 400 };
     case 'LimitExceeded':
       return { code: 'LimitExceededException', status: 400 };
+    case 'InvalidClientTokenId':
+      return { code: 'UnrecognizedClientException', status: 400 };
     default:
       return { code, status: statusOf(code) >= 500 ? statusOf(code) : 400 };
   }

@@ -1,3 +1,9 @@
+export type {
+  OperatorSpec,
+  PolicyDocument as EmulatorPolicyDocument,
+  PrincipalSpec,
+  RegisteredPrincipal,
+} from './authz.ts';
 export type { CallFilter, CallStats } from './calls.ts';
 export { AwsError, PortInUseError } from './errors.ts';
 export { type FaultKind, type FaultSpec, InvalidFaultError } from './faults.ts';

@@ -49,6 +49,8 @@ export interface Route {
   requestId: string;
   /** The access key id the request was signed with, if it was: faults and counters can be per caller. */
   caller?: string;
+  /** The call's parameters (awsQuery) or body (JSON; `{}` if it is not an object): what authorization reads. */
+  input(): URLSearchParams | Record<string, unknown>;
   /** Performs the action; an AwsError (or any failure) becomes an error answer in the service's dialect. */
   run(): Promise<Reply>;
   /** An injected error, in the service's dialect. */
@@ -138,6 +140,7 @@ export class Router {
       requestId,
       ...(ctx.accessKeyId ? { caller: ctx.accessKeyId } : {}),
       fail,
+      input: () => params,
       run: async () => {
         const handler = service.actions[action];
         if (!handler) return fail('InvalidAction', `The action ${action} is not valid for this web service.`);
@@ -183,6 +186,16 @@ export class Router {
       requestId,
       ...(ctx.accessKeyId ? { caller: ctx.accessKeyId } : {}),
       fail,
+      input: () => {
+        try {
+          const parsed: unknown = JSON.parse(raw || '{}');
+          return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+            ? (parsed as Record<string, unknown>)
+            : {};
+        } catch {
+          return {};
+        }
+      },
       run: async () => {
         const handler = service.actions[action];
         if (!handler) return error('UnknownOperationException', `Unknown operation ${action}`, 400);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Authorizer, type RegisteredPrincipal } from './authz.ts';
 import { CallCounter, type CallFilter, type CallStats } from './calls.ts';
 import { type ControlTarget, control } from './control.ts';
 import { AwsError, PortInUseError } from './errors.ts';
@@ -36,6 +37,13 @@ export interface EmulatorOptions {
   stateFile?: string;
   /** The account to start with (ignored when `stateFile` exists). */
   seed?: EmulatorStateInput;
+  /**
+   * Evaluate every call against its caller's policies (see src/authz.ts). Off by default: every call
+   * is allowed. The emulator's own key (`env.AWS_ACCESS_KEY_ID`) is the operator's and is never evaluated.
+   */
+  authorize?: boolean;
+  /** Principals by access key id: roles with their policies, or `{ unrestricted: true }` operators. */
+  principals?: Record<string, RegisteredPrincipal>;
 }
 
 export const ENV_NAMES = [
@@ -63,6 +71,12 @@ export interface Emulator {
   /** The variables that point the AWS SDK and CLI at this emulator (dummy credentials included). */
   readonly env: EmulatorEnv;
   readonly faults: { add(spec: FaultSpec): void; list(): ArmedFault[]; clear(): void };
+  /** Policy evaluation: on or off, and the principals that sign with keys the emulator did not issue. */
+  readonly authorization: {
+    readonly enabled: boolean;
+    setEnabled(on: boolean): void;
+    registerPrincipal(accessKeyId: string, principal: RegisteredPrincipal): void;
+  };
   /**
    * Calls per service and action, with outcomes and the faults fired; with `{ caller }`, only the calls
    * signed with that access key id.
@@ -83,6 +97,9 @@ export interface Emulator {
   /** Closes the server and every open connection, and saves the state file; idempotent. */
   stop(): Promise<void>;
 }
+
+/** The key the emulator prints for shells and tools: the operator's, never evaluated. */
+const OPERATOR_KEY = 'local-emulator';
 
 const MAX_BODY = 1024 * 1024;
 const MAX_CONTROL_BODY = 16 * 1024 * 1024;
@@ -162,6 +179,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const faults = new FaultController();
+  const authorizer = new Authorizer({
+    enabled: options.authorize ?? false,
+    operatorKeys: [OPERATOR_KEY],
+  });
+  for (const [id, principal] of Object.entries(options.principals ?? {})) authorizer.register(id, principal);
   const counter = new CallCounter();
   const timings: number[] = [];
   const router = new Router(region);
@@ -192,6 +214,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const route = router.resolve(req, raw);
     if (!('run' in route)) return send(res, route, randomUUID());
     const call = counter.start(route.service, route.action, route.caller);
+    // Authorization comes first, as in AWS: a denied call never reaches the service, so it neither
+    // triggers nor spends an injected fault (which stands for the service itself failing).
+    const verdict = await authorizer.authorize(state, region, route);
+    if (!verdict.allowed) {
+      const reply = route.fail(verdict.code, verdict.message);
+      call.outcome(reply.code);
+      return send(res, reply, route.requestId);
+    }
     const decision = faults.decide(route.service, route.action, route.caller);
     if (decision.latencyMs > 0) {
       call.fault('latency');
@@ -261,7 +291,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state = parseState(structuredClone(input), defaultAccountId);
     save();
   };
+  const authorizationApi = {
+    get enabled() {
+      return authorizer.isEnabled;
+    },
+    setEnabled: (on: boolean) => authorizer.setEnabled(on),
+    registerPrincipal: (accessKeyId: string, principal: RegisteredPrincipal) =>
+      authorizer.register(accessKeyId, principal),
+  };
   const target: ControlTarget = {
+    authorization: {
+      get: () => ({ enabled: authorizer.isEnabled, principals: authorizer.registered() }),
+      set: (on) => authorizer.setEnabled(on),
+      register: (id, principal) => authorizer.register(id, principal),
+    },
     info: () => ({ endpoint, accountId: state.accountId, region, services: router.names() }),
     snapshot: () => state,
     seed,
@@ -288,10 +331,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       AWS_ENDPOINT_URL_SFN: endpoint,
       AWS_REGION: region,
       // The SDK signs every request, so it needs credentials; the emulator does not check them.
-      AWS_ACCESS_KEY_ID: 'local-emulator',
+      AWS_ACCESS_KEY_ID: OPERATOR_KEY,
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-not-a-real-key',
     },
     faults: faultsApi,
+    authorization: authorizationApi,
     calls: (filter) => counter.list(filter),
     callsByCaller: () => counter.byCaller(),
     clearCalls: () => counter.clear(),

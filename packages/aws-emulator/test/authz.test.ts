@@ -1,0 +1,280 @@
+import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  CreateServiceLinkedRoleCommand,
+  CreateUserCommand,
+  GetUserCommand,
+  ListUsersCommand,
+  PutUserPolicyCommand,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutResourcePolicyCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { describe, expect, it } from 'vitest';
+import type { PrincipalSpec } from '../src/index.ts';
+import { awsError, clientsFor, controlCall, openEmulator } from './helpers.ts';
+
+const ACCOUNT = '000000000000';
+const iamArn = (rest: string) => `arn:aws:iam::${ACCOUNT}:${rest}`;
+const BOUNDARY = iamArn('policy/boundary');
+const role = (...Statement: Record<string, unknown>[]): PrincipalSpec => ({
+  arn: iamArn('role/fn'),
+  identityPolicies: [{ Version: '2012-10-17', Statement }],
+});
+
+/** An emulator with authorization on, the operator's clients and a role's. */
+async function setUp(principal: PrincipalSpec) {
+  const emulator = await openEmulator({ authorize: true, principals: { 'role-key': principal } });
+  const admin = clientsFor(emulator, { accessKeyId: emulator.env.AWS_ACCESS_KEY_ID, secretAccessKey: 'x' });
+  const fn = clientsFor(emulator, { accessKeyId: 'role-key', secretAccessKey: 'x' });
+  await admin.iam.send(
+    new CreatePolicyCommand({
+      PolicyName: 'boundary',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['sts:*', 'iam:GetUser', 'secretsmanager:GetSecretValue'],
+            Resource: '*',
+          },
+        ],
+      }),
+    }),
+  );
+  return { emulator, admin, fn };
+}
+
+describe('authorization', () => {
+  it('allows every call while it is off (the default)', async () => {
+    const emulator = await openEmulator();
+    const { iam } = clientsFor(emulator, { accessKeyId: 'anyone', secretAccessKey: 'x' });
+    await expect(iam.send(new ListUsersCommand({}))).resolves.toBeDefined();
+  });
+
+  it('refuses a key it neither issued nor knows, and lets the operator key do anything', async () => {
+    const { emulator, admin } = await setUp(role());
+    const stranger = clientsFor(emulator, { accessKeyId: 'stranger', secretAccessKey: 'x' });
+    expect(await awsError(stranger.iam.send(new ListUsersCommand({})))).toMatchObject({
+      code: 'InvalidClientTokenId',
+      status: 403,
+    });
+    expect((await awsError(stranger.sm.send(new GetSecretValueCommand({ SecretId: 'x' })))).code).toBe(
+      'UnrecognizedClientException',
+    );
+    await expect(admin.iam.send(new ListUsersCommand({}))).resolves.toBeDefined();
+  });
+
+  it('denies with AWS wording what no statement allows, and allows what one does', async () => {
+    const { fn } = await setUp(
+      role({ Effect: 'Allow', Action: 'iam:CreateGroup', Resource: iamArn('group/team/*') }),
+    );
+    await expect(
+      fn.iam.send(new CreateGroupCommand({ GroupName: 'a', Path: '/team/' })),
+    ).resolves.toBeDefined();
+    const denied = await awsError(fn.iam.send(new CreateGroupCommand({ GroupName: 'b', Path: '/other/' })));
+    expect(denied).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(denied.message).toBe(
+      `User: ${iamArn('role/fn')} is not authorized to perform: iam:CreateGroup on resource: ${iamArn('group/other/b')} because no identity-based policy allows the iam:CreateGroup action`,
+    );
+  });
+
+  it('evaluates iam:PermissionsBoundary, and CreateUser with tags as TagUser with aws:RequestTag', async () => {
+    const { fn } = await setUp(
+      role(
+        {
+          Effect: 'Allow',
+          Action: 'iam:CreateUser',
+          Resource: '*',
+          Condition: { StringEquals: { 'iam:PermissionsBoundary': BOUNDARY } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'iam:TagUser',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:RequestTag/owner': 'me' } },
+        },
+      ),
+    );
+    expect((await awsError(fn.iam.send(new CreateUserCommand({ UserName: 'a' })))).code).toBe('AccessDenied');
+    await expect(
+      fn.iam.send(new CreateUserCommand({ UserName: 'b', PermissionsBoundary: BOUNDARY })),
+    ).resolves.toBeDefined();
+    const tagged = await awsError(
+      fn.iam.send(
+        new CreateUserCommand({
+          UserName: 'c',
+          PermissionsBoundary: BOUNDARY,
+          Tags: [{ Key: 'owner', Value: 'you' }],
+        }),
+      ),
+    );
+    expect(tagged.message).toContain('iam:TagUser');
+    await expect(
+      fn.iam.send(
+        new CreateUserCommand({
+          UserName: 'd',
+          PermissionsBoundary: BOUNDARY,
+          Tags: [{ Key: 'owner', Value: 'me' }],
+        }),
+      ),
+    ).resolves.toBeDefined();
+  });
+
+  it('reads iam:ResourceTag from the target user as the account holds it', async () => {
+    const { admin, fn } = await setUp(
+      role({
+        Effect: 'Allow',
+        Action: 'iam:TagUser',
+        Resource: '*',
+        Condition: { StringEquals: { 'iam:ResourceTag/owner': 'me' } },
+      }),
+    );
+    await admin.iam.send(new CreateUserCommand({ UserName: 'mine', Tags: [{ Key: 'owner', Value: 'me' }] }));
+    await admin.iam.send(
+      new CreateUserCommand({ UserName: 'theirs', Tags: [{ Key: 'owner', Value: 'them' }] }),
+    );
+    const tag = [{ Key: 'x', Value: 'y' }];
+    await expect(fn.iam.send(new TagUserCommand({ UserName: 'mine', Tags: tag }))).resolves.toBeDefined();
+    expect((await awsError(fn.iam.send(new TagUserCommand({ UserName: 'theirs', Tags: tag })))).code).toBe(
+      'AccessDenied',
+    );
+  });
+
+  it('evaluates iam:PolicyARN and iam:AWSServiceName', async () => {
+    const { admin, fn } = await setUp(
+      role(
+        {
+          Effect: 'Allow',
+          Action: 'iam:AttachGroupPolicy',
+          Resource: '*',
+          Condition: { ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/ReadOnlyAccess' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'iam:CreateServiceLinkedRole',
+          Resource: '*',
+          Condition: { StringEquals: { 'iam:AWSServiceName': 'ecs.amazonaws.com' } },
+        },
+      ),
+    );
+    await admin.iam.send(new CreateGroupCommand({ GroupName: 'g' }));
+    await expect(
+      fn.iam.send(
+        new AttachGroupPolicyCommand({ GroupName: 'g', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }),
+      ),
+    ).resolves.toBeDefined();
+    expect(
+      (
+        await awsError(
+          fn.iam.send(
+            new AttachGroupPolicyCommand({
+              GroupName: 'g',
+              PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+            }),
+          ),
+        )
+      ).code,
+    ).toBe('AccessDenied');
+    await expect(
+      fn.iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ecs.amazonaws.com' })),
+    ).resolves.toBeDefined();
+    expect(
+      (
+        await awsError(
+          fn.iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'rds.amazonaws.com' })),
+        )
+      ).code,
+    ).toBe('AccessDenied');
+  });
+
+  it('evaluates a path-scoped read of a missing user on user/<name>: AccessDenied, not NoSuchEntity', async () => {
+    const { fn } = await setUp(
+      role({ Effect: 'Allow', Action: 'iam:GetUser', Resource: iamArn('user/team/*') }),
+    );
+    expect((await awsError(fn.iam.send(new GetUserCommand({ UserName: 'nobody' })))).code).toBe(
+      'AccessDenied',
+    );
+  });
+
+  it("evaluates a user's own key as boundary ∩ identity, and a secret's resource policy", async () => {
+    const { emulator, admin } = await setUp(role());
+    await admin.iam.send(new CreateGroupCommand({ GroupName: 'readers' }));
+    await admin.iam.send(new CreateUserCommand({ UserName: 'ada', PermissionsBoundary: BOUNDARY }));
+    await admin.iam.send(new AddUserToGroupCommand({ GroupName: 'readers', UserName: 'ada' }));
+    await admin.iam.send(
+      new AttachGroupPolicyCommand({
+        GroupName: 'readers',
+        PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      }),
+    );
+    await admin.iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'ada',
+        PolicyName: 'p',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' }],
+        }),
+      }),
+    );
+    const key = (await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'ada' }))).AccessKey;
+    const ada = clientsFor(emulator, {
+      accessKeyId: key?.AccessKeyId ?? '',
+      secretAccessKey: key?.SecretAccessKey ?? '',
+    });
+    expect((await ada.sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(iamArn('user/ada'));
+    await expect(ada.iam.send(new GetUserCommand({}))).resolves.toBeDefined();
+    // AdministratorAccess and the inline policy allow it; the boundary does not.
+    const capped = await awsError(ada.iam.send(new ListUsersCommand({})));
+    expect(capped.code).toBe('AccessDenied');
+    expect(capped.message).toContain('because no permissions boundary allows the iam:ListUsers action');
+
+    await admin.sm.send(new CreateSecretCommand({ Name: 'mine', SecretString: 's' }));
+    await admin.sm.send(new CreateSecretCommand({ Name: 'theirs', SecretString: 's' }));
+    await admin.sm.send(
+      new PutResourcePolicyCommand({
+        SecretId: 'theirs',
+        ResourcePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: '*',
+              Condition: { StringNotEquals: { 'aws:PrincipalArn': iamArn('user/bob') } },
+            },
+          ],
+        }),
+      }),
+    );
+    expect((await ada.sm.send(new GetSecretValueCommand({ SecretId: 'mine' }))).SecretString).toBe('s');
+    const refused = await awsError(ada.sm.send(new GetSecretValueCommand({ SecretId: 'theirs' })));
+    expect(refused.code).toBe('AccessDeniedException');
+    expect(refused.message).toContain('explicit deny in a resource-based policy');
+  });
+
+  it('is switched and given principals through the control endpoints', async () => {
+    const emulator = await openEmulator();
+    const stranger = clientsFor(emulator, { accessKeyId: 'fn', secretAccessKey: 'x' });
+    await controlCall(emulator, 'PUT', 'authorization', { enabled: true });
+    expect((await awsError(stranger.iam.send(new ListUsersCommand({})))).code).toBe('InvalidClientTokenId');
+    await controlCall(emulator, 'POST', 'principals', {
+      accessKeyId: 'fn',
+      arn: iamArn('role/fn'),
+      identityPolicies: [
+        { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:ListUsers', Resource: '*' }] },
+      ],
+    });
+    await expect(stranger.iam.send(new ListUsersCommand({}))).resolves.toBeDefined();
+    expect(emulator.authorization.enabled).toBe(true);
+  });
+});
