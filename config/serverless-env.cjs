@@ -39,6 +39,12 @@ const forConfig = (config) => ({
   anyUserArns: () => [iam('user/*')],
   /** The allowed groups, each at the configured group path exactly: no suffix match, no other path. */
   groupArns: () => config.allowedGroups.map((g) => iam(`group${config.groupPath}${g}`)),
+  /**
+   * The allowed group names at any path, for the plan's read only: IAM evaluates a group that does not
+   * exist as `group/<name>` (it has no path for it), and a same-named group elsewhere under its own path,
+   * which the plan must see to refuse it.
+   */
+  anyPathGroupArns: () => config.allowedGroups.flatMap((g) => [iam(`group/${g}`), iam(`group/*/${g}`)]),
 
   policyArns: () => config.allowedPolicyArns,
   boundaryArn: () => iam(`policy${config.permissionsBoundary.path}${config.permissionsBoundary.name}`),
