@@ -27,6 +27,8 @@ export interface LocalOnboardingOptions {
   env?: NodeJS.ProcessEnv;
   /** Use this open stack instead of opening (and closing) one. */
   stack?: Stack;
+  /** Evaluate the roles' and users' policies on the embedded stack (default: on). */
+  authorize?: boolean;
   onStack?: (stack: Stack) => void;
   timing?: StackTiming;
   beforeTask?: LocalRunnerOptions['beforeTask'];
@@ -111,6 +113,7 @@ export async function runLocalOnboarding(
       ...(options.emulatorState ? { emulatorState: options.emulatorState } : {}),
       ...(options.env ? { env: options.env } : {}),
       ...(options.timing ? { timing: options.timing } : {}),
+      ...(options.authorize === false ? { authorize: false } : {}),
     }));
   try {
     options.onStack?.(stack);

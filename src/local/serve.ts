@@ -168,16 +168,34 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     };
     const sm = new SecretsManagerClient(sdk);
     const sfnClient = new SFNClient(sdk);
-    clients.push(sm, sfnClient);
+    // The API's secrets are the deploy's to create, not the API's: the operator seeds them.
+    const operator = new SecretsManagerClient({
+      ...sdk,
+      credentials: {
+        accessKeyId: emulator.env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: emulator.env.AWS_SECRET_ACCESS_KEY,
+      },
+    });
+    clients.push(sm, sfnClient, operator);
     const secrets: ServeSecrets = {
       webhookSecret: options.secrets?.webhookSecret || fresh(),
       apiToken: options.secrets?.apiToken || fresh(),
       callbackSecret: options.secrets?.callbackSecret || fresh(),
     };
     const ids = secretIdsFrom(config, {});
-    await seedSecrets(sm, ids, secrets);
+    await seedSecrets(operator, ids, secrets);
     // Read back through Secrets Manager, as the Lambda does; a short cache, since nothing rotates here.
     const apiSecrets = new ApiSecrets(new SdkSecretReader(sm), ids, { ttlMs: 5_000 });
+    // The callback's signing secret is the notifier's to read (its role), not the API's.
+    const notifierSm = new SecretsManagerClient({
+      ...sdk,
+      credentials: {
+        accessKeyId: principalKeyId('notifyCompletion'),
+        secretAccessKey: 'local-stack-not-a-secret',
+      },
+    });
+    clients.push(notifierSm);
+    const notifierSecrets = new ApiSecrets(new SdkSecretReader(notifierSm), ids, { ttlMs: 5_000 });
 
     // The stack's own Step Functions API, served on the emulator's port: executions started through
     // the HTTP API run with these options.
@@ -191,7 +209,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       const sending = notifyCompletion(change, {
         allowedHosts,
         allowLoopback: true,
-        callbackSecret: apiSecrets.callbackSecret,
+        callbackSecret: notifierSecrets.callbackSecret,
         maxAttempts: config.api.callbackMaxAttempts,
         timeoutMs: config.api.callbackTimeoutSeconds * 1000,
       }).then(

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -9,7 +8,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import { boundaryArn, configEnv, type OnboardingConfig, type RuntimeConfig } from '../config.ts';
-import { PROJECT_ROOT } from '../definition.ts';
+import { type PolicyDocument, resolveBoundary, resolveRoles } from '../deploy/roles.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
@@ -73,6 +72,19 @@ export interface OpenStackOptions {
   emulatorOptions?: { port?: number; host?: string; stateFile?: string };
   env?: NodeJS.ProcessEnv;
   timing?: StackTiming;
+  /**
+   * Evaluate every call against its caller's policies (the embedded emulator only): each function
+   * signs as its role as serverless.yml defines it, an onboarded user as that user. On by default;
+   * `onboard run --no-authorize` turns it off for debugging.
+   */
+  authorize?: boolean;
+  /** Role documents by function key, instead of serverless.yml's (a test removing one statement). */
+  roles?: Record<string, PolicyDocument>;
+  /**
+   * Principals that act as the account's operator, never evaluated (a test arranging and reading the
+   * account). Any other principal that is not a function is refused while authorization is on.
+   */
+  operators?: string[];
 }
 
 const SERVICE_ENDPOINT_VARS = [
@@ -139,7 +151,8 @@ async function seedBoundary(
     } catch (error) {
       if (!isAwsError(error, 'NoSuchEntity')) throw error;
     }
-    const document = await readFile(join(PROJECT_ROOT, 'config', 'boundary-policy.json'), 'utf8');
+    // The document the deploy creates for this configuration (its user path and secret prefix in it).
+    const document = JSON.stringify(resolveBoundary(config));
     await iam.send(
       new CreatePolicyCommand({
         PolicyName: config.permissionsBoundary.name,
@@ -166,6 +179,7 @@ export const principalKeyId = (principal: string) => `local-${principal}`;
 
 /** The state machine every local run executes (the deployed one is `<service>-<stage>`). */
 export const LOCAL_STATE_MACHINE = 'iam-onboarding-local';
+const LOCAL_STAGE = 'local';
 export const localStateMachineArn = (region: string, accountId: string) =>
   `arn:aws:states:${region}:${accountId}:stateMachine:${LOCAL_STATE_MACHINE}`;
 
@@ -365,6 +379,10 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   try {
     const accountId = await accountOf(emulator.env);
     await seedBoundary(emulator.env, options.config, accountId);
+    if (options.authorize ?? true) {
+      await registerFunctionRoles(emulator, options, accountId, region);
+      emulator.authorization.setEnabled(true);
+    }
     const runtimeConfig = runtime(options.config, accountId);
     const stateMachineArn = localStateMachineArn(region, accountId);
     const factory = clientFactory(
@@ -402,6 +420,45 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   } catch (error) {
     await emulator.stop();
     throw error;
+  }
+}
+
+/** The roles resolved once per process for each configuration, account and region: the matrix opens hundreds of stacks. */
+const resolvedRoles = new Map<string, Promise<Record<string, PolicyDocument>>>();
+
+function rolesFor(config: OnboardingConfig, accountId: string, region: string) {
+  const key = JSON.stringify([config, accountId, region]);
+  let found = resolvedRoles.get(key);
+  if (!found) {
+    found = resolveRoles({ config, accountId, region, stage: LOCAL_STAGE });
+    found.catch(() => resolvedRoles.delete(key));
+    resolvedRoles.set(key, found);
+  }
+  return found;
+}
+
+/** The role serverless-iam-roles-per-function creates for a function, and the Lambda's session in it. */
+export function functionRoleArn(accountId: string, region: string, functionKey: string) {
+  return `arn:aws:iam::${accountId}:role/${LOCAL_STATE_MACHINE}-${functionKey}-${region}-lambdaRole`;
+}
+
+/** Each function signs as its own role (serverless.yml's statements, resolved as the deploy resolves them). */
+async function registerFunctionRoles(
+  emulator: Emulator,
+  options: OpenStackOptions,
+  accountId: string,
+  region: string,
+): Promise<void> {
+  const roles = options.roles ?? (await rolesFor(options.config, accountId, region));
+  for (const [functionKey, document] of Object.entries(roles)) {
+    emulator.authorization.registerPrincipal(principalKeyId(functionKey), {
+      arn: `arn:aws:sts::${accountId}:assumed-role/${LOCAL_STATE_MACHINE}-${functionKey}-${region}-lambdaRole/${LOCAL_STATE_MACHINE}-${functionKey}`,
+      principalArn: functionRoleArn(accountId, region, functionKey),
+      identityPolicies: [document],
+    });
+  }
+  for (const operator of options.operators ?? []) {
+    emulator.authorization.registerPrincipal(principalKeyId(operator), { unrestricted: true });
   }
 }
 

@@ -1,12 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { GetUserCommand } from '@aws-sdk/client-iam';
+import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { signatureHeader } from '../../src/api/auth.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
 import type { ExecutionOutcome } from '../../src/execution/outcome.ts';
 import type { Serve } from '../../src/local/serve.ts';
-import { iamOf } from '../helpers/local-stack.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 
@@ -50,7 +49,8 @@ export function sfnOf(serve: Serve): SFNClient {
   return new SFNClient({
     region: 'us-east-1',
     endpoint: serve.awsEndpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    // The emulator's own key (what `onboard serve` exports): the operator's, whose calls are not evaluated.
+    credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
 }
@@ -66,7 +66,13 @@ export async function executionCount(serve: Serve): Promise<number> {
 }
 
 export async function userExists(serve: Serve, userName: string): Promise<boolean> {
-  const iam = iamOf(serve.stack);
+  // As the operator (the emulator's own key): serve evaluates every other caller's policies.
+  const iam = new IAMClient({
+    region: 'us-east-1',
+    endpoint: serve.awsEndpoint,
+    credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   try {
     await iam.send(new GetUserCommand({ UserName: userName }));
     return true;

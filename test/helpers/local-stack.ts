@@ -5,7 +5,7 @@ import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { parseOnboardingConfig } from '../../src/config.ts';
 import { runLocalOnboarding } from '../../src/local/onboarding.ts';
 import type { LambdaFault, LocalRunnerOptions, TimelineEvent } from '../../src/local/runner.ts';
-import { openStack, type Stack, type StackTiming } from '../../src/local/stack.ts';
+import { type OpenStackOptions, openStack, type Stack, type StackTiming } from '../../src/local/stack.ts';
 import { validateRequest } from '../../src/request.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
@@ -14,8 +14,14 @@ export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json')
 export const TEST_TIMING: StackTiming = { sdkRetryDelayMs: 1, pollDelayMs: 1 };
 
 /** A fresh embedded stack, whatever the test process's environment says. */
-export function openTestStack(): Promise<Stack> {
-  return openStack({ config, env: { AWS_REGION: 'us-east-1' }, timing: TEST_TIMING });
+export function openTestStack(options: Partial<OpenStackOptions> = {}): Promise<Stack> {
+  return openStack({
+    config,
+    env: { AWS_REGION: 'us-east-1' },
+    timing: TEST_TIMING,
+    operators: ['test'],
+    ...options,
+  });
 }
 
 /** The test's own clients: they sign as "test", apart from every function. */

@@ -11,6 +11,7 @@ interface RunFlags {
   lose?: string[];
   crash?: string[];
   fastRetries?: boolean;
+  authorize?: boolean;
 }
 
 const many = (raw: string, previous: string[] = []) => [...previous, raw];
@@ -38,6 +39,10 @@ export function runCommand(ctx: CliContext): Command {
       many,
     )
     .option('--fast-retries', 'wait 10 ms between retries instead of the state machine backoff')
+    .option(
+      '--no-authorize',
+      "embedded stack: do not evaluate the functions' roles (serverless.yml) and users' policies - allow every call (debugging)",
+    )
     .action(async (requestPath: string, flags: RunFlags) => {
       // The heavy modules (the SDK, the interpreter, the emulator) load only when a run starts.
       const [{ parseCrash, parseFail, parseLose, parseThrottle }, { validateRequest }] = await Promise.all([
@@ -82,6 +87,7 @@ export function runCommand(ctx: CliContext): Command {
         faults,
         ...(crashes.length ? { lambdaFaults: crashes } : {}),
         ...(flags.fastRetries ? { retryDelayMs: 10 } : {}),
+        ...(flags.authorize === false ? { authorize: false } : {}),
         onEvent: (event) => {
           for (const recorded of history.add(event)) timeline.add(recorded);
         },
