@@ -16,15 +16,17 @@ const REQUEST = { ...RAW_INPUT, policyArns: [], serviceLinkedRoles: [], accessKe
 const PLAN = { user: { name: 'grace' } };
 
 /** A Lambda error as the Catch records it: the Cause is the JSON Lambda writes. */
-const lambdaError = (Error: string, errorMessage: string) => ({
-  Error,
-  Cause: JSON.stringify({ errorType: Error, errorMessage, trace: ['at somewhere'] }),
+const lambdaError = (name: string, errorMessage: string) => ({
+  Error: name,
+  Cause: JSON.stringify({ errorType: name, errorMessage, trace: ['at somewhere'] }),
 });
 
 const causeOf = (outcome: { cause: string }) => JSON.parse(outcome.cause) as FailureCause;
 
 /** The state after ValidateRequest, Plan and the steps before `failed` succeeded. */
-function failedAt(failed: (typeof STEPS)[number], rollback: Record<string, unknown> = {}) {
+type Rollback = NonNullable<Parameters<typeof reportRollback>[0]['rollback']>;
+
+function failedAt(failed: (typeof STEPS)[number], rollback: Rollback = {}) {
   const created = Object.fromEntries(STEPS.slice(0, STEPS.indexOf(failed)).map((s) => [s, { ok: s }]));
   return {
     request: REQUEST,
