@@ -1,3 +1,4 @@
+import { canonicalJson } from './canonical-json.ts';
 import { FORWARD_STATES, SAGA_STEPS, UNDO_STATES } from './steps/index.ts';
 import type { UndoResult } from './steps/types.ts';
 
@@ -46,8 +47,25 @@ export function messageOf(cause: string | undefined): string {
   return cause;
 }
 
-function failedStepOf(state: FailedState): string {
-  if (state.request === undefined) return 'ValidateRequest';
+/** The object without its `failure` member, as canonical JSON (the Catch writes `failure` over the input). */
+const withoutFailure = (value: unknown): string => {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return canonicalJson(value);
+  const { failure: _, ...rest } = value as Record<string, unknown>;
+  return canonicalJson(rest);
+};
+
+/**
+ * ValidateRequest replaces the execution's input with `{ request, created, rollback }`; when it fails,
+ * its Catch adds `failure` to the raw input, which may carry any member (`request`, `plan`, ...). So
+ * the state is judged against the execution's input (`$$.Execution.Input`), never by its members
+ * alone: a validated state never equals its input, since a valid input has no `request` member.
+ */
+function failedValidation(state: FailedState, executionInput: unknown): boolean {
+  return state.request === undefined || withoutFailure(state) === withoutFailure(executionInput);
+}
+
+function failedStepOf(state: FailedState, executionInput: unknown): string {
+  if (failedValidation(state, executionInput)) return 'ValidateRequest';
   if (state.plan === undefined) return 'Plan';
   // Steps run in order and each success records its result: the first without one is the one that failed.
   const created = state.created ?? {};
@@ -58,10 +76,21 @@ function failedStepOf(state: FailedState): string {
   );
 }
 
-export function reportRollback(state: FailedState): RollbackOutcome {
+/**
+ * The request id to log the report under: the validated request's, or the raw input's when validation
+ * failed (a string only: the raw input is untrusted).
+ */
+export function requestIdOf(state: FailedState, executionInput: unknown): string | undefined {
+  const source = failedValidation(state, executionInput) ? executionInput : state.request;
+  const requestId = (source as { requestId?: unknown } | null | undefined)?.requestId;
+  return typeof requestId === 'string' ? requestId : undefined;
+}
+
+/** `executionInput` is the execution's input (`$$.Execution.Input`): it tells a raw input from a validated state. */
+export function reportRollback(state: FailedState, executionInput: unknown): RollbackOutcome {
   const error = state.failure?.Error ?? 'UnknownError';
   const cause: FailureCause = {
-    failedStep: failedStepOf(state),
+    failedStep: failedStepOf(state, executionInput),
     error,
     message: messageOf(state.failure?.Cause),
     rolledBack: [],

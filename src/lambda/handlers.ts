@@ -4,7 +4,7 @@ import type { RuntimeConfig } from '../config.ts';
 import { ForgedInvocationError } from '../errors.ts';
 import { makePlan } from '../plan.ts';
 import { checkAllowed, onboardingRequestSchema, validateRequest } from '../request.ts';
-import { reportRollback } from '../rollback-report.ts';
+import { reportRollback, requestIdOf } from '../rollback-report.ts';
 import { stepInputSchema, undoStateName } from '../steps/index.ts';
 import type { SagaStep, StepInput, TaskDeps, UndoResult } from '../steps/types.ts';
 import { type Handler, parseEvent, traced } from './shared.ts';
@@ -107,7 +107,12 @@ export function stepHandlers<N extends string, R>(step: SagaStep<N, R>, deps: Pr
   return { handler, undo };
 }
 
-const reportEventSchema = z.object({ state: z.record(z.string(), z.unknown()), execution });
+const reportEventSchema = z.object({
+  state: z.record(z.string(), z.unknown()),
+  // The execution's input ($$.Execution.Input): how the report tells a raw input from a validated state.
+  input: z.unknown(),
+  execution,
+});
 
 /**
  * ReportRollback: the final error and cause of a failed onboarding. No AWS call and no effect: like
@@ -115,10 +120,12 @@ const reportEventSchema = z.object({ state: z.record(z.string(), z.unknown()), e
  */
 export function reportRollbackHandler(): Handler<unknown> {
   return async (event, context) => {
-    const { state, execution: arn } = parseEvent(reportEventSchema, event, 'ReportRollback');
-    const requestId = (state.request as { requestId?: string } | undefined)?.requestId;
-    return traced('ReportRollback', { requestId, execution: arn }, context, async () =>
-      reportRollback(state),
+    const { state, input, execution: arn } = parseEvent(reportEventSchema, event, 'ReportRollback');
+    return traced(
+      'ReportRollback',
+      { requestId: requestIdOf(state, input), execution: arn },
+      context,
+      async () => reportRollback(state, input),
     );
   };
 }

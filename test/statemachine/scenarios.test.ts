@@ -14,6 +14,7 @@ import {
 import { DescribeSecretCommand, GetResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { logger } from '../../src/lambda/shared.ts';
+import { stackRunner } from '../../src/local/onboarding.ts';
 import { principalKeyId, type Stack } from '../../src/local/stack.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
 import { isRead, serviceOf, verbOf } from '../../src/steps/calls.ts';
@@ -287,6 +288,18 @@ describe('failures before any write', () => {
     const cause = causeOf(result.cause);
     expect(cause.failedStep).toBe('Plan');
     expect(cause.message).toContain('exists at path /admin/, not under the configured groupPath /onboarded/');
+    expect(await userExists('grace')).toBe(false);
+  });
+
+  it('reports ValidateRequest as the failed step even when the bad input has request and plan members', async () => {
+    // Prepare: an input that is no request, though it carries what a validated state carries
+    const runner = await stackRunner(stack, { retryDelayMs: 1 });
+    // Act
+    const result = await runner.run({ ...request(), request: request(), plan: {} }, { name: 'HR-100' });
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidRequest');
+    expect(causeOf(result.cause).failedStep).toBe('ValidateRequest');
     expect(await userExists('grace')).toBe(false);
   });
 
