@@ -95,12 +95,21 @@ describe('POST /onboardings', () => {
     ['a post-dated (10 minutes ahead)', (s: Serve, b: string) => signed(s, b, Date.now() + 10 * 60_000)],
     [
       'an otherwise signed',
-      (_s: Serve, b: string) => ({ 'x-onboarding-signature': signatureHeader('not-the-secret', b) }),
+      (_s: Serve, b: string) => ({
+        'x-onboarding-signature': signatureHeader('not-the-secret', {
+          method: 'POST',
+          path: '/onboardings',
+          body: b,
+        }),
+      }),
     ],
     ['a wrong bearer token', () => ({ authorization: 'Bearer nope' })],
     [
       'a badly signed but token-carrying',
-      (s: Serve, b: string) => ({ ...bearer(s), 'x-onboarding-signature': signatureHeader('x', b) }),
+      (s: Serve, b: string) => ({
+        ...bearer(s),
+        'x-onboarding-signature': signatureHeader('x', { method: 'POST', path: '/onboardings', body: b }),
+      }),
     ],
   ])('answers 401 with no detail to %s request and starts nothing', async (_what, headers) => {
     const body = JSON.stringify(request({ userName: 'katherine' }));
@@ -211,7 +220,9 @@ describe('ticketing payloads', () => {
       variables: { user_name: 'snow.user', group: 'sre', access_key: 'true', tags: 'team=platform' },
     });
     const t = Math.floor(Date.now() / 1000);
-    const mac = createHmac('sha256', serve.secrets.webhookSecret).update(`${t}.${body}`).digest('base64');
+    const mac = createHmac('sha256', serve.secrets.webhookSecret)
+      .update(`${t}\nPOST\n/onboardings/servicenow\n${body}`)
+      .digest('base64');
     const response = await post(
       serve,
       body,
@@ -263,7 +274,7 @@ describe('the completion callback', () => {
     expect(
       verifySignatureHeader(
         String(callback?.headers['x-onboarding-signature']),
-        callback?.body ?? '',
+        { method: 'POST', path: '/hooks/onboarding', body: callback?.body ?? '' },
         serve.secrets.callbackSecret,
         { replayWindowSeconds: 300 },
       ),

@@ -7,7 +7,9 @@ import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
 import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 const body = JSON.stringify(validRequest);
-const signed = (raw: string) => ({ 'X-Onboarding-Signature': signatureHeader(WEBHOOK_SECRET, raw, NOW) });
+const signed = (raw: string, method = 'POST', path = '/onboardings') => ({
+  'X-Onboarding-Signature': signatureHeader(WEBHOOK_SECRET, { method, path, body: raw }, NOW),
+});
 const bearer = { Authorization: `Bearer ${API_TOKEN}` };
 const parse = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
 
@@ -154,7 +156,13 @@ describe('POST /onboardings', () => {
 });
 
 function signatureFrom(raw: string, now: number) {
-  return { 'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, raw, now) };
+  return {
+    'x-onboarding-signature': signatureHeader(
+      WEBHOOK_SECRET,
+      { method: 'POST', path: '/onboardings', body: raw },
+      now,
+    ),
+  };
 }
 
 describe('GET /onboardings/{requestId}', () => {
@@ -179,7 +187,7 @@ describe('GET /onboardings/{requestId}', () => {
     fake.reports.set('HR-1', report);
     const get = (headers: Record<string, string>) =>
       handleHttp({ method: 'GET', path: '/onboardings/HR-1/', headers, rawBody: '' }, deps);
-    const bySignature = await get(signed(''));
+    const bySignature = await get(signed('', 'GET', '/onboardings/HR-1/'));
     expect(bySignature.status).toBe(200);
     expect(parse(bySignature)).toEqual(report);
     expect((await get(bearer)).status).toBe(200);
