@@ -8,6 +8,7 @@ import {
   type OnboardingStatusReader,
   RequestIdConflictError,
 } from './onboardings.ts';
+import { parseStrictJson, StrictJsonError } from './strict-json.ts';
 
 /**
  * The HTTP API for ticketing automation, as a pure function of the request: the API Gateway Lambda
@@ -211,8 +212,14 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
   }
   let body: unknown;
   try {
-    body = JSON.parse(req.rawBody);
-  } catch {
+    body = parseStrictJson(req.rawBody);
+  } catch (error) {
+    if (error instanceof StrictJsonError) {
+      return json(400, {
+        error: `invalid onboarding request (${source} payload): ${error.message}`,
+        issues: [{ path: error.path, message: error.message }],
+      });
+    }
     return json(400, { error: 'the body is not valid JSON' });
   }
   let adapted: Adapted | undefined;
