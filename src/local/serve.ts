@@ -98,11 +98,17 @@ const tooLarge = (limit: number): HttpResponse => ({
 /** Reads the body up to the limit; past it, answers 413 at once and stops reading. */
 function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
   return new Promise((resolve) => {
+    // Answer, then close the connection: nothing more of an oversized body is read.
+    const refuse = () => {
+      req.removeAllListeners('data');
+      req.pause();
+      res.once('finish', () => req.socket.destroy());
+      send(res, tooLarge(limit), true);
+      resolve(undefined);
+    };
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      send(res, tooLarge(limit), true);
-      req.resume();
-      resolve(undefined);
+      refuse();
       return;
     }
     const chunks: Buffer[] = [];
@@ -113,8 +119,7 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
       size += chunk.length;
       if (size > limit) {
         done = true;
-        send(res, tooLarge(limit), true);
-        resolve(undefined);
+        refuse();
         return;
       }
       chunks.push(chunk);

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signatureHeader, verifySignatureHeader } from '../../src/api/auth.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
@@ -183,6 +184,54 @@ describe('POST /onboardings', () => {
     const body = JSON.stringify(request()).padEnd(config.api.maxBodyBytes + 1, ' ');
     const response = await post(serve, body, signed(serve, body));
     expect(response.status).toBe(413);
+    expect(await executionCount(serve)).toBe(0);
+  });
+
+  it.each([
+    ['a chunked body, as soon as it passes the limit', false],
+    ['a Content-Length over the limit, before reading the body', true],
+  ])('answers 413 to %s and stops reading', async (_what, declare) => {
+    // 8 MiB offered in 4 KiB chunks over a raw socket; the server must answer and hang up long before.
+    const { port } = new URL(serve.apiUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const total = 8 * 1024 * 1024;
+    socket.write(
+      [
+        'POST /onboardings HTTP/1.1',
+        'host: 127.0.0.1',
+        'content-type: application/json',
+        declare ? `content-length: ${total}` : 'transfer-encoding: chunked',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    let answer = '';
+    let closed = false;
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    const gone = new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        closed = true;
+        resolve();
+      }),
+    );
+    const chunk = Buffer.alloc(4096, 0x20);
+    let sent = 0;
+    while (sent < total && !closed && !answer) {
+      const wire = declare ? chunk : Buffer.concat([Buffer.from('1000\r\n'), chunk, Buffer.from('\r\n')]);
+      const flushed = socket.write(wire);
+      sent += chunk.length;
+      if (!flushed) await new Promise((r) => setTimeout(r, 5));
+      else await new Promise((r) => setImmediate(r));
+    }
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 2_000))]);
+    socket.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(closed).toBe(true);
+    expect(sent).toBeLessThan(1024 * 1024);
     expect(await executionCount(serve)).toBe(0);
   });
 
