@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { InvalidConfigurationError } from './errors.ts';
+import { InvalidConfigurationError, InvalidRequestError } from './errors.ts';
+import { SECRET_NAME_CHARS, USER_NAME_CHARS, USER_NAME_CHARS_MESSAGE } from './request.ts';
 
 /**
  * What may be granted, and where things go. Edited in one place (`config/onboarding.json`), handed to
@@ -164,5 +165,16 @@ export function configEnv(
 }
 
 export function secretNameFor(config: OnboardingConfig, userName: string): string {
-  return `${config.secretPrefix}${userName}/access-key`;
+  // The request schema's user-name rule (USER_NAME_CHARS) keeps this true; checked here too, so that a
+  // name that slipped past it fails before anything is created, not at CreateSecret.
+  if (!USER_NAME_CHARS.test(userName)) {
+    throw new InvalidRequestError(`invalid onboarding request: userName: ${USER_NAME_CHARS_MESSAGE}`, [
+      { path: 'userName', message: USER_NAME_CHARS_MESSAGE },
+    ]);
+  }
+  const name = `${config.secretPrefix}${userName}/access-key`;
+  if (!SECRET_NAME_CHARS.test(name) || name.length > 512) {
+    throw new InvalidConfigurationError(`secret name ${name} is not a valid Secrets Manager name`);
+  }
+  return name;
 }

@@ -13,20 +13,35 @@ export const TAG_EXECUTION = 'onboarding:execution';
 export const TAG_ACCESS_KEY_ID = 'onboarding:access-key-id';
 const RESERVED_TAG_PREFIXES = ['aws:', 'onboarding:'];
 
-const NAME_CHARS = /^[\w+=,.@-]+$/;
-const NAME_CHARS_MESSAGE = 'may only contain letters, digits and + = , . @ _ -';
+/**
+ * The characters a user name may use: those valid both in an IAM user name (`[\w+=,.@-]`) and in a
+ * Secrets Manager secret name (`[A-Za-z0-9/_+=.@-]`), since the access key's secret is named
+ * `<secretPrefix><userName>/access-key`. A comma is valid in IAM only, so it is refused here, before
+ * anything is created, rather than by Secrets Manager after the user exists. `\w` is ASCII in JS.
+ */
+export const USER_NAME_CHARS = /^[A-Za-z0-9_+=.@-]+$/;
+/** Secrets Manager's own secret-name characters, for the name built from the user name. */
+export const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
+export const USER_NAME_CHARS_MESSAGE =
+  'may only contain letters, digits and + = . @ _ - (valid in both IAM user and Secrets Manager secret names; no comma)';
+const GROUP_NAME_CHARS = /^[\w+=,.@-]+$/;
+const GROUP_NAME_CHARS_MESSAGE = 'may only contain letters, digits and + = , . @ _ -';
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** An IAM user or group name: IAM's character set, 1 to `max` characters. */
-const iamName = (max: number, limit: string, description: string) =>
+/** An IAM user or group name: its character set, 1 to `max` characters. */
+const iamName = (max: number, limit: string, chars: RegExp, message: string, description: string) =>
   z
     .string()
     .check(
       z.minLength(1, 'must not be empty'),
       z.maxLength(max, `must be at most ${max} characters (${limit})`),
-      z.regex(NAME_CHARS, NAME_CHARS_MESSAGE),
+      z.regex(chars, message),
       z.describe(description),
     );
+
+/** Leading or trailing whitespace would let " aws:x" past the reserved-prefix rule, and IAM trims nothing. */
+const untrimmed = (what: string) =>
+  z.refine<string>((v) => v.trim() === v, `${what} must not start or end with whitespace; remove it`);
 
 export const onboardingRequestSchema = z.strictObject({
   requestId: z
@@ -40,10 +55,18 @@ export const onboardingRequestSchema = z.strictObject({
         'The ticket key (e.g. "HR-1234"). It names the execution, so a ticket never onboards twice.',
       ),
     ),
-  userName: iamName(64, 'IAM user name limit', 'The IAM user name to create.'),
+  userName: iamName(
+    64,
+    'IAM user name limit',
+    USER_NAME_CHARS,
+    USER_NAME_CHARS_MESSAGE,
+    'The IAM user name to create (it also names the access key secret).',
+  ),
   group: iamName(
     128,
     'IAM group name limit',
+    GROUP_NAME_CHARS,
+    GROUP_NAME_CHARS_MESSAGE,
     'The IAM group to put the user in; created if it does not exist. Must be allowlisted.',
   ),
   policyArns: z._default(
@@ -94,12 +117,14 @@ export const onboardingRequestSchema = z.strictObject({
             z.minLength(1),
             z.maxLength(128),
             z.regex(TAG_CHARS, 'tag keys use letters, digits, spaces and _ . : / = + - @'),
+            untrimmed('a tag key'),
           ),
         z
           .string()
           .check(
             z.maxLength(256),
             z.regex(TAG_CHARS, 'tag values use letters, digits, spaces and _ . : / = + - @'),
+            untrimmed('a tag value'),
           ),
       )
       .check(
@@ -137,7 +162,8 @@ export function parseRequest(input: unknown): OnboardingRequest {
   if (!parsed.success) {
     const issues: FieldIssue[] = parsed.error.issues.map((i) => ({
       path: i.path.map(String).join('.') || '(request)',
-      message: i.message,
+      // A record key's own failure is nested ("Invalid input" alone says nothing).
+      message: (i.code === 'invalid_key' ? i.issues[0]?.message : undefined) ?? i.message,
     }));
     throw new InvalidRequestError(
       `invalid onboarding request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,

@@ -2,8 +2,10 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Who may call the API. Two ways, both compared in constant time:
- * - `X-Onboarding-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<raw body>">`, the digest in hex
- *   (openssl, most tools) or base64 (ServiceNow's generateMac), with t inside the replay window;
+ * - `X-Onboarding-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>\n<METHOD>\n<path>\n<raw body>">`, the
+ *   digest in hex (openssl, most tools) or base64 (ServiceNow's generateMac), with t (decimal) inside the
+ *   replay window. Method and path are signed so that one signature cannot be replayed on another route
+ *   (a GET signature would otherwise read every request id for the whole window);
  * - `Authorization: Bearer <token>`, for tools that can only set a static header (Jira automation).
  * The completion callback is signed with the same scheme, so one verifier serves both directions.
  */
@@ -16,7 +18,13 @@ export interface Credentials {
 }
 
 /** Why a call was refused: for the logs only, never for the caller. */
-export type AuthFailure = 'missing' | 'malformed' | 'outside replay window' | 'mismatch' | 'not configured';
+export type AuthFailure =
+  | 'missing'
+  | 'malformed'
+  | 'duplicate header'
+  | 'outside replay window'
+  | 'mismatch'
+  | 'not configured';
 
 export type AuthResult = { ok: true; method: 'signature' | 'bearer' } | { ok: false; reason: AuthFailure };
 
@@ -28,14 +36,26 @@ export interface AuthOptions {
 
 const MAX_SIGNATURE_HEADER = 1024;
 
-/** The hex HMAC-SHA256 of `<timestamp>.<body>`. */
-export function sign(secret: string, timestamp: number | string, body: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+/** What a signature covers: the method, the path as sent (with its `?query`, if any) and the raw body. */
+export interface SignedRequest {
+  method: string;
+  path: string;
+  body: string;
 }
 
-export function signatureHeader(secret: string, body: string, now = Date.now()): string {
+/** The string signed: `<timestamp>\n<METHOD>\n<path>\n<body>` (an empty body for GET). */
+export function canonicalString(timestamp: number | string, request: SignedRequest): string {
+  return `${timestamp}\n${request.method.toUpperCase()}\n${request.path}\n${request.body}`;
+}
+
+/** The hex HMAC-SHA256 of the canonical string. */
+export function sign(secret: string, timestamp: number | string, request: SignedRequest): string {
+  return createHmac('sha256', secret).update(canonicalString(timestamp, request)).digest('hex');
+}
+
+export function signatureHeader(secret: string, request: SignedRequest, now = Date.now()): string {
   const t = Math.floor(now / 1000);
-  return `t=${t},v1=${sign(secret, t, body)}`;
+  return `t=${t},v1=${sign(secret, t, request)}`;
 }
 
 /** A 32-byte digest written in hex, base64 or base64url; anything else is not a digest. */
@@ -64,7 +84,8 @@ export function parseSignatureHeader(value: string): ParsedSignature | undefined
     const key = part.slice(0, eq).trim();
     const text = part.slice(eq + 1).trim();
     if (key === 't') {
-      if (timestamp !== undefined || !/^\d{1,12}$/.test(text)) return undefined;
+      // Decimal digits only: "0x6790..." or "1e9" would be read by Number() as the same instant.
+      if (timestamp !== undefined || !/^[0-9]{1,12}$/.test(text)) return undefined;
       timestamp = text;
     } else if (key === 'v1') {
       const digest = digestOf(text);
@@ -88,10 +109,14 @@ function sameToken(given: string, expected: string): boolean {
 
 function verifySignature(
   header: string,
-  rawBody: string,
+  request: SignedRequest,
   secret: string | undefined,
   options: AuthOptions,
 ): AuthResult {
+  // Two headers joined with commas (API Gateway's form) carry two timestamps.
+  if (header.split(',').filter((part) => part.split('=')[0]?.trim() === 't').length > 1) {
+    return { ok: false, reason: 'duplicate header' };
+  }
   const parsed = parseSignatureHeader(header);
   if (!parsed) return { ok: false, reason: 'malformed' };
   if (!secret) return { ok: false, reason: 'not configured' };
@@ -101,7 +126,7 @@ function verifySignature(
     return { ok: false, reason: 'outside replay window' };
   }
   // The message is built from t as sent: "0123" and "123" are different messages.
-  const expected = createHmac('sha256', secret).update(`${parsed.timestamp}.${rawBody}`).digest();
+  const expected = createHmac('sha256', secret).update(canonicalString(parsed.timestamp, request)).digest();
   let match = false;
   for (const digest of parsed.digests) match = timingSafeEqual(digest, expected) || match;
   return match ? { ok: true, method: 'signature' } : { ok: false, reason: 'mismatch' };
@@ -109,18 +134,23 @@ function verifySignature(
 
 /**
  * Checks a call. A signature header, when present, decides alone: a bad signature never falls back
- * to the bearer token. `headers` are lower-cased.
+ * to the bearer token. `headers` are lower-cased; a header sent twice arrives as a list (`onboard
+ * serve`) or joined with commas (API Gateway), and is refused either way: which copy would count is
+ * exactly what an attacker who can add a header wants to choose.
  */
 export function authenticate(
-  headers: Record<string, string | undefined>,
-  rawBody: string,
+  headers: Record<string, string | readonly string[] | undefined>,
+  request: SignedRequest,
   credentials: Credentials,
   options: AuthOptions,
 ): AuthResult {
   const signature = headers[SIGNATURE_HEADER];
-  if (signature !== undefined) return verifySignature(signature, rawBody, credentials.webhookSecret, options);
+  if (typeof signature === 'object') return { ok: false, reason: 'duplicate header' };
+  if (signature !== undefined) return verifySignature(signature, request, credentials.webhookSecret, options);
   const authorization = headers.authorization;
+  if (typeof authorization === 'object') return { ok: false, reason: 'duplicate header' };
   if (authorization === undefined) return { ok: false, reason: 'missing' };
+  if (/,\s*bearer\b/i.test(authorization)) return { ok: false, reason: 'duplicate header' };
   const bearer = /^Bearer[ \t]+([!-~]+)[ \t]*$/i.exec(authorization);
   if (!bearer?.[1]) return { ok: false, reason: 'malformed' };
   if (!credentials.apiToken) return { ok: false, reason: 'not configured' };
@@ -132,9 +162,9 @@ export function authenticate(
 /** For receivers of the completion callback (and tests): the same check, signature only. */
 export function verifySignatureHeader(
   header: string | undefined,
-  rawBody: string,
+  request: SignedRequest,
   secret: string,
   options: AuthOptions,
 ): boolean {
-  return header !== undefined && verifySignature(header, rawBody, secret, options).ok;
+  return header !== undefined && verifySignature(header, request, secret, options).ok;
 }

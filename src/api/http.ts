@@ -8,6 +8,7 @@ import {
   type OnboardingStatusReader,
   RequestIdConflictError,
 } from './onboardings.ts';
+import { parseStrictJson, StrictJsonError } from './strict-json.ts';
 
 /**
  * The HTTP API for ticketing automation, as a pure function of the request: the API Gateway Lambda
@@ -24,8 +25,11 @@ export interface HttpRequest {
   path: string;
   /** The raw query string, without `?` (API Gateway's rawQueryString). */
   query?: string;
-  /** Any case; multiple values joined with ", ". */
-  headers: Record<string, string | undefined>;
+  /**
+   * Any case; a repeated header as a list (or joined with ", ", API Gateway's form). A repeated
+   * signature or Authorization header is refused.
+   */
+  headers: Record<string, string | readonly string[] | undefined>;
   rawBody: string;
 }
 
@@ -84,7 +88,9 @@ const STATUS_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
 
 interface Call {
   req: HttpRequest;
-  headers: Record<string, string | undefined>;
+  headers: Record<string, string | readonly string[] | undefined>;
+  /** What the signature covers: the path and query exactly as sent. */
+  target: string;
   query: URLSearchParams;
   deps: ApiDeps;
   entry: ApiLogEntry;
@@ -124,9 +130,25 @@ function failureResponse(error: unknown): HttpResponse {
   return json(500, { error: 'the onboarding service failed; the logs say why' });
 }
 
-function lowerCased(headers: Record<string, string | undefined>): Record<string, string | undefined> {
+/** Lower-cased names; the same name in two cases is a repeated header, kept as a list. */
+function lowerCased(headers: HttpRequest['headers']): Record<string, string | readonly string[] | undefined> {
+  const out: Record<string, string | readonly string[] | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const key = k.toLowerCase();
+    const values = [...toList(out[key]), ...toList(v)];
+    out[key] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
+const toList = (v: string | readonly string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
+
+/** For everything but authentication, a repeated header reads as API Gateway joins it. */
+function joined(headers: Call['headers']): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(headers)) out[k] = typeof v === 'object' ? v.join(', ') : v;
   return out;
 }
 
@@ -137,10 +159,12 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
   let end = rawPath.length;
   while (end > 1 && rawPath[end - 1] === '/') end--;
   const path = rawPath.slice(0, end) || '/';
+  const query = req.query ?? pathQuery;
   const call: Call = {
     req,
     headers: lowerCased(req.headers),
-    query: new URLSearchParams(req.query ?? pathQuery),
+    target: query ? `${rawPath}?${query}` : rawPath,
+    query: new URLSearchParams(query),
     deps,
     entry,
   };
@@ -161,7 +185,8 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
 }
 
 async function authorized(call: Call): Promise<boolean> {
-  const result = authenticate(call.headers, call.req.rawBody, await call.deps.credentials(), {
+  const signed = { method: call.req.method, path: call.target, body: call.req.rawBody };
+  const result = authenticate(call.headers, signed, await call.deps.credentials(), {
     now: call.deps.now?.() ?? Date.now(),
     replayWindowSeconds: call.deps.config.api.replayWindowSeconds,
   });
@@ -180,15 +205,21 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
 
   let source: Source;
   try {
-    source = sourceOf(pathSource, call.query, call.headers);
+    source = sourceOf(pathSource, call.query, joined(call.headers));
   } catch (error) {
     if (error instanceof UnknownSourceError) return json(400, { error: error.message });
     throw error;
   }
   let body: unknown;
   try {
-    body = JSON.parse(req.rawBody);
-  } catch {
+    body = parseStrictJson(req.rawBody);
+  } catch (error) {
+    if (error instanceof StrictJsonError) {
+      return json(400, {
+        error: `invalid onboarding request (${source} payload): ${error.message}`,
+        issues: [{ path: error.path, message: error.message }],
+      });
+    }
     return json(400, { error: 'the body is not valid JSON' });
   }
   let adapted: Adapted | undefined;

@@ -98,11 +98,17 @@ const tooLarge = (limit: number): HttpResponse => ({
 /** Reads the body up to the limit; past it, answers 413 at once and stops reading. */
 function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
   return new Promise((resolve) => {
+    // Answer, then close the connection: nothing more of an oversized body is read.
+    const refuse = () => {
+      req.removeAllListeners('data');
+      req.pause();
+      res.once('finish', () => req.socket.destroy());
+      send(res, tooLarge(limit), true);
+      resolve(undefined);
+    };
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      send(res, tooLarge(limit), true);
-      req.resume();
-      resolve(undefined);
+      refuse();
       return;
     }
     const chunks: Buffer[] = [];
@@ -113,8 +119,7 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
       size += chunk.length;
       if (size > limit) {
         done = true;
-        send(res, tooLarge(limit), true);
-        resolve(undefined);
+        refuse();
         return;
       }
       chunks.push(chunk);
@@ -233,9 +238,11 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
         if (rawBody === undefined) return;
         const url = req.url ?? '/';
         const q = url.indexOf('?');
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) {
-          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        // headersDistinct, not headers: Node keeps only the first of a repeated Authorization header,
+        // and the API must see the repetition to refuse it.
+        const headers: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(req.headersDistinct)) {
+          if (v !== undefined) headers[k] = v.length === 1 ? (v[0] ?? '') : v;
         }
         const response = await handleHttp(
           {
@@ -344,8 +351,10 @@ export function signedCurlExample(
 ): string[] {
   return [
     `body=$(cat ${file}); t=$(date +%s)`,
-    `sig=$(printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$ONBOARDING_WEBHOOK_SECRET" | sed 's/^.* //')`,
+    `sig=$(printf '%s\\n%s\\n%s\\n%s' "$t" POST /onboardings "$body" | openssl dgst -sha256 -hmac "$ONBOARDING_WEBHOOK_SECRET" | sed 's/^.* //')`,
     `curl -sS -X POST "${apiUrl}/onboardings" -H 'content-type: application/json' -H "x-onboarding-signature: t=$t,v1=$sig" --data-binary "$body"`,
     `curl -sS "${apiUrl}/onboardings/${requestId}" -H "authorization: Bearer $ONBOARDING_API_TOKEN"`,
+    `t=$(date +%s); sig=$(printf '%s\\n%s\\n%s\\n' "$t" GET /onboardings/${requestId} | openssl dgst -sha256 -hmac "$ONBOARDING_WEBHOOK_SECRET" | sed 's/^.* //')`,
+    `curl -sS "${apiUrl}/onboardings/${requestId}" -H "x-onboarding-signature: t=$t,v1=$sig"`,
   ];
 }

@@ -151,14 +151,14 @@ function retryAfterMs(response: Response): number | undefined {
 /** One POST, following at most a few same-origin 307/308 redirects. */
 async function post(
   url: string,
-  init: RequestInit,
+  init: (target: URL) => RequestInit,
   deps: NotifyDeps,
 ): Promise<{ response: Response } | { refused: string }> {
   const send = deps.fetch ?? fetch;
   let target = new URL(url);
   for (let hop = 0; ; hop++) {
     const response = await send(target.href, {
-      ...init,
+      ...init(target),
       redirect: 'manual',
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
@@ -209,18 +209,23 @@ export async function notifyCompletion(
     try {
       const sent = await post(
         callbackUrl,
-        {
+        (target) => ({
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             'user-agent': 'iam-onboarding-notifier',
             'x-onboarding-event': 'onboarding.finished',
             'x-onboarding-delivery': deliveryIdOf(change),
-            // Signed per attempt: a retry minutes later still falls inside the receiver's window.
-            'x-onboarding-signature': signatureHeader(secret, body, now()),
+            // Signed per attempt (a retry minutes later still falls inside the receiver's window) and
+            // per hop: the path is signed, and a same-origin redirect changes it.
+            'x-onboarding-signature': signatureHeader(
+              secret,
+              { method: 'POST', path: `${target.pathname}${target.search}`, body },
+              now(),
+            ),
           },
           body,
-        },
+        }),
         deps,
       );
       if ('refused' in sent) return { outcome: 'failed', reason: sent.refused, attempts, retryable: false };

@@ -355,7 +355,8 @@ function sh(
 
 describe('the documented curl recipe', () => {
   it('signs with openssl and onboards the example through the HTTP API', async () => {
-    const [prepare, signature, postLine, statusLine] = signedCurlExample('$ONBOARDING_API_URL');
+    const [prepare, signature, postLine, statusLine, getSignature, signedGet] =
+      signedCurlExample('$ONBOARDING_API_URL');
     const env = { ...process.env, ...serve.exports };
     const posted = await sh([prepare, signature, postLine].join('\n'), env);
     expect(posted.stderr).toBe('');
@@ -366,6 +367,9 @@ describe('the documented curl recipe', () => {
     await ended('HR-1042');
     const report = JSON.parse((await sh(statusLine ?? '', env)).stdout) as { status: string };
     expect(report.status).toBe('succeeded');
+    // The GET recipe signs method and path (and the empty body).
+    const bySignature = await sh([getSignature, signedGet].join('\n'), env);
+    expect((JSON.parse(bySignature.stdout) as { status: string }).status).toBe('succeeded');
   });
 });
 

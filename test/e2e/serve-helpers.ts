@@ -30,8 +30,8 @@ export function post(
   });
 }
 
-export const signed = (serve: Serve, body: string, now?: number) => ({
-  'x-onboarding-signature': signatureHeader(serve.secrets.webhookSecret, body, now),
+export const signed = (serve: Serve, body: string, now?: number, path = '/onboardings', method = 'POST') => ({
+  'x-onboarding-signature': signatureHeader(serve.secrets.webhookSecret, { method, path, body }, now),
 });
 
 export const bearer = (serve: Serve) => ({ authorization: `Bearer ${serve.secrets.apiToken}` });

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signatureHeader, verifySignatureHeader } from '../../src/api/auth.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
@@ -95,12 +96,21 @@ describe('POST /onboardings', () => {
     ['a post-dated (10 minutes ahead)', (s: Serve, b: string) => signed(s, b, Date.now() + 10 * 60_000)],
     [
       'an otherwise signed',
-      (_s: Serve, b: string) => ({ 'x-onboarding-signature': signatureHeader('not-the-secret', b) }),
+      (_s: Serve, b: string) => ({
+        'x-onboarding-signature': signatureHeader('not-the-secret', {
+          method: 'POST',
+          path: '/onboardings',
+          body: b,
+        }),
+      }),
     ],
     ['a wrong bearer token', () => ({ authorization: 'Bearer nope' })],
     [
       'a badly signed but token-carrying',
-      (s: Serve, b: string) => ({ ...bearer(s), 'x-onboarding-signature': signatureHeader('x', b) }),
+      (s: Serve, b: string) => ({
+        ...bearer(s),
+        'x-onboarding-signature': signatureHeader('x', { method: 'POST', path: '/onboardings', body: b }),
+      }),
     ],
   ])('answers 401 with no detail to %s request and starts nothing', async (_what, headers) => {
     const body = JSON.stringify(request({ userName: 'katherine' }));
@@ -177,6 +187,54 @@ describe('POST /onboardings', () => {
     expect(await executionCount(serve)).toBe(0);
   });
 
+  it.each([
+    ['a chunked body, as soon as it passes the limit', false],
+    ['a Content-Length over the limit, before reading the body', true],
+  ])('answers 413 to %s and stops reading', async (_what, declare) => {
+    // 8 MiB offered in 4 KiB chunks over a raw socket; the server must answer and hang up long before.
+    const { port } = new URL(serve.apiUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const total = 8 * 1024 * 1024;
+    socket.write(
+      [
+        'POST /onboardings HTTP/1.1',
+        'host: 127.0.0.1',
+        'content-type: application/json',
+        declare ? `content-length: ${total}` : 'transfer-encoding: chunked',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    let answer = '';
+    let closed = false;
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    const gone = new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        closed = true;
+        resolve();
+      }),
+    );
+    const chunk = Buffer.alloc(4096, 0x20);
+    let sent = 0;
+    while (sent < total && !closed && !answer) {
+      const wire = declare ? chunk : Buffer.concat([Buffer.from('1000\r\n'), chunk, Buffer.from('\r\n')]);
+      const flushed = socket.write(wire);
+      sent += chunk.length;
+      if (!flushed) await new Promise((r) => setTimeout(r, 5));
+      else await new Promise((r) => setImmediate(r));
+    }
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 2_000))]);
+    socket.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(closed).toBe(true);
+    expect(sent).toBeLessThan(1024 * 1024);
+    expect(await executionCount(serve)).toBe(0);
+  });
+
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
     expect((await fetch(`${serve.apiUrl}/admin`, { headers: bearer(serve) })).status).toBe(404);
     const wrong = await fetch(`${serve.apiUrl}/onboardings`, { headers: bearer(serve) });
@@ -211,7 +269,9 @@ describe('ticketing payloads', () => {
       variables: { user_name: 'snow.user', group: 'sre', access_key: 'true', tags: 'team=platform' },
     });
     const t = Math.floor(Date.now() / 1000);
-    const mac = createHmac('sha256', serve.secrets.webhookSecret).update(`${t}.${body}`).digest('base64');
+    const mac = createHmac('sha256', serve.secrets.webhookSecret)
+      .update(`${t}\nPOST\n/onboardings/servicenow\n${body}`)
+      .digest('base64');
     const response = await post(
       serve,
       body,
@@ -263,7 +323,7 @@ describe('the completion callback', () => {
     expect(
       verifySignatureHeader(
         String(callback?.headers['x-onboarding-signature']),
-        callback?.body ?? '',
+        { method: 'POST', path: '/hooks/onboarding', body: callback?.body ?? '' },
         serve.secrets.callbackSecret,
         { replayWindowSeconds: 300 },
       ),

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import config from '../../config/onboarding.json' with { type: 'json' };
-import { type OnboardingConfig, parseOnboardingConfig, runtimeConfigFromEnv } from '../../src/config.ts';
+import {
+  type OnboardingConfig,
+  parseOnboardingConfig,
+  runtimeConfigFromEnv,
+  secretNameFor,
+} from '../../src/config.ts';
 import { InvalidConfigurationError, InvalidRequestError, RequestNotAllowedError } from '../../src/errors.ts';
 import { validateRequest } from '../../src/request.ts';
 
@@ -30,6 +35,25 @@ describe('the onboarding request', () => {
     expect(() => validateRequest({ ...valid, userName: 'alice/admin' }, cfg)).toThrow(
       /userName: may only contain/,
     );
+  });
+
+  it('refuses a comma in a user name: valid in IAM, not in the secret named after it', () => {
+    const act = () => validateRequest({ ...valid, userName: 'smith,john' }, cfg);
+    expect(act).toThrow(InvalidRequestError);
+    expect(act).toThrow(/userName: .*no comma/);
+    expect(secretNameFor(cfg, 'john.smith')).toBe('onboarding/john.smith/access-key');
+    expect(() => secretNameFor(cfg, 'smith,john')).toThrow(InvalidRequestError);
+  });
+
+  it.each([
+    [' aws:createdBy', 'x'],
+    ['onboarding:execution ', 'x'],
+    ['team', ' platform'],
+    ['team', 'platform\u2003'],
+  ])('refuses a tag with leading or trailing whitespace (%j: %j)', (key, value) => {
+    const act = () => validateRequest({ ...valid, tags: { [key]: value } }, cfg);
+    expect(act).toThrow(InvalidRequestError);
+    expect(act).toThrow(/must not start or end with whitespace/);
   });
 
   it('rejects a request id that cannot be an execution name', () => {

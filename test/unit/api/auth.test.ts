@@ -18,20 +18,27 @@ const BODY = '{"requestId":"HR-1"}';
 const credentials: Credentials = { webhookSecret: SECRET, apiToken: TOKEN };
 const options = { now: NOW, replayWindowSeconds: 300 };
 
-const check = (headers: Record<string, string>, body = BODY, creds = credentials) =>
-  authenticate(headers, body, creds, options);
-const mac = (t: number | string, body = BODY, secret = SECRET) =>
-  createHmac('sha256', secret).update(`${t}.${body}`);
+const PATH = '/onboardings';
+const req = (body = BODY, method = 'POST', path = PATH) => ({ method, path, body });
+const check = (
+  headers: Record<string, string | string[]>,
+  body = BODY,
+  creds = credentials,
+  { method = 'POST', path = PATH } = {},
+) => authenticate(headers, req(body, method, path), creds, options);
+// The documented canonical string, spelled out here rather than taken from the code under test.
+const mac = (t: number | string, body = BODY, secret = SECRET, method = 'POST', path = PATH) =>
+  createHmac('sha256', secret).update(`${t}\n${method}\n${path}\n${body}`);
 
 describe('the signature', () => {
-  it('accepts HMAC-SHA256 of "<t>.<body>" in hex, base64 or base64url', () => {
+  it('accepts HMAC-SHA256 of "<t>\\n<METHOD>\\n<path>\\n<body>" in hex, base64 or base64url', () => {
     for (const digest of [mac(T).digest('hex'), mac(T).digest('base64'), mac(T).digest('base64url')]) {
       expect(check({ 'x-onboarding-signature': `t=${T},v1=${digest}` })).toEqual({
         ok: true,
         method: 'signature',
       });
     }
-    expect(signatureHeader(SECRET, BODY, NOW)).toBe(`t=${T},v1=${sign(SECRET, T, BODY)}`);
+    expect(signatureHeader(SECRET, req(), NOW)).toBe(`t=${T},v1=${sign(SECRET, T, req())}`);
   });
 
   it('accepts any of several v1 values (a sender rotating its secret) and ignores other schemes', () => {
@@ -59,9 +66,9 @@ describe('the signature', () => {
   });
 
   it('refuses a tampered body, another secret, and a signature when no webhook secret exists', () => {
-    const header = { 'x-onboarding-signature': signatureHeader(SECRET, BODY, NOW) };
+    const header = { 'x-onboarding-signature': signatureHeader(SECRET, req(), NOW) };
     expect(check(header, `${BODY} `)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(check({ 'x-onboarding-signature': signatureHeader('other', BODY, NOW) })).toEqual({
+    expect(check({ 'x-onboarding-signature': signatureHeader('other', req(), NOW) })).toEqual({
       ok: false,
       reason: 'mismatch',
     });
@@ -73,7 +80,9 @@ describe('the signature', () => {
     ['no digest', `t=${T}`],
     ['a non-numeric timestamp', `t=1e9,v1=${'a'.repeat(64)}`],
     ['a negative timestamp', `t=-${T},v1=${'a'.repeat(64)}`],
-    ['two timestamps', `t=${T},t=${T},v1=${'a'.repeat(64)}`],
+    ['a hex timestamp', `t=0x${T.toString(16)},v1=${'a'.repeat(64)}`],
+    ['a fractional timestamp', `t=${T}.0,v1=${'a'.repeat(64)}`],
+    ['a timestamp in other digits', `t=${String(T).replace(/1/g, '١')},v1=${'a'.repeat(64)}`],
     ['a short digest', `t=${T},v1=${'a'.repeat(63)}`],
     ['a digest that is not hex or base64', `t=${T},v1=${'g'.repeat(64)}`],
     ['a part without "="', `t=${T},v1`],
@@ -89,10 +98,48 @@ describe('the signature', () => {
   });
 
   it('verifies a callback for receivers with the same rules', () => {
-    const header = signatureHeader(SECRET, BODY, NOW);
-    expect(verifySignatureHeader(header, BODY, SECRET, options)).toBe(true);
-    expect(verifySignatureHeader(header, `${BODY}x`, SECRET, options)).toBe(false);
-    expect(verifySignatureHeader(undefined, BODY, SECRET, options)).toBe(false);
+    const header = signatureHeader(SECRET, req(), NOW);
+    expect(verifySignatureHeader(header, req(), SECRET, options)).toBe(true);
+    expect(verifySignatureHeader(header, req(`${BODY}x`), SECRET, options)).toBe(false);
+    expect(verifySignatureHeader(undefined, req(), SECRET, options)).toBe(false);
+  });
+
+  it('refuses a signature made for another method or path (no replay across routes)', () => {
+    const getOne = {
+      'x-onboarding-signature': `t=${T},v1=${mac(T, '', SECRET, 'GET', '/onboardings/HR-1').digest('hex')}`,
+    };
+    expect(check(getOne, '', credentials, { method: 'GET', path: '/onboardings/HR-1' }).ok).toBe(true);
+    expect(check(getOne, '', credentials, { method: 'GET', path: '/onboardings/HR-2' })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(check(getOne, '', credentials, { method: 'POST', path: '/onboardings/HR-1' })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    // The old scheme ("<t>.<body>") no longer verifies.
+    const old = createHmac('sha256', SECRET).update(`${T}.${BODY}`).digest('hex');
+    expect(check({ 'x-onboarding-signature': `t=${T},v1=${old}` })).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+  });
+
+  it('refuses a signature header sent twice, as a list or joined with commas (API Gateway)', () => {
+    const good = `t=${T},v1=${mac(T).digest('hex')}`;
+    const other = `t=${T - 1},v1=${mac(T - 1).digest('hex')}`;
+    expect(check({ 'x-onboarding-signature': [good, other] })).toEqual({
+      ok: false,
+      reason: 'duplicate header',
+    });
+    expect(check({ 'x-onboarding-signature': `${good}, ${other}` })).toEqual({
+      ok: false,
+      reason: 'duplicate header',
+    });
+    expect(check({ 'x-onboarding-signature': `t=${T},t=${T},v1=${mac(T).digest('hex')}` })).toEqual({
+      ok: false,
+      reason: 'duplicate header',
+    });
   });
 
   it('never throws, and accepts no header but a correct one, whatever the header holds', () => {
@@ -124,6 +171,17 @@ describe('the bearer token', () => {
     expect(check({ authorization: `Bearer ${TOKEN}` }, BODY, { webhookSecret: SECRET })).toEqual({
       ok: false,
       reason: 'not configured',
+    });
+  });
+
+  it('refuses an Authorization header sent twice', () => {
+    expect(check({ authorization: [`Bearer ${TOKEN}`, 'Bearer other'] })).toEqual({
+      ok: false,
+      reason: 'duplicate header',
+    });
+    expect(check({ authorization: `Bearer ${TOKEN}, Bearer other` })).toEqual({
+      ok: false,
+      reason: 'duplicate header',
     });
   });
 

@@ -20,14 +20,14 @@ const PATH_OF: Record<Source, string> = {
   servicenow: '/onboardings/servicenow',
 };
 
-const signedHeaders = (body: string) => ({
-  'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, body, NOW),
+const signedHeaders = (body: string, path = '/onboardings') => ({
+  'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, { method: 'POST', path, body }, NOW),
 });
 
 async function send(
   source: Source,
   rawBody: string,
-  headers: Record<string, string> = signedHeaders(rawBody),
+  headers: Record<string, string> = signedHeaders(rawBody, PATH_OF[source]),
 ) {
   const { deps, fake } = apiDeps();
   const response = await handleHttp(post(rawBody, headers, PATH_OF[source]), deps);

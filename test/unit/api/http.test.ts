@@ -7,7 +7,9 @@ import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
 import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 const body = JSON.stringify(validRequest);
-const signed = (raw: string) => ({ 'X-Onboarding-Signature': signatureHeader(WEBHOOK_SECRET, raw, NOW) });
+const signed = (raw: string, method = 'POST', path = '/onboardings') => ({
+  'X-Onboarding-Signature': signatureHeader(WEBHOOK_SECRET, { method, path, body: raw }, NOW),
+});
 const bearer = { Authorization: `Bearer ${API_TOKEN}` };
 const parse = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
 
@@ -33,6 +35,30 @@ describe('POST /onboardings', () => {
     expect(logged).toEqual([
       { method: 'POST', route: 'POST /onboardings', status: 202, auth: 'signature', requestId: 'HR-1' },
     ]);
+  });
+
+  it.each([
+    [
+      'a duplicate key',
+      '{"requestId":"HR-1","userName":"alice","userName":"root","group":"developers"}',
+      'userName',
+    ],
+    [
+      'a __proto__ key',
+      '{"requestId":"HR-1","userName":"alice","group":"developers","__proto__":{"x":1}}',
+      '__proto__',
+    ],
+    [
+      'a nested constructor key',
+      '{"requestId":"HR-1","userName":"alice","group":"developers","tags":{"constructor":"x"}}',
+      'tags.constructor',
+    ],
+  ])('answers 400 naming %s and starts nothing', async (_what, raw, path) => {
+    const { deps, fake } = apiDeps();
+    const response = await handleHttp(post(raw, signed(raw)), deps);
+    expect(response.status).toBe(400);
+    expect(parse(response).issues).toEqual([{ path, message: expect.stringMatching(/twice|not allowed/) }]);
+    expect(fake.started).toEqual([]);
   });
 
   it('answers the same request again with the same execution, and another request under its id with 409', async () => {
@@ -61,9 +87,7 @@ describe('POST /onboardings', () => {
     expect(fromJira.status).toBe(400);
     expect(parse(fromJira)).toEqual({
       error: 'invalid onboarding request (jira payload)',
-      issues: [
-        { path: 'onboarding.userName', message: 'may only contain letters, digits and + = , . @ _ -' },
-      ],
+      issues: [{ path: 'onboarding.userName', message: expect.stringContaining('no comma') }],
     });
     expect(fake.started).toEqual([]);
   });
@@ -154,7 +178,13 @@ describe('POST /onboardings', () => {
 });
 
 function signatureFrom(raw: string, now: number) {
-  return { 'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, raw, now) };
+  return {
+    'x-onboarding-signature': signatureHeader(
+      WEBHOOK_SECRET,
+      { method: 'POST', path: '/onboardings', body: raw },
+      now,
+    ),
+  };
 }
 
 describe('GET /onboardings/{requestId}', () => {
@@ -179,7 +209,7 @@ describe('GET /onboardings/{requestId}', () => {
     fake.reports.set('HR-1', report);
     const get = (headers: Record<string, string>) =>
       handleHttp({ method: 'GET', path: '/onboardings/HR-1/', headers, rawBody: '' }, deps);
-    const bySignature = await get(signed(''));
+    const bySignature = await get(signed('', 'GET', '/onboardings/HR-1/'));
     expect(bySignature.status).toBe(200);
     expect(parse(bySignature)).toEqual(report);
     expect((await get(bearer)).status).toBe(200);

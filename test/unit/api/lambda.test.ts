@@ -36,7 +36,13 @@ describe('the API Gateway HTTP API (payload 2.0) entry point', () => {
         body: Buffer.from(body).toString('base64'),
         isBase64Encoded: true,
         rawQueryString: 'source=jira',
-        headers: { 'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, body) },
+        headers: {
+          'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, {
+            method: 'POST',
+            path: '/onboardings?source=jira',
+            body,
+          }),
+        },
       }),
     );
     expect(result).toMatchObject({ statusCode: 202, isBase64Encoded: false });
@@ -52,7 +58,13 @@ describe('the API Gateway HTTP API (payload 2.0) entry point', () => {
     const result = await makeHttpApiHandler(() => deps)(
       event({
         body,
-        headers: { 'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, body) },
+        headers: {
+          'x-onboarding-signature': signatureHeader(WEBHOOK_SECRET, {
+            method: 'POST',
+            path: '/onboardings',
+            body: body,
+          }),
+        },
         requestContext: { domainName: 'api.example.com', stage: 'prod', http: { method: 'POST' } },
       }),
     );

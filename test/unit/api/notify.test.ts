@@ -146,9 +146,14 @@ describe('the completion callback', () => {
     expect(call?.init.redirect).toBe('manual');
     const body = String(call?.init.body);
     expect(
-      verifySignatureHeader(header(call, 'x-onboarding-signature'), body, 'cb-secret', {
-        replayWindowSeconds: 300,
-      }),
+      verifySignatureHeader(
+        header(call, 'x-onboarding-signature'),
+        { method: 'POST', path: '/hooks/onboarding', body },
+        'cb-secret',
+        {
+          replayWindowSeconds: 300,
+        },
+      ),
     ).toBe(true);
     expect(header(call, 'x-onboarding-delivery')).toBe(deliveryIdOf(change(HOOK)));
     expect(JSON.parse(body)).toEqual({
