@@ -158,7 +158,7 @@ export interface FieldIssue {
 
 /** Schema check: a clear error naming every offending field, before anything is created. */
 export function parseRequest(input: unknown): OnboardingRequest {
-  const parsed = onboardingRequestSchema.safeParse(input);
+  const parsed = onboardingRequestSchema.safeParse(input, { error: z.locales.en().localeError });
   if (!parsed.success) {
     const issues: FieldIssue[] = parsed.error.issues.map((i) => ({
       path: i.path.map(String).join('.') || '(request)',

@@ -115,6 +115,8 @@ export function toDomainError(error: unknown, context: string): OnboardingError 
     // A service answered, with an error this project does not know: a 5xx is AWS being unwell.
     const status = e.$metadata?.httpStatusCode;
     if (status !== undefined && status >= 500) return new ServiceFailureError(message, options);
+    // 429 is throttling whatever the code is called: retried by the throttling retrier.
+    if (status === 429) return new ThrottlingError(message, options);
     return new UnexpectedAwsError(`${context}: ${name}: ${e.message ?? ''}`, options);
   }
   // Neither an AWS answer nor a network failure (a TypeError, a malformed response): a bug. Retrying
