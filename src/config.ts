@@ -42,21 +42,25 @@ export const onboardingConfigSchema = z.strictObject({
   api: z._default(
     z.strictObject({
       /**
-       * Hosts the completion callback may be sent to: exact names, compared case-insensitively. Loopback
-       * hosts are refused on AWS whatever this says; `onboard serve` allows them with --callback-host.
+       * Hosts the completion callback may be sent to, per stage (`sls:stage`; `local` is `onboard
+       * serve`): exact names, compared case-insensitively. Deployed stages call them over https on 443
+       * only, and only when they resolve to public addresses; loopback over http is for `local` alone.
        */
       callbackAllowedHosts: z._default(
-        z.array(
-          z
-            .string()
-            .check(
-              z.regex(
-                /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
-                'must be a host name or an IPv4 address (no scheme, port or path)',
+        z.record(
+          z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'a stage name (letters, digits, "-")')),
+          z.array(
+            z
+              .string()
+              .check(
+                z.regex(
+                  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+                  'must be a host name or an IPv4 address (no scheme, port or path)',
+                ),
               ),
-            ),
+          ),
         ),
-        [],
+        {},
       ),
       /** How old (or how far ahead) a signed request's timestamp may be, in seconds. */
       replayWindowSeconds: z._default(z.number().check(z.int(), z.minimum(30), z.maximum(3600)), 300),
@@ -73,7 +77,7 @@ export const onboardingConfigSchema = z.strictObject({
       callbackSecretName: z._default(z.string().check(z.minLength(1)), 'iam-onboarding/callback-hmac'),
     }),
     {
-      callbackAllowedHosts: [],
+      callbackAllowedHosts: {},
       replayWindowSeconds: 300,
       maxBodyBytes: 16_384,
       secretCacheSeconds: 60,
@@ -91,6 +95,22 @@ export type OnboardingConfig = z.infer<typeof onboardingConfigSchema>;
 /** The config as a Lambda sees it: the file plus what only the deployment knows. */
 export interface RuntimeConfig extends OnboardingConfig {
   permissionsBoundaryArn: string;
+  /**
+   * The deployment stage (`sls:stage`): picks `api.callbackAllowedHosts.<stage>`. Always set by
+   * runtimeConfigFromEnv; the in-process local stack, whose tasks make no callback, leaves it out.
+   */
+  stage?: string;
+}
+
+export const STAGE_ENV = 'ONBOARDING_STAGE';
+
+/** The callback policy of a stage: its allowed hosts (none when the stage has no entry). */
+export function callbackPolicyOf(
+  config: Pick<OnboardingConfig, 'api'>,
+  stage: string,
+  extraHosts: readonly string[] = [],
+): { stage: string; allowedHosts: readonly string[] } {
+  return { stage, allowedHosts: [...(config.api.callbackAllowedHosts[stage] ?? []), ...extraHosts] };
 }
 
 export const CONFIG_ENV = 'ONBOARDING_CONFIG';
@@ -111,7 +131,7 @@ export function parseOnboardingConfig(value: unknown, source: string): Onboardin
 }
 
 /** Reads the runtime configuration from the environment; fails fast naming the missing or bad key. */
-export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
+export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig & { stage: string } {
   const raw = env[CONFIG_ENV];
   if (!raw)
     throw new InvalidConfigurationError(`${CONFIG_ENV} is not set (the JSON of config/onboarding.json)`);
@@ -128,7 +148,16 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   if (!/^arn:aws[\w-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/.test(boundary)) {
     throw new InvalidConfigurationError(`${BOUNDARY_ENV} is not a customer managed policy ARN: ${boundary}`);
   }
-  return { ...config, permissionsBoundaryArn: boundary };
+  const stage = env[STAGE_ENV];
+  if (!stage)
+    throw new InvalidConfigurationError(`${STAGE_ENV} is not set (the deployment stage, sls:stage)`);
+  // The local stack's stage allows loopback over http: never in a Lambda.
+  if (stage === 'local' && env.AWS_LAMBDA_FUNCTION_NAME) {
+    throw new InvalidConfigurationError(
+      `${STAGE_ENV} is "local", which is for the local stack only; deploy another stage`,
+    );
+  }
+  return { ...config, permissionsBoundaryArn: boundary, stage };
 }
 
 export const STATE_MACHINE_ARN_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
@@ -160,6 +189,7 @@ export function configEnv(
   return {
     [CONFIG_ENV]: JSON.stringify(config),
     [BOUNDARY_ENV]: boundaryArn(config, accountId),
+    [STAGE_ENV]: 'local',
     ...(stateMachineArn ? { [STATE_MACHINE_ARN_ENV]: stateMachineArn } : {}),
   };
 }

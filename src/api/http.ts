@@ -1,5 +1,6 @@
 import type { OnboardingConfig } from '../config.ts';
 import { InvalidRequestError, OnboardingError, RequestNotAllowedError } from '../errors.ts';
+import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
 import { type OnboardingRequest, validateRequest } from '../request.ts';
 import { type Adapted, adapt, type Source, sourceOf, UnknownSourceError } from './adapters.ts';
 import { type AuthFailure, authenticate, type Credentials } from './auth.ts';
@@ -55,6 +56,8 @@ export interface ApiLogEntry {
 
 export interface ApiDeps {
   config: OnboardingConfig;
+  /** Where completion callbacks may go in this stage: a request naming another place is a 400. */
+  callbackPolicy: CallbackPolicy;
   starter: OnboardingStarter;
   statusReader: OnboardingStatusReader;
   credentials: () => Promise<Credentials>;
@@ -237,6 +240,16 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
     }
     if (error instanceof RequestNotAllowedError) return json(403, { error: error.message });
     throw error;
+  }
+  // Refused now, naming the host and the fix, rather than accepted and skipped when it ends.
+  const callbackUrl = request.contact?.callbackUrl;
+  const refusal = callbackUrl === undefined ? undefined : callbackRefusal(callbackUrl, deps.callbackPolicy);
+  if (refusal) {
+    const name = adapted?.fieldName ?? ((p: string) => p);
+    return json(400, {
+      error: `invalid onboarding request (${source} payload): ${refusal}`,
+      issues: [{ path: name('contact.callbackUrl'), message: refusal }],
+    });
   }
 
   call.entry.requestId = request.requestId;

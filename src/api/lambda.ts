@@ -2,7 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { clientConfig } from '../aws/clients.ts';
-import { runtimeConfigFromEnv } from '../config.ts';
+import { callbackPolicyOf, runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
@@ -63,6 +63,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
   );
   return {
     config,
+    callbackPolicy: callbackPolicyOf(config, config.stage),
     starter: onboardings,
     statusReader: onboardings,
     credentials: secrets.credentials,

@@ -9,7 +9,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../api/credentials.ts';
 import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
-import type { OnboardingConfig } from '../config.ts';
+import { callbackPolicyOf, type OnboardingConfig } from '../config.ts';
+import { LOCAL_STAGE } from '../notifier/callback-policy.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
 import { stackStepFunctions } from './onboarding.ts';
 import type { LocalRunnerOptions } from './runner.ts';
@@ -41,7 +42,7 @@ export interface ServeOptions {
   stateFile?: string;
   /** Secrets to use instead of fresh random ones. */
   secrets?: Partial<ServeSecrets>;
-  /** Hosts the callback may reach in this run, besides the configuration's (loopback is allowed here). */
+  /** Hosts the callback may reach in this run, besides `api.callbackAllowedHosts.local`. */
   callbackAllowedHosts?: string[];
   /** Replace the state machine's Retry intervals with this many ms. */
   retryDelayMs?: number;
@@ -208,12 +209,11 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
     });
-    const allowedHosts = [...config.api.callbackAllowedHosts, ...(options.callbackAllowedHosts ?? [])];
+    const callbackPolicy = callbackPolicyOf(config, LOCAL_STAGE, options.callbackAllowedHosts);
     localSfn.onStatusChange((change) => {
       if (change.detail.status === 'RUNNING') return;
       const sending = notifyCompletion(change, {
-        allowedHosts,
-        allowLoopback: true,
+        ...callbackPolicy,
         callbackSecret: notifierSecrets.callbackSecret,
         maxAttempts: config.api.callbackMaxAttempts,
         timeoutMs: config.api.callbackTimeoutSeconds * 1000,
@@ -257,6 +257,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
             starter: onboardings,
             statusReader: onboardings,
             credentials: apiSecrets.credentials,
+            callbackPolicy,
             baseUrl,
             ...(options.onRequest ? { log: options.onRequest } : {}),
           },

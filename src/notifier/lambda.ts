@@ -4,9 +4,15 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from '../api/credentials.ts';
 import { clientConfig } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
-import { type OnboardingConfig, runtimeConfigFromEnv, stateMachineArnFromEnv } from '../config.ts';
+import {
+  callbackPolicyOf,
+  type OnboardingConfig,
+  runtimeConfigFromEnv,
+  stateMachineArnFromEnv,
+} from '../config.ts';
 import { logger } from '../lambda/shared.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
+import type { Resolver } from './callback-policy.ts';
 import { type ExecutionStatusChange, type NotifyOutcome, notifyCompletion } from './notify.ts';
 
 /** EventBridge (the state machine's status-change event) -> the completion callback. */
@@ -40,6 +46,8 @@ export class CallbackDeliveryError extends Error {
 
 interface Built {
   config: Pick<OnboardingConfig, 'api'>;
+  /** The deployment stage: picks the callback hosts (`api.callbackAllowedHosts.<stage>`). */
+  stage: string;
   callbackSecret: () => Promise<string>;
   /** This stack's state machine: events for any other are refused. */
   stateMachineArn: string;
@@ -57,6 +65,7 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
   const sfn = new SFNClient(clientConfig(env));
   return {
     config,
+    stage: config.stage,
     callbackSecret: secrets.callbackSecret,
     stateMachineArn: stateMachineArnFromEnv(env),
     describe: async (executionArn) => {
@@ -129,7 +138,7 @@ export type StatusChangeEvent = EventBridgeEvent<
 
 export function makeNotifyHandler(
   build: () => Built = () => notifierDepsFromEnv(process.env),
-  options: { fetch?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {},
+  options: { fetch?: typeof fetch; resolve?: Resolver; sleep?: (ms: number) => Promise<void> } = {},
 ) {
   let built: Built | undefined;
   return async (
@@ -148,8 +157,7 @@ export function makeNotifyHandler(
     // Leave the last seconds of the invocation for the log line and a clean return.
     const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
     const outcome = await notifyCompletion(change, {
-      allowedHosts: api.callbackAllowedHosts,
-      allowLoopback: false,
+      ...callbackPolicyOf(built.config, built.stage),
       callbackSecret: built.callbackSecret,
       maxAttempts: api.callbackMaxAttempts,
       timeoutMs: api.callbackTimeoutSeconds * 1000,

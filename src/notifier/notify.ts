@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { signatureHeader } from '../api/auth.ts';
 import { type OutcomeSummary, summaryOf as summaryOfExecution } from '../execution/outcome.ts';
+import {
+  type CallbackPolicy,
+  callbackRefusal,
+  checkedAddresses,
+  type ResolvedAddress,
+  type Resolver,
+} from './callback-policy.ts';
 
 /**
  * The completion callback. When an execution ends, Step Functions emits a status-change event
@@ -31,18 +41,18 @@ export interface ExecutionStatusChange {
   };
 }
 
-export interface CallbackPolicy {
-  allowedHosts: readonly string[];
-  /** http://127.0.0.1 and friends: for `onboard serve` and its tests only. */
-  allowLoopback?: boolean;
-}
-
 export interface NotifyDeps extends CallbackPolicy {
+  /** How host names are resolved (dns.lookup, all addresses); tests inject one. */
+  resolve?: Resolver;
   callbackSecret: () => Promise<string>;
   maxAttempts: number;
   timeoutMs: number;
   /** No attempt starts after this much time from the first (keep it under the Lambda timeout). */
   deadlineMs?: number;
+  /**
+   * A fake sender for tests. Without it, each request goes through node:http(s) with a `lookup` that
+   * answers only the checked addresses (TLS still verifies the host name): see pinnedFetch.
+   */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -58,37 +68,39 @@ export type NotifyOutcome =
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 const MAX_REDIRECTS = 3;
 
-function isLoopback(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\./.test(h);
-}
+export { type CallbackPolicy, callbackRefusal } from './callback-policy.ts';
 
-/** Never, whatever the allowlist says: the instance metadata service and "this host" addresses. */
-function isForbidden(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return /^169\.254\./.test(h) || h === '0.0.0.0' || h === '::' || /^fe80:/.test(h) || /^fd00:ec2::/.test(h);
-}
-
-/** Why a callback URL may not be called, or undefined when it may. */
-export function callbackRefusal(url: string, policy: CallbackPolicy): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'the callback URL is not a URL';
-  }
-  const host = parsed.hostname.toLowerCase();
-  if (parsed.username || parsed.password) return 'the callback URL must not carry credentials';
-  if (isForbidden(host)) return `callback host ${host} is never called`;
-  const loopback = isLoopback(host);
-  if (loopback && !policy.allowLoopback) return `callback host ${host} is a loopback address`;
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
-    return 'the callback URL must use https';
-  }
-  if (!policy.allowedHosts.some((h) => h.toLowerCase() === host)) {
-    return `callback host ${host} is not in api.callbackAllowedHosts`;
-  }
-  return undefined;
+/** fetch's shape over node:http(s), connecting only to `addresses` (the body is not read). */
+export function pinnedFetch(addresses: readonly ResolvedAddress[]): typeof fetch {
+  const lookup: LookupFunction = (_hostname, options, callback) => {
+    const first = addresses[0];
+    if (options.all) (callback as (e: null, a: ResolvedAddress[]) => void)(null, [...addresses]);
+    else if (first) callback(null, first.address, first.family);
+  };
+  return ((input: string | URL, init: RequestInit = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(String(input));
+      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = request(
+        url,
+        {
+          method: init.method ?? 'GET',
+          headers: init.headers as Record<string, string>,
+          lookup,
+          ...(init.signal ? { signal: init.signal } : {}),
+        },
+        (res) => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+          }
+          res.resume();
+          resolve(new Response(null, { status: res.statusCode ?? 502, headers }));
+        },
+      );
+      req.on('error', (error) => reject(init.signal?.aborted ? init.signal.reason : error));
+      req.end(typeof init.body === 'string' ? init.body : undefined);
+    })) as typeof fetch;
 }
 
 function parseJson(text: string | null | undefined): unknown {
@@ -153,8 +165,10 @@ async function post(
   url: string,
   init: (target: URL) => RequestInit,
   deps: NotifyDeps,
+  addresses: readonly ResolvedAddress[],
 ): Promise<{ response: Response } | { refused: string }> {
-  const send = deps.fetch ?? fetch;
+  // A same-origin redirect keeps the host, and so the addresses checked for it.
+  const send = deps.fetch ?? pinnedFetch(addresses);
   let target = new URL(url);
   for (let hop = 0; ; hop++) {
     const response = await send(target.href, {
@@ -194,6 +208,8 @@ export async function notifyCompletion(
   if (callbackUrl === undefined) return { outcome: 'skipped', reason: 'no callback URL' };
   const refusal = callbackRefusal(callbackUrl, deps);
   if (refusal) return { outcome: 'refused', reason: refusal };
+  const checked = await checkedAddresses(new URL(callbackUrl).hostname, deps, deps.resolve);
+  if ('refused' in checked) return { outcome: 'refused', reason: checked.refused };
 
   const body = JSON.stringify(summaryOf(change));
   const secret = await deps.callbackSecret();
@@ -227,6 +243,7 @@ export async function notifyCompletion(
           body,
         }),
         deps,
+        checked.addresses,
       );
       if ('refused' in sent) return { outcome: 'failed', reason: sent.refused, attempts, retryable: false };
       const { response } = sent;

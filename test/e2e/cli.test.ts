@@ -93,8 +93,15 @@ describe('onboard run', () => {
     expect(JSON.parse(rejected.stdout)).toEqual({
       error: {
         name: 'InvalidRequest',
-        message: 'invalid onboarding request: userName: may only contain letters, digits and + = , . @ _ -',
-        issues: [{ path: 'userName', message: 'may only contain letters, digits and + = , . @ _ -' }],
+        message:
+          'invalid onboarding request: userName: may only contain letters, digits and + = . @ _ - (valid in both IAM user and Secrets Manager secret names; no comma)',
+        issues: [
+          {
+            path: 'userName',
+            message:
+              'may only contain letters, digits and + = . @ _ - (valid in both IAM user and Secrets Manager secret names; no comma)',
+          },
+        ],
       },
     });
 

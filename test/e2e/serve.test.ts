@@ -350,29 +350,26 @@ describe('the completion callback', () => {
     expect(JSON.stringify(summary.created)).toMatch(/AKIA[0-9A-Z]{16}/);
   });
 
-  it('refuses a callback to a host off the allowlist: the host is never called', async () => {
-    // The same receiver, named "localhost": a name the allowlist does not hold.
-    const body = JSON.stringify(request({ contact: { callbackUrl: receiver.url('localhost') } }));
-    expect((await post(serve, body, signed(serve, body))).status).toBe(202);
-    expect((await finalStatus(serve, 'HR-500')).status).toBe('succeeded');
-    await serve.notificationsSettled();
-    expect(receiver.received).toEqual([]);
-    expect(notified).toEqual([
-      {
-        requestId: 'HR-500',
-        outcome: { outcome: 'refused', reason: 'callback host localhost is not in api.callbackAllowedHosts' },
-      },
-    ]);
-  });
-
-  it('refuses an https callback to a host off the allowlist as well', async () => {
-    const body = JSON.stringify(request({ contact: { callbackUrl: 'https://evil.example.net/steal' } }));
-    await post(serve, body, signed(serve, body));
-    await finalStatus(serve, 'HR-500');
-    await serve.notificationsSettled();
-    expect(notified[0]?.outcome).toEqual({
-      outcome: 'refused',
-      reason: 'callback host evil.example.net is not in api.callbackAllowedHosts',
-    });
-  });
+  it.each([
+    [
+      'https://evil.example.net/steal',
+      'callback host evil.example.net is not allowed for stage local: add it to api.callbackAllowedHosts.local in config/onboarding.json',
+    ],
+    [
+      'http://tickets.example.com/hook',
+      'the callback URL must use https (plain http only to loopback on the local stack): tickets.example.com',
+    ],
+  ])(
+    'refuses a callback URL it would not call (%s) at request time: 400, nothing started',
+    async (url, reason) => {
+      const body = JSON.stringify(request({ contact: { callbackUrl: url } }));
+      const response = await post(serve, body, signed(serve, body));
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { issues: unknown }).issues).toEqual([
+        { path: 'contact.callbackUrl', message: reason },
+      ]);
+      expect(await executionCount(serve)).toBe(0);
+      expect(receiver.received).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { parseEvent } from '../../src/lambda/shared.ts';
 import { parseRequest } from '../../src/request.ts';
 
@@ -13,9 +13,9 @@ describe('task input parsing', () => {
   });
 
   it('names the keys nobody expected', () => {
-    expect(() => parseEvent(schema, { execution: 'x', plan: { user: 'u' }, smuggled: 1 }, 'CreateUser')).toThrow(
-      /\(event\): Unrecognized key: "smuggled"/,
-    );
+    expect(() =>
+      parseEvent(schema, { execution: 'x', plan: { user: 'u' }, smuggled: 1 }, 'CreateUser'),
+    ).toThrow(/\(event\): Unrecognized key: "smuggled"/);
   });
 
   it('a request with an unknown field names it', () => {

@@ -9,7 +9,10 @@ import { parseRequest } from '../../src/request.ts';
 const BOUNDARY = 'arn:aws:iam::000000000000:policy/iam-onboarding/iam-onboarding-boundary';
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const CACHE = 'arn:aws:iam::aws:policy/AmazonElastiCacheFullAccess';
-const runtime: RuntimeConfig = { ...parseOnboardingConfig(config, 'config'), permissionsBoundaryArn: BOUNDARY };
+const runtime: RuntimeConfig = {
+  ...parseOnboardingConfig(config, 'config'),
+  permissionsBoundaryArn: BOUNDARY,
+};
 
 interface Account {
   users?: Record<string, UserInfo>;
@@ -22,19 +25,23 @@ interface Account {
 /** An account the plan reads through fakes of the two gateways; it records what was asked. */
 function account(a: Account) {
   const reads: string[] = [];
+  const read = <T>(what: string, value: T) => {
+    reads.push(what);
+    return Promise.resolve(value);
+  };
   const iam = {
-    getUser: async (name: string) => (reads.push(`getUser ${name}`), a.users?.[name]),
-    policyExists: async (arn: string) => (reads.push(`policyExists ${arn}`), (a.policies ?? []).includes(arn)),
-    groupExists: async (name: string) => {
-      reads.push(`groupExists ${name}`);
+    getUser: (name: string) => read(`getUser ${name}`, a.users?.[name]),
+    policyExists: (arn: string) => read(`policyExists ${arn}`, (a.policies ?? []).includes(arn)),
+    groupExists: (name: string) => {
       const g = a.groups?.[name];
-      return g && { name: g.name, arn: g.arn, path: g.path };
+      return read(`groupExists ${name}`, g && { name: g.name, arn: g.arn, path: g.path });
     },
-    listAttachedGroupPolicies: async (name: string) => (reads.push(`listAttached ${name}`), a.groups?.[name]?.policies ?? []),
-    findServiceLinkedRole: async (service: string) => (reads.push(`findSlr ${service}`), a.roles?.[service]),
+    listAttachedGroupPolicies: (name: string) =>
+      read(`listAttached ${name}`, a.groups?.[name]?.policies ?? []),
+    findServiceLinkedRole: (service: string) => read(`findSlr ${service}`, a.roles?.[service]),
   } as Partial<IamGateway> as IamGateway;
   const secrets = {
-    describeSecret: async (name: string) => (reads.push(`describeSecret ${name}`), a.secrets?.[name]),
+    describeSecret: (name: string) => read(`describeSecret ${name}`, a.secrets?.[name]),
   } as Partial<SecretStore> as SecretStore;
   return { deps: { iam, secrets, config: runtime }, reads };
 }
@@ -103,7 +110,13 @@ describe('makePlan', () => {
     const { deps, reads } = account({
       policies: [BOUNDARY, CACHE],
       users: {
-        grace: { name: 'grace', arn: 'arn:aws:iam::000000000000:user/grace', userId: 'AIDA1', path: '/', tags: {} },
+        grace: {
+          name: 'grace',
+          arn: 'arn:aws:iam::000000000000:user/grace',
+          userId: 'AIDA1',
+          path: '/',
+          tags: {},
+        },
       },
     });
     await expect(makePlan(request(), deps)).rejects.toMatchObject({
@@ -128,7 +141,9 @@ describe('makePlan', () => {
     });
     const refusal = makePlan(request(), deps);
     await expect(refusal).rejects.toMatchObject({ name: 'RequestNotAllowed' });
-    await expect(refusal).rejects.toThrow(`exists at path /, not under the configured groupPath ${runtime.groupPath}`);
+    await expect(refusal).rejects.toThrow(
+      `exists at path /, not under the configured groupPath ${runtime.groupPath}`,
+    );
   });
 
   it('refuses a policy the account does not have', async () => {
@@ -141,7 +156,11 @@ describe('makePlan', () => {
 
   it('refuses when the secret for the key is already taken, and says when it is only scheduled for deletion', async () => {
     const secretName = `${runtime.secretPrefix}grace/access-key`;
-    const taken = { arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretName}-AbCdEf`, name: secretName, tags: {} };
+    const taken = {
+      arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretName}-AbCdEf`,
+      name: secretName,
+      tags: {},
+    };
     const { deps } = account({ policies: [BOUNDARY, CACHE], secrets: { [secretName]: taken } });
     await expect(makePlan(request(), deps)).rejects.toMatchObject({ name: 'SecretAlreadyExists' });
     const { deps: deleting } = account({

@@ -113,8 +113,21 @@ describe('the configuration', () => {
     const runtime = runtimeConfigFromEnv({
       ONBOARDING_CONFIG: JSON.stringify(config),
       ONBOARDING_PERMISSIONS_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/b',
+      ONBOARDING_STAGE: 'prod',
     });
     expect(runtime.permissionsBoundaryArn).toBe('arn:aws:iam::123456789012:policy/b');
     expect(runtime.allowedGroups).toContain('developers');
+    expect(runtime.stage).toBe('prod');
+  });
+
+  it('needs the stage, and refuses stage local inside a Lambda', () => {
+    const env = {
+      ONBOARDING_CONFIG: JSON.stringify(config),
+      ONBOARDING_PERMISSIONS_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/b',
+    };
+    expect(() => runtimeConfigFromEnv(env)).toThrow(/ONBOARDING_STAGE is not set/);
+    expect(() =>
+      runtimeConfigFromEnv({ ...env, ONBOARDING_STAGE: 'local', AWS_LAMBDA_FUNCTION_NAME: 'f' }),
+    ).toThrow(/for the local stack only/);
   });
 });

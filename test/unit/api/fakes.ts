@@ -40,6 +40,7 @@ export function apiDeps(over: Partial<ApiDeps> = {}) {
   const logged: unknown[] = [];
   const deps: ApiDeps = {
     config,
+    callbackPolicy: { stage: 'prod', allowedHosts: ['tickets.example.com'] },
     starter: fake.starter,
     statusReader: fake.statusReader,
     credentials: async () => ({ webhookSecret: WEBHOOK_SECRET, apiToken: API_TOKEN }),

@@ -97,6 +97,7 @@ describe('the EventBridge entry point of the notifier', () => {
     },
   });
   const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:onboarding';
+  const publicResolver = async () => [{ address: '93.184.216.34', family: 4 as const }];
   /** What Step Functions knows: by default, exactly the execution the event names. */
   let executions: Record<string, DescribedExecution> = {};
   const known = (e: ExecutionStatusChange) => {
@@ -115,10 +116,11 @@ describe('the EventBridge entry point of the notifier', () => {
     config: {
       api: {
         ...config.api,
-        callbackAllowedHosts: ['tickets.example.com', '127.0.0.1'],
+        callbackAllowedHosts: { prod: ['tickets.example.com', '127.0.0.1'] },
         callbackMaxAttempts: 2,
       },
     },
+    stage: 'prod',
     callbackSecret: async () => 'cb',
     stateMachineArn: STATE_MACHINE,
     describe: async (arn: string) => executions[arn],
@@ -130,6 +132,7 @@ describe('the EventBridge entry point of the notifier', () => {
   it('refuses an event for an execution that never existed, or that says another status, and calls nobody', async () => {
     const calls: string[] = [];
     const handler = makeNotifyHandler(built, {
+      resolve: publicResolver,
       fetch: (async (url: string) => {
         calls.push(url);
         return new Response(null, { status: 204 });
@@ -154,6 +157,7 @@ describe('the EventBridge entry point of the notifier', () => {
   it("sends the execution's own details, never the event's", async () => {
     const calls: string[] = [];
     const handler = makeNotifyHandler(built, {
+      resolve: publicResolver,
       fetch: (async (url: string) => {
         calls.push(String(url));
         return new Response(null, { status: 204 });
@@ -168,6 +172,7 @@ describe('the EventBridge entry point of the notifier', () => {
 
   it('throws when the callback could not be delivered, so that Lambda retries the event', async () => {
     const handler = makeNotifyHandler(built, {
+      resolve: publicResolver,
       fetch: (async () => new Response(null, { status: 503 })) as typeof fetch,
       sleep: async () => undefined,
     });
@@ -179,6 +184,7 @@ describe('the EventBridge entry point of the notifier', () => {
   it('never calls loopback from Lambda, even when the allowlist names it', async () => {
     let called = false;
     const handler = makeNotifyHandler(built, {
+      resolve: publicResolver,
       fetch: (async () => {
         called = true;
         return new Response(null, { status: 204 });
@@ -186,7 +192,7 @@ describe('the EventBridge entry point of the notifier', () => {
     });
     expect(await handler(known(change('http://127.0.0.1:9001/2018-06-01/runtime/invocation/next')))).toEqual({
       outcome: 'refused',
-      reason: 'callback host 127.0.0.1 is a loopback address',
+      reason: 'callback host 127.0.0.1 is a loopback address, allowed only on the local stack (stage local)',
     });
     expect(called).toBe(false);
   });

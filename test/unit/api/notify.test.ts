@@ -7,11 +7,12 @@ import {
   type ExecutionStatusChange,
   type NotifyDeps,
   notifyCompletion,
+  pinnedFetch,
   summaryOf,
 } from '../../../src/notifier/notify.ts';
 
 const HOOK = 'https://tickets.example.com/hooks/onboarding';
-const policy = { allowedHosts: ['tickets.example.com', '127.0.0.1'] };
+const policy = { stage: 'prod', allowedHosts: ['tickets.example.com', '127.0.0.1'] };
 const failure = {
   failedStep: 'CreateAccessKey',
   error: 'AccessDenied',
@@ -56,6 +57,7 @@ function receiver(...responses: (() => Response)[]) {
     callbackSecret: async () => 'cb-secret',
     maxAttempts: 5,
     timeoutMs: 1_000,
+    resolve: async () => [{ address: '93.184.216.34', family: 4 }],
     fetch: (async (url: string, init: RequestInit) => {
       calls.push({ url, init });
       const next = responses[Math.min(calls.length - 1, responses.length - 1)];
@@ -77,30 +79,91 @@ const header = (call: Call | undefined, name: string) =>
   (call?.init.headers as Record<string, string> | undefined)?.[name];
 
 describe('where a callback may go', () => {
+  const local = { stage: 'local', allowedHosts: ['127.0.0.1', 'localhost', 'tickets.example.com'] };
   it.each([
-    ['https://evil.example.net/x', 'callback host evil.example.net is not in api.callbackAllowedHosts'],
-    ['http://tickets.example.com/x', 'the callback URL must use https'],
-    ['https://u:p@tickets.example.com/x', 'the callback URL must not carry credentials'],
     [
-      'https://tickets.example.com.evil.net/x',
-      'callback host tickets.example.com.evil.net is not in api.callbackAllowedHosts',
+      'https://evil.example.net/x',
+      /evil\.example\.net is not allowed for stage prod: add it to api\.callbackAllowedHosts\.prod/,
     ],
-    ['http://127.0.0.1:9/x', 'callback host 127.0.0.1 is a loopback address'],
-    ['http://localhost:9/x', 'callback host localhost is a loopback address'],
-    ['http://169.254.169.254/latest/meta-data', 'callback host 169.254.169.254 is never called'],
-    ['ftp://tickets.example.com/x', 'the callback URL must use https'],
-    ['not a url', 'the callback URL is not a URL'],
-  ])('refuses %s', (url, reason) => {
-    expect(callbackRefusal(url, policy)).toBe(reason);
+    ['http://tickets.example.com/x', /must use https/],
+    ['https://u:p@tickets.example.com/x', /must not carry credentials/],
+    ['https://tickets.example.com.evil.net/x', /not allowed for stage prod/],
+    [
+      'https://tickets.example.com:8443/x',
+      /port 8443 is not allowed: deployed stages call https on port 443 only/,
+    ],
+    ['http://127.0.0.1:9/x', /127\.0\.0\.1 is a loopback address, allowed only on the local stack/],
+    ['https://localhost/x', /localhost is a loopback address/],
+    ['https://[::1]/x', /::1 is a loopback address/],
+    ['https://169.254.169.254/latest/meta-data', /169\.254\.169\.254 is not a public address/],
+    ['https://10.0.0.5/x', /10\.0\.0\.5 is not a public address/],
+    ['https://[fd00:ec2::254]/x', /is not a public address/],
+    ['https://[::ffff:169.254.169.254]/x', /is not a public address/],
+    ['ftp://tickets.example.com/x', /must use https/],
+    ['not a url', /is not a URL/],
+  ])('refuses %s on a deployed stage', (url, reason) => {
+    expect(callbackRefusal(url, policy)).toMatch(reason);
   });
 
-  it('allows an allowlisted https host, whatever the case, and loopback over http only where allowed', () => {
+  it('allows an allowlisted https host on 443, whatever the case', () => {
     expect(callbackRefusal('https://Tickets.Example.com/x', policy)).toBeUndefined();
-    expect(callbackRefusal('http://127.0.0.1:9/x', { ...policy, allowLoopback: true })).toBeUndefined();
-    expect(callbackRefusal('http://localhost:9/x', { ...policy, allowLoopback: true })).toMatch(/not in api/);
+    expect(callbackRefusal('https://tickets.example.com:443/x', policy)).toBeUndefined();
+  });
+
+  it('allows loopback over http, on any port, only for stage local', () => {
+    expect(callbackRefusal('http://127.0.0.1:9/x', local)).toBeUndefined();
+    expect(callbackRefusal('http://localhost:9/x', local)).toBeUndefined();
+    expect(callbackRefusal('http://tickets.example.com/x', local)).toMatch(/must use https/);
     expect(
-      callbackRefusal('http://169.254.169.254/x', { allowedHosts: ['169.254.169.254'], allowLoopback: true }),
-    ).toMatch(/never called/);
+      callbackRefusal('http://169.254.169.254/x', { ...local, allowedHosts: ['169.254.169.254'] }),
+    ).toMatch(/not a public address/);
+    expect(callbackRefusal('http://127.0.0.1:9/x', { ...local, stage: 'dev' })).toMatch(/loopback/);
+  });
+
+  it.each([
+    ['a private address', '10.1.2.3'],
+    ['the metadata service', '169.254.169.254'],
+    ['a link-local IPv6 address', 'fe80::1'],
+    ['the EC2 IPv6 metadata address', 'fd00:ec2::254'],
+    ['loopback', '127.0.0.1'],
+    ['an IPv4-mapped private address', '::ffff:192.168.0.1'],
+    ['carrier-grade NAT', '100.64.0.1'],
+  ])(
+    'refuses a host that resolves to %s, even next to a public one, and calls nobody',
+    async (_what, address) => {
+      const { calls, deps } = receiver();
+      const outcome = await notifyCompletion(change(HOOK), {
+        ...deps,
+        resolve: async () => [
+          { address: '93.184.216.34', family: 4 },
+          { address, family: address.includes(':') ? 6 : 4 },
+        ],
+      });
+      expect(outcome).toEqual({
+        outcome: 'refused',
+        reason: `callback host tickets.example.com resolves to ${address}, which is not a public address; it is never called`,
+      });
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it('connects to the address it checked, not to a second DNS answer (rebinding)', async () => {
+    let lookups = 0;
+    const answers = ['93.184.216.34', '169.254.169.254'];
+    const seen: string[] = [];
+    const fetchVia = pinnedFetch([{ address: '127.0.0.1', family: 4 }]);
+    expect(typeof fetchVia).toBe('function');
+    const { deps } = receiver();
+    await notifyCompletion(change(HOOK), {
+      ...deps,
+      resolve: async () => {
+        const address = answers[lookups++] ?? '169.254.169.254';
+        seen.push(address);
+        return [{ address, family: 4 }];
+      },
+    });
+    // One resolution per delivery: the connection uses its answer (pinnedFetch's lookup), never a new one.
+    expect(seen).toEqual(['93.184.216.34']);
   });
 
   it('refuses every URL whose host is not on the list', () => {
@@ -120,7 +183,8 @@ describe('the completion callback', () => {
     const { calls, deps } = receiver();
     expect(await notifyCompletion(change('https://evil.example.net/x'), deps)).toEqual({
       outcome: 'refused',
-      reason: 'callback host evil.example.net is not in api.callbackAllowedHosts',
+      reason:
+        'callback host evil.example.net is not allowed for stage prod: add it to api.callbackAllowedHosts.prod in config/onboarding.json',
     });
     expect(await notifyCompletion(change(HOOK, { status: 'RUNNING' }), deps)).toEqual({
       outcome: 'skipped',
