@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import config from '../../../config/onboarding.json' with { type: 'json' };
+import { make as makeCreateUser } from '../../../functions/create-user.ts';
+import { parseOnboardingConfig, type RuntimeConfig } from '../../../src/config.ts';
+import type { IamGateway } from '../../../src/gateways/iam.ts';
+import type { SecretStore } from '../../../src/gateways/secrets.ts';
+import { planHandler } from '../../../src/lambda/handlers.ts';
+import { planSchema } from '../../../src/plan.ts';
+import { parseRequest } from '../../../src/request.ts';
+import type { TaskDeps } from '../../../src/steps/types.ts';
+
+const BOUNDARY = 'arn:aws:iam::000000000000:policy/iam-onboarding/iam-onboarding-boundary';
+const CACHE = 'arn:aws:iam::aws:policy/AmazonElastiCacheFullAccess';
+const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:iam-onboarding-local:HR-1';
+const runtime: RuntimeConfig = {
+  ...parseOnboardingConfig(config, 'config'),
+  permissionsBoundaryArn: BOUNDARY,
+};
+const request = parseRequest({
+  requestId: 'HR-1',
+  userName: 'grace',
+  group: 'developers',
+  policyArns: [CACHE],
+});
+
+/**
+ * Deps whose IAM records every call and whose execution records say `recorded` is what the execution
+ * holds for the state (null: the execution is not in that state).
+ */
+function fakeDeps(recorded: Record<string, unknown> | null) {
+  const calls: string[] = [];
+  let built = 0;
+  const record =
+    (name: string, answer: unknown) =>
+    async (...args: unknown[]) => {
+      calls.push(`${name} ${JSON.stringify(args)}`);
+      return answer;
+    };
+  const iam = {
+    getUser: record('getUser', undefined),
+    policyExists: record('policyExists', true),
+    groupExists: record('groupExists', undefined),
+    listAttachedGroupPolicies: record('listAttachedGroupPolicies', []),
+    findServiceLinkedRole: record('findServiceLinkedRole', undefined),
+    createUser: record('createUser', {
+      created: true,
+      value: {
+        name: 'grace',
+        arn: 'arn:aws:iam::000000000000:user/onboarded/grace',
+        userId: 'AIDA1',
+        path: '/onboarded/',
+        tags: {},
+      },
+    }),
+  } as Partial<IamGateway> as IamGateway;
+  const deps: TaskDeps = {
+    iam,
+    secrets: { describeSecret: record('describeSecret', undefined) } as Partial<SecretStore> as SecretStore,
+    executions: {
+      currentStateInput: async (execution, state) => {
+        calls.push(`currentStateInput ${execution} ${state}`);
+        return recorded;
+      },
+    },
+    config: runtime,
+  } as TaskDeps;
+  return {
+    provider: () => {
+      built += 1;
+      return deps;
+    },
+    calls,
+    built: () => built,
+  };
+}
+
+describe('Plan handler', () => {
+  it('parses, proves the event is its execution own, and answers a plan its schema accepts', async () => {
+    const deps = fakeDeps({ request });
+    const plan = await planHandler(deps.provider)({ request, execution: EXECUTION });
+    expect(planSchema.safeParse(plan).success).toBe(true);
+    expect(deps.calls[0]).toBe(`currentStateInput ${EXECUTION} Plan`);
+  });
+
+  it('refuses a malformed event, naming the field, before building anything', async () => {
+    const deps = fakeDeps({ request });
+    await expect(
+      planHandler(deps.provider)({ request: { ...request, userName: 3 }, execution: EXECUTION }),
+    ).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: expect.stringContaining('request.userName'),
+    });
+    expect(deps.built()).toBe(0);
+    expect(deps.calls).toEqual([]);
+  });
+
+  it('refuses a request the execution did not record, and reads nothing from the account', async () => {
+    const deps = fakeDeps({ request: { ...request, group: 'sre' } });
+    await expect(planHandler(deps.provider)({ request, execution: EXECUTION })).rejects.toMatchObject({
+      name: 'ForgedInvocation',
+      message: expect.stringContaining(EXECUTION),
+    });
+    expect(deps.calls).toEqual([`currentStateInput ${EXECUTION} Plan`]);
+  });
+
+  it('refuses an event for an execution that is not in this state', async () => {
+    const deps = fakeDeps(null);
+    await expect(planHandler(deps.provider)({ request, execution: EXECUTION })).rejects.toMatchObject({
+      name: 'ForgedInvocation',
+    });
+    expect(deps.calls).toHaveLength(1);
+  });
+
+  it('re-checks the allowlists even for a recorded request', async () => {
+    const offList = { ...request, group: 'admins' };
+    const deps = fakeDeps({ request: offList });
+    await expect(
+      planHandler(deps.provider)({ request: offList, execution: EXECUTION }),
+    ).rejects.toMatchObject({
+      name: 'RequestNotAllowed',
+    });
+    expect(deps.calls).toEqual([`currentStateInput ${EXECUTION} Plan`]);
+  });
+});
+
+describe('a step handler (CreateUser)', () => {
+  const plan = {
+    user: { name: 'grace', path: '/onboarded/', permissionsBoundaryArn: BOUNDARY, create: true as const },
+    group: { name: 'developers', path: '/onboarded/', create: true },
+    policies: [{ arn: CACHE, attach: true }],
+    serviceLinkedRoles: [],
+    accessKey: { create: false, secretName: 'onboarding/grace/access-key' },
+  };
+  const input = { request, plan, created: {}, execution: EXECUTION };
+
+  it('refuses a forged plan (no boundary) and creates nobody', async () => {
+    const forged = {
+      ...input,
+      plan: {
+        ...plan,
+        user: { ...plan.user, permissionsBoundaryArn: 'arn:aws:iam::000000000000:policy/other' },
+      },
+    };
+    const deps = fakeDeps({ request, plan, created: {} });
+    await expect(makeCreateUser(deps.provider).handler(forged)).rejects.toMatchObject({
+      name: 'ForgedInvocation',
+    });
+    expect(deps.calls.filter((c) => c.startsWith('createUser'))).toEqual([]);
+  });
+
+  it('refuses an undo whose event claims something was created that the execution never recorded', async () => {
+    const deps = fakeDeps({ request, plan, created: {} });
+    const claimed = {
+      ...input,
+      created: {
+        CreateUser: {
+          userName: 'victim',
+          userArn: 'arn:aws:iam::000000000000:user/onboarded/victim',
+          adopted: false,
+        },
+      },
+    };
+    await expect(makeCreateUser(deps.provider).undo(claimed)).rejects.toMatchObject({
+      name: 'ForgedInvocation',
+    });
+    expect(deps.calls.some((c) => c.startsWith('delete'))).toBe(false);
+  });
+
+  it('a genuine event creates the planned user under the planned boundary', async () => {
+    const deps = fakeDeps({ request, plan, created: {} });
+    await makeCreateUser(deps.provider).handler(input);
+    const create = deps.calls.find((c) => c.startsWith('createUser'));
+    expect(create).toContain('"grace"');
+    expect(create).toContain(BOUNDARY);
+  });
+});
