@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { awsError, clientsFor, openEmulator, queryCall } from './helpers.ts';
 
 // Access key ids as the SDK signs them (`Credential=<id>/...`); the emulator does not check signatures.
-const ALICE = { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'alice-secret' };
-const BOB = { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'bob-secret' };
+const ALICE = { accessKeyId: 'local-alice', secretAccessKey: 'alice-secret' };
+const BOB = { accessKeyId: 'local-bob', secretAccessKey: 'bob-secret' };
 
 describe('call counters per caller', () => {
   it("answers which actions one caller made and with what outcomes, without the others' calls", async () => {
@@ -44,7 +44,7 @@ describe('call counters per caller', () => {
     expect(emulator.calls({ caller: BOB.accessKeyId })).toEqual([
       { service: 'iam', action: 'ListUsers', calls: 1, ok: 1, errors: 0, outcomes: { ok: 1 }, faults: {} },
     ]);
-    expect(emulator.calls({ caller: 'AKIANOBODY0000000003' })).toEqual([]);
+    expect(emulator.calls({ caller: 'local-nobody' })).toEqual([]);
   });
 
   it('keeps the totals of calls() as they were: every caller, unsigned calls included', async () => {

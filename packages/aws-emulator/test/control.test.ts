@@ -104,9 +104,9 @@ describe('control endpoints', () => {
   it('POST /_emulator/faults takes a "caller": only calls signed with that access key id fail', async () => {
     // Prepare
     const { emulator } = await emulatorWithClients();
-    const alice = clientsFor(emulator, { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'a' });
-    const bob = clientsFor(emulator, { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'b' });
-    const fault = { ...THROTTLE_ONCE, action: 'ListUsers', caller: 'AKIAALICE00000000001' };
+    const alice = clientsFor(emulator, { accessKeyId: 'local-alice', secretAccessKey: 'a' });
+    const bob = clientsFor(emulator, { accessKeyId: 'local-bob', secretAccessKey: 'b' });
+    const fault = { ...THROTTLE_ONCE, action: 'ListUsers', caller: 'local-alice' };
 
     // Act
     const armed = await controlCall(emulator, 'POST', 'faults', fault);
@@ -121,7 +121,7 @@ describe('control endpoints', () => {
 
   it.each([
     ['empty', ''],
-    ['not a string', ['AKIAALICE00000000001']],
+    ['not a string', ['local-alice']],
   ])(
     'POST /_emulator/faults refuses a "caller" that is %s, with 400 and nothing armed',
     async (_what, caller) => {
@@ -173,14 +173,14 @@ describe('control endpoints', () => {
   it("GET /_emulator/calls?caller=<key id> counts one caller's calls, and ?by=caller every caller's", async () => {
     // Prepare
     const { emulator } = await emulatorWithClients();
-    const alice = clientsFor(emulator, { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'a' });
-    const bob = clientsFor(emulator, { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'b' });
+    const alice = clientsFor(emulator, { accessKeyId: 'local-alice', secretAccessKey: 'a' });
+    const bob = clientsFor(emulator, { accessKeyId: 'local-bob', secretAccessKey: 'b' });
     await alice.iam.send(new CreateUserCommand({ UserName: 'alice' }));
     await awsError(bob.iam.send(new GetUserCommand({ UserName: 'nobody' })));
 
     // Act
-    const hers = await controlCall(emulator, 'GET', 'calls?caller=AKIAALICE00000000001');
-    const nobodys = await controlCall(emulator, 'GET', 'calls?caller=AKIANOBODY0000000003');
+    const hers = await controlCall(emulator, 'GET', 'calls?caller=local-alice');
+    const nobodys = await controlCall(emulator, 'GET', 'calls?caller=local-nobody');
     const byCaller = await controlCall(emulator, 'GET', 'calls?by=caller');
 
     // Assess
@@ -206,14 +206,14 @@ describe('control endpoints', () => {
     expect(nobodys).toEqual({ status: 200, json: [] });
     expect(byCaller).toEqual({
       status: 200,
-      json: { AKIAALICE00000000001: [created], AKIABOB0000000000002: [missed] },
+      json: { 'local-alice': [created], 'local-bob': [missed] },
     });
   });
 
   it.each([
     ['an empty caller', 'calls?caller='],
     ['an unknown parameter', 'calls?user=alice'],
-    ['both a caller and by=caller', 'calls?caller=AKIAALICE00000000001&by=caller'],
+    ['both a caller and by=caller', 'calls?caller=local-alice&by=caller'],
     ['an unknown grouping', 'calls?by=action'],
   ])('GET /_emulator/calls refuses %s with 400', async (_what, path) => {
     // Prepare

@@ -294,8 +294,8 @@ describe('rate limits', () => {
 
 describe('faults for one caller', () => {
   // Access key ids as the SDK signs them (`Credential=<id>/...`); the emulator does not check signatures.
-  const ALICE = { accessKeyId: 'AKIAALICE00000000001', secretAccessKey: 'alice-secret' };
-  const BOB = { accessKeyId: 'AKIABOB0000000000002', secretAccessKey: 'bob-secret' };
+  const ALICE = { accessKeyId: 'local-alice', secretAccessKey: 'alice-secret' };
+  const BOB = { accessKeyId: 'local-bob', secretAccessKey: 'bob-secret' };
 
   it('fails only the calls signed with the access key id it names', async () => {
     // Prepare
