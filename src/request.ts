@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { OnboardingConfig } from './config.ts';
 import { InvalidRequestError, RequestNotAllowedError } from './errors.ts';
+import { ENGLISH_ERRORS } from './zod-english.ts';
 
 /**
  * The onboarding request: the execution's input, and what a ticketing tool sends. The same schema is
@@ -158,7 +159,7 @@ export interface FieldIssue {
 
 /** Schema check: a clear error naming every offending field, before anything is created. */
 export function parseRequest(input: unknown): OnboardingRequest {
-  const parsed = onboardingRequestSchema.safeParse(input, { error: z.locales.en().localeError });
+  const parsed = onboardingRequestSchema.safeParse(input, ENGLISH_ERRORS);
   if (!parsed.success) {
     const issues: FieldIssue[] = parsed.error.issues.map((i) => ({
       path: i.path.map(String).join('.') || '(request)',

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { InvalidRequestError } from '../errors.ts';
+import { ENGLISH_ERRORS } from '../zod-english.ts';
 
 /**
  * What every Lambda entry point shares: the logger, event parsing with a clear error, and timing.
@@ -28,11 +29,8 @@ export function issuesOf(error: { issues: readonly { path: readonly PropertyKey[
   return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(event)', message: i.message }));
 }
 
-/** zod/mini carries no messages of its own ("Invalid input"); the English ones name the problem and the keys. */
-export const englishErrors = { error: z.locales.en().localeError };
-
 export function parseEvent<T>(schema: z.ZodMiniType<T>, event: unknown, task: string): T {
-  const parsed = schema.safeParse(event, englishErrors);
+  const parsed = schema.safeParse(event, ENGLISH_ERRORS);
   if (!parsed.success) {
     const issues = issuesOf(parsed.error);
     throw new InvalidRequestError(

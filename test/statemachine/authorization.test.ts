@@ -21,6 +21,10 @@ const request = {
   tags: { team: 'flight' },
 };
 
+/** The functions' roles as serverless.yml defines them, resolved for the local stack's account. */
+const localRoles = () =>
+  resolveRoles({ config, accountId: '000000000000', region: 'us-east-1', stage: 'local' });
+
 let stack: Stack | undefined;
 afterEach(async () => {
   await stack?.close();
@@ -30,12 +34,7 @@ afterEach(async () => {
 describe('the least-privilege roles, enforced by the local stack', () => {
   it('fails AddUserToGroup with AccessDenied and rolls back when its role loses the statement that grants it', async () => {
     // Prepare: serverless.yml's roles, with the group-membership statement taken out of one of them.
-    const roles = await resolveRoles({
-      config,
-      accountId: '000000000000',
-      region: 'us-east-1',
-      stage: 'local',
-    });
+    const roles = await localRoles();
     const role = roles.addUserToGroup;
     expect(role?.Statement.some((s) => s.Sid === 'JoinAllowedGroups')).toBe(true);
     roles.addUserToGroup = {
@@ -68,12 +67,7 @@ describe('the least-privilege roles, enforced by the local stack', () => {
   });
 
   it('lets every call through with authorization off, even under the reduced role', async () => {
-    const roles = await resolveRoles({
-      config,
-      accountId: '000000000000',
-      region: 'us-east-1',
-      stage: 'local',
-    });
+    const roles = await localRoles();
     roles.addUserToGroup = { Version: '2012-10-17', Statement: [] };
     stack = await openTestStack({ roles, authorize: false });
     const result = await onboard(stack, request);

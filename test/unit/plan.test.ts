@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import config from '../../config/onboarding.json' with { type: 'json' };
-import { parseOnboardingConfig, type RuntimeConfig } from '../../src/config.ts';
 import type { GroupInfo, IamGateway, RoleInfo, UserInfo } from '../../src/gateways/iam.ts';
 import type { SecretInfo, SecretStore } from '../../src/gateways/secrets.ts';
 import { makePlan } from '../../src/plan.ts';
 import { parseRequest } from '../../src/request.ts';
-
-const BOUNDARY = 'arn:aws:iam::000000000000:policy/iam-onboarding/iam-onboarding-boundary';
-const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
-const CACHE = 'arn:aws:iam::aws:policy/AmazonElastiCacheFullAccess';
-const runtime: RuntimeConfig = {
-  ...parseOnboardingConfig(config, 'config'),
-  permissionsBoundaryArn: BOUNDARY,
-};
+import { BOUNDARY, CACHE, READ_ONLY, runtime } from './fixtures.ts';
 
 interface Account {
   users?: Record<string, UserInfo>;

@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import config from '../../../config/onboarding.json' with { type: 'json' };
 import { make as makeCreateUser } from '../../../functions/create-user.ts';
-import { parseOnboardingConfig, type RuntimeConfig } from '../../../src/config.ts';
 import type { IamGateway } from '../../../src/gateways/iam.ts';
 import type { SecretStore } from '../../../src/gateways/secrets.ts';
 import { planHandler } from '../../../src/lambda/handlers.ts';
 import { planSchema } from '../../../src/plan.ts';
 import { parseRequest } from '../../../src/request.ts';
 import type { TaskDeps } from '../../../src/steps/types.ts';
+import { BOUNDARY, CACHE, runtime } from '../fixtures.ts';
 
-const BOUNDARY = 'arn:aws:iam::000000000000:policy/iam-onboarding/iam-onboarding-boundary';
-const CACHE = 'arn:aws:iam::aws:policy/AmazonElastiCacheFullAccess';
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:iam-onboarding-local:HR-1';
-const runtime: RuntimeConfig = {
-  ...parseOnboardingConfig(config, 'config'),
-  permissionsBoundaryArn: BOUNDARY,
-};
 const request = parseRequest({
   requestId: 'HR-1',
   userName: 'grace',
