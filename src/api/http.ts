@@ -1,5 +1,6 @@
 import type { OnboardingConfig } from '../config.ts';
 import { InvalidRequestError, OnboardingError, RequestNotAllowedError } from '../errors.ts';
+import { accessOf, type RequestLedger } from '../ledger/items.ts';
 import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
 import { type OnboardingRequest, validateRequest } from '../request.ts';
 import { type Adapted, adapt, type Source, sourceOf, UnknownSourceError } from './adapters.ts';
@@ -60,6 +61,8 @@ export interface ApiDeps {
   callbackPolicy: CallbackPolicy;
   starter: OnboardingStarter;
   statusReader: OnboardingStatusReader;
+  /** Where every accepted request is recorded (src/ledger): who asked, what for, its execution. */
+  ledger: Pick<RequestLedger, 'recordAccepted'>;
   credentials: () => Promise<Credentials>;
   /** Where status URLs point: the API's own base URL, without a trailing slash. */
   baseUrl: string;
@@ -256,6 +259,21 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
   const statusUrl = `${deps.baseUrl}/onboardings/${request.requestId}`;
   try {
     const started = await deps.starter.start(request.requestId, JSON.stringify(request));
+    // Recorded once the execution exists (a failed start leaves no record of a request that never ran);
+    // a failure here is a 5xx, and the caller's retry starts nothing new and records again.
+    const now = new Date(deps.now?.() ?? Date.now());
+    await deps.ledger.recordAccepted({
+      requestId: request.requestId,
+      executionArn: started.executionArn,
+      requestedBy: {
+        channel: 'http-api',
+        source,
+        ...(call.entry.auth ? { auth: call.entry.auth } : {}),
+      },
+      access: accessOf(request),
+      startedAt: started.startDate ?? now,
+      acceptedAt: now,
+    });
     return json(
       202,
       { requestId: request.requestId, executionArn: started.executionArn, statusUrl },

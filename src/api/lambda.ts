@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -5,6 +6,9 @@ import { clientConfig } from '../aws/clients.ts';
 import { callbackPolicyOf, runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
+import { DynamoLedger, LEDGER_CALLS } from '../ledger/dynamodb.ts';
+import { ledgerTableFromEnv } from '../ledger/items.ts';
+import { LedgerBackedStatusReader } from '../ledger/status.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from './credentials.ts';
 import { type ApiDeps, handleHttp } from './http.ts';
@@ -35,13 +39,16 @@ export const STATE_MACHINE_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
 
 /**
  * The AWS calls this function makes (its role is checked against them): start an execution, read one
- * back (the idempotent retry and the status), and read its own two secrets.
+ * back (the idempotent retry and the status), read its own two secrets, record the accepted request
+ * in the ledger and read it back once Step Functions no longer has the execution.
  */
 export const HTTP_API_CALLS: readonly DeclaredCall[] = [
   call('states:StartExecution'),
   call('states:DescribeExecution'),
   call('states:GetExecutionHistory'),
   call('secretsmanager:GetSecretValue'),
+  call(LEDGER_CALLS.accept),
+  call(LEDGER_CALLS.read),
 ];
 
 type Built = Omit<ApiDeps, 'baseUrl'>;
@@ -56,6 +63,7 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     );
   }
   const onboardings = new SfnOnboardings(new SFNClient(clientConfig()), stateMachineArn);
+  const ledger = new DynamoLedger(new DynamoDBClient(clientConfig()), ledgerTableFromEnv(env));
   const secrets = new ApiSecrets(
     new SdkSecretReader(new SecretsManagerClient(clientConfig())),
     secretIdsFrom(config, env),
@@ -65,7 +73,8 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     config,
     callbackPolicy: callbackPolicyOf(config, config.stage),
     starter: onboardings,
-    statusReader: onboardings,
+    statusReader: new LedgerBackedStatusReader(onboardings, ledger),
+    ledger,
     credentials: secrets.credentials,
   };
 }

@@ -30,6 +30,7 @@ export interface RoleContext {
 interface ServerlessFile {
   service: string;
   functions: Record<string, { iamRoleStatements?: unknown[] }>;
+  resources?: { Resources?: Record<string, { Type?: string; Properties?: unknown }> };
 }
 
 class Ref {
@@ -41,10 +42,14 @@ class Sub {
 class Join {
   constructor(readonly value: unknown) {}
 }
+class GetAtt {
+  constructor(readonly value: string) {}
+}
 
 const TAGS = [
   { tag: '!Ref', resolve: (v: string) => new Ref(v) },
   { tag: '!Sub', resolve: (v: string) => new Sub(v) },
+  { tag: '!GetAtt', resolve: (v: string) => new GetAtt(v) },
   { tag: '!Join', collection: 'seq' as const, resolve: (v: unknown) => new Join(v) },
 ];
 
@@ -62,20 +67,29 @@ function loadEnvModule(config: OnboardingConfig): EnvModule {
   return mod.forConfig(config);
 }
 
-/** The roles of every function that has statements, by function key. */
-export async function resolveRoles(ctx: RoleContext): Promise<Record<string, PolicyDocument>> {
-  const doc = parse(await readFile(SERVERLESS_PATH, 'utf8'), {
-    customTags: TAGS,
-    maxAliasCount: -1,
-  }) as ServerlessFile;
+let serverless: Promise<ServerlessFile> | undefined;
+
+/** serverless.yml, parsed once per process (the roles and the ledger table both read it). */
+function loadServerless(): Promise<ServerlessFile> {
+  serverless ??= readFile(SERVERLESS_PATH, 'utf8').then(
+    (text) => parse(text, { customTags: TAGS, maxAliasCount: -1 }) as ServerlessFile,
+  );
+  serverless.catch(() => {
+    serverless = undefined;
+  });
+  return serverless;
+}
+
+/**
+ * Resolves serverless.yml's values for one account, region and stage as the deploy would: the
+ * configuration's `${file(...)}` exports, `!Ref`, `!GetAtt` and `!Sub` of this stack's resources and
+ * pseudo parameters.
+ */
+function resolverOf(doc: ServerlessFile, ctx: RoleContext) {
   const env = loadEnvModule(ctx.config);
   const partition = ctx.partition ?? 'aws';
   const stage = ctx.stage;
   const stateMachineName = `${doc.service}-${stage}`;
-  const refs: Record<string, string> = {
-    OnboardingPermissionsBoundary: `arn:${partition}:iam::${ctx.accountId}:policy${ctx.config.permissionsBoundary.path}${ctx.config.permissionsBoundary.name}`,
-    OnboardingStateMachine: `arn:${partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${stateMachineName}`,
-  };
   const pseudo: Record<string, string> = {
     'AWS::Partition': partition,
     'AWS::Region': ctx.region,
@@ -89,12 +103,42 @@ export async function resolveRoles(ctx: RoleContext): Promise<Record<string, Pol
       if (value === undefined) throw new UnresolvableRoleError(`${where}: cannot resolve \${${name}}`);
       return value;
     });
+  // A DynamoDB table's Ref is its name, its Arn is built from it (as CloudFormation does).
+  const tableName = (id: string) => {
+    const name = (doc.resources?.Resources?.[id]?.Properties as { TableName?: unknown } | undefined)
+      ?.TableName;
+    return typeof name === 'string' ? substitute(name, `resources.${id}.TableName`) : undefined;
+  };
+  const tableArn = (id: string) => {
+    const name = tableName(id);
+    return name && `arn:${partition}:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`;
+  };
+  const refOf = (name: string): string | undefined => {
+    if (name === 'OnboardingPermissionsBoundary') {
+      return `arn:${partition}:iam::${ctx.accountId}:policy${ctx.config.permissionsBoundary.path}${ctx.config.permissionsBoundary.name}`;
+    }
+    if (name === 'OnboardingStateMachine') {
+      return `arn:${partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${stateMachineName}`;
+    }
+    if (doc.resources?.Resources?.[name]?.Type === 'AWS::DynamoDB::Table') return tableName(name);
+    return undefined;
+  };
+  const getAttOf = (id: string, attribute: string): string | undefined =>
+    doc.resources?.Resources?.[id]?.Type === 'AWS::DynamoDB::Table' && attribute === 'Arn'
+      ? tableArn(id)
+      : undefined;
 
   const resolve = (value: unknown, where: string): unknown => {
     if (value instanceof Ref) {
-      const ref = refs[value.name];
+      const ref = refOf(value.name);
       if (!ref) throw new UnresolvableRoleError(`${where}: cannot resolve !Ref ${value.name}`);
       return ref;
+    }
+    if (value instanceof GetAtt) {
+      const [id = '', attribute = ''] = value.value.split('.');
+      const att = getAttOf(id, attribute);
+      if (!att) throw new UnresolvableRoleError(`${where}: cannot resolve !GetAtt ${value.value}`);
+      return att;
     }
     if (value instanceof Sub) return substitute(String(value.value), where);
     if (value instanceof Join) {
@@ -117,12 +161,22 @@ export async function resolveRoles(ctx: RoleContext): Promise<Record<string, Pol
       const o = value as Record<string, unknown>;
       if ('Fn::Sub' in o) return substitute(String(o['Fn::Sub']), where);
       if ('Fn::Join' in o) return resolve(new Join(o['Fn::Join']), where);
+      if ('Fn::GetAtt' in o) {
+        const att = o['Fn::GetAtt'];
+        return resolve(new GetAtt(Array.isArray(att) ? att.join('.') : String(att)), where);
+      }
       if ('Ref' in o) return resolve(new Ref(String(o.Ref)), where);
       return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v, `${where}.${k}`)]));
     }
     return value;
   };
+  return resolve;
+}
 
+/** The roles of every function that has statements, by function key. */
+export async function resolveRoles(ctx: RoleContext): Promise<Record<string, PolicyDocument>> {
+  const doc = await loadServerless();
+  const resolve = resolverOf(doc, ctx);
   const roles: Record<string, PolicyDocument> = {};
   for (const [key, fn] of Object.entries(doc.functions ?? {})) {
     const statements = (fn.iamRoleStatements ?? []).map((s, i) =>
@@ -133,6 +187,20 @@ export async function resolveRoles(ctx: RoleContext): Promise<Record<string, Pol
     roles[key] = { Version: '2012-10-17', Statement: statements };
   }
   return roles;
+}
+
+/** One resource of serverless.yml's `resources.Resources`, its properties resolved for this stack. */
+export async function resolveResource(
+  ctx: RoleContext,
+  logicalId: string,
+): Promise<{ Type: string; Properties: Record<string, unknown> }> {
+  const doc = await loadServerless();
+  const resource = doc.resources?.Resources?.[logicalId];
+  if (!resource?.Type) {
+    throw new UnresolvableRoleError(`serverless.yml defines no resource ${logicalId}`);
+  }
+  const properties = resolverOf(doc, ctx)(resource.Properties ?? {}, `resources.${logicalId}`);
+  return { Type: resource.Type, Properties: properties as Record<string, unknown> };
 }
 
 /** The permissions boundary's document as the deploy creates it, for the same configuration. */

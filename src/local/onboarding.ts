@@ -1,5 +1,6 @@
 import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import type { OnboardingConfig } from '../config.ts';
+import { accessOf, type RequestedBy } from '../ledger/items.ts';
 import type { OnboardingRequest } from '../request.ts';
 import {
   type ExecutionResult,
@@ -31,6 +32,8 @@ export interface LocalOnboardingOptions {
   authorize?: boolean;
   onStack?: (stack: Stack) => void;
   timing?: StackTiming;
+  /** Who the ledger says asked (default: the CLI, `onboard run`). */
+  requestedBy?: RequestedBy;
   beforeTask?: LocalRunnerOptions['beforeTask'];
   retrierOverride?: LocalRunnerOptions['retrierOverride'];
 }
@@ -59,7 +62,11 @@ export function stackStepFunctions(stack: Stack, defaults: RunnerOptions = {}): 
   let found = hosted.get(stack);
   if (!found) {
     found = createRunner(stack, defaults).then((runner) => {
-      const sfn = new LocalStepFunctions(runner);
+      // Every end is recorded in the ledger, as the deployed notifier records it from the
+      // status-change event (the local Step Functions is its own trustworthy source).
+      const sfn = new LocalStepFunctions(runner, (change) => {
+        if (change.detail.status !== 'RUNNING') stack.recordEnd(change.detail);
+      });
       stack.hostStepFunctions(sfn.asJsonService());
       return sfn;
     });
@@ -124,10 +131,31 @@ export async function runLocalOnboarding(
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
       ...(options.retrierOverride ? { retrierOverride: options.retrierOverride } : {}),
     });
-    const result = await runner.run(request, {
+    const startedAt = new Date();
+    const running = runner.start(request, {
       name: request.requestId,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
+    // Recorded once the execution exists, as the HTTP API records it; a failed write fails the run
+    // after the execution has ended (it is not left running behind the error).
+    const accepting = stack
+      .ledgerFor('cli')
+      .recordAccepted({
+        requestId: request.requestId,
+        executionArn: running.executionArn,
+        requestedBy: options.requestedBy ?? { channel: 'cli', identity: 'onboard run' },
+        access: accessOf(request),
+        startedAt,
+        acceptedAt: new Date(),
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const result = await running.result;
+    const acceptFailure = await accepting;
+    await stack.ledgerSettled();
+    if (acceptFailure) throw acceptFailure;
     return { result, stack };
   } finally {
     if (!options.stack) await stack.close();

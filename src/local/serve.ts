@@ -10,6 +10,7 @@ import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../a
 import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
 import { callbackPolicyOf, type OnboardingConfig } from '../config.ts';
+import { LedgerBackedStatusReader } from '../ledger/status.ts';
 import { LOCAL_STAGE } from '../notifier/callback-policy.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
 import { stackStepFunctions } from './onboarding.ts';
@@ -231,6 +232,9 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     sfn = localSfn;
 
     const onboardings = new SfnOnboardings(sfnClient, localSfn.stateMachineArn);
+    // The API's own principal, as the deployed function writes and reads its ledger.
+    const apiLedger = stack.ledgerFor('httpApi');
+    const statusReader = new LedgerBackedStatusReader(onboardings, apiLedger);
     let baseUrl = '';
     const limit = config.api.maxBodyBytes;
     const api = createServer((req, res) => {
@@ -255,7 +259,8 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
           {
             config,
             starter: onboardings,
-            statusReader: onboardings,
+            statusReader,
+            ledger: apiLedger,
             credentials: apiSecrets.credentials,
             callbackPolicy,
             baseUrl,
@@ -276,10 +281,12 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       AWS_ENDPOINT_URL_IAM: emulator.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
       AWS_ENDPOINT_URL_STS: emulator.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.ledgerTable.endpoint,
       AWS_REGION: stack.region,
       AWS_ACCESS_KEY_ID: emulator.env.AWS_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: emulator.env.AWS_SECRET_ACCESS_KEY,
       ONBOARDING_STATE_MACHINE_ARN: localSfn.stateMachineArn,
+      ONBOARDING_LEDGER_TABLE: stack.ledgerTable.tableName,
       ONBOARDING_API_URL: baseUrl,
       ONBOARDING_WEBHOOK_SECRET: secrets.webhookSecret,
       ONBOARDING_API_TOKEN: secrets.apiToken,
@@ -332,6 +339,7 @@ export function describeServe(serve: Serve): string[] {
     `  HTTP API        ${serve.apiUrl}/onboardings`,
     `  AWS endpoint    ${serve.awsEndpoint}  (IAM, Secrets Manager, STS, Step Functions)`,
     `  state machine   ${serve.stateMachineArn}`,
+    `  ledger          ${serve.stack.ledgerTable.tableName} on ${serve.stack.ledgerTable.endpoint}  (DynamoDB, in memory)`,
     '',
     "Paste into another shell (this run's secrets are printed only here; set ONBOARDING_WEBHOOK_SECRET,",
     'ONBOARDING_API_TOKEN or ONBOARDING_CALLBACK_SECRET before `onboard serve` to choose them):',

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -13,7 +14,11 @@ import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
 import { sleep } from '../lambda/shared.ts';
+import { DynamoLedger } from '../ledger/dynamodb.ts';
+import { type EndedExecution, LEDGER_TABLE_ENV, type RecordResult, recordEnd } from '../ledger/items.ts';
+import { ensureLedgerTable, ledgerTableInput } from '../ledger/table.ts';
 import type { TaskDeps } from '../steps/types.ts';
+import { type LocalDynamoDb, startLocalDynamoDb } from './ledger.ts';
 
 /**
  * Where an onboarding runs. With no AWS endpoint configured: the embedded emulator, started here and
@@ -51,7 +56,25 @@ export interface Stack {
    * principal signs with its own access key id (`local-<principal>`), so the emulator can tell who
    * called and scope faults to one function; on AWS the SDK's own credential chain is used.
    */
-  clients(principal: string): { iam: IAMClient; secrets: SecretsManagerClient; sfn: SFNClient };
+  clients(principal: string): {
+    iam: IAMClient;
+    secrets: SecretsManagerClient;
+    sfn: SFNClient;
+    dynamodb: DynamoDBClient;
+  };
+  /**
+   * The ledger's DynamoDB (dynalite, started with the stack, unless AWS_ENDPOINT_URL_DYNAMODB names
+   * another) and its table, created from serverless.yml's definition for the stage `local`.
+   */
+  ledgerTable: { endpoint: string; tableName: string };
+  /** The ledger as `principal` writes it. */
+  ledgerFor(principal: string): DynamoLedger;
+  /**
+   * Records an execution's end as the notifier does (every local execution's status change comes
+   * here); `ledgerSettled` waits for the writes begun so far and throws the first that failed.
+   */
+  recordEnd(execution: EndedExecution): void;
+  ledgerSettled(): Promise<RecordResult[]>;
   /** A task's dependencies, built once per principal and kept for the stack's life. */
   taskDeps(principal: string): TaskDeps;
   close(): Promise<void>;
@@ -92,6 +115,8 @@ const SERVICE_ENDPOINT_VARS = [
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_STS',
 ] as const;
+/** Optional: without it the ledger is a dynalite of the stack's own, whatever the other endpoints. */
+const DYNAMODB_ENDPOINT_VAR = 'AWS_ENDPOINT_URL_DYNAMODB';
 
 export class StackError extends Error {
   override readonly name = 'StackError' as const;
@@ -99,7 +124,12 @@ export class StackError extends Error {
 
 export function configuredEndpoints(env: NodeJS.ProcessEnv): Record<string, string> {
   const found: Record<string, string> = {};
-  for (const key of ['AWS_ENDPOINT_URL', ...SERVICE_ENDPOINT_VARS, 'AWS_ENDPOINT_URL_SFN']) {
+  for (const key of [
+    'AWS_ENDPOINT_URL',
+    ...SERVICE_ENDPOINT_VARS,
+    'AWS_ENDPOINT_URL_SFN',
+    DYNAMODB_ENDPOINT_VAR,
+  ]) {
     const value = env[key];
     if (value) found[key] = value;
   }
@@ -173,6 +203,8 @@ interface Endpoints {
   secrets?: string;
   /** Always the local Step Functions API: executions run here. */
   sfn: string;
+  /** The ledger's DynamoDB (the stack's dynalite, or AWS_ENDPOINT_URL_DYNAMODB). */
+  dynamodb: string;
 }
 
 export const principalKeyId = (principal: string) => `local-${principal}`;
@@ -191,7 +223,10 @@ function clientFactory(
   config: RuntimeConfig,
   stateMachineArn: string,
   timing: StackTiming = {},
-): Pick<Stack, 'clients' | 'taskDeps'> & { destroy(): void } {
+  ledgerTableName: string,
+  /** For a DynamoDB of the stack's own (dynalite): never the shell's real credentials. */
+  ledgerCredentials?: (principal: string) => AwsCredentialIdentity,
+): Pick<Stack, 'clients' | 'taskDeps' | 'ledgerFor'> & { destroy(): void } {
   const retry =
     timing.sdkRetryDelayMs !== undefined
       ? { retryStrategy: new ConfiguredRetryStrategy(SDK_MAX_ATTEMPTS, () => timing.sdkRetryDelayMs ?? 0) }
@@ -206,8 +241,9 @@ function clientFactory(
       ...(credentials ? { credentials } : {}),
     };
   };
-  const clients = new Map<string, { iam: IAMClient; secrets: SecretsManagerClient; sfn: SFNClient }>();
+  const clients = new Map<string, ReturnType<Stack['clients']>>();
   const deps = new Map<string, TaskDeps>();
+  const ledgers = new Map<string, DynamoLedger>();
   const clientsOf = (principal: string) => {
     let found = clients.get(principal);
     if (!found) {
@@ -223,6 +259,11 @@ function clientFactory(
           credentials: localCredentials(principal),
           endpoint: endpoints.sfn,
         }),
+        dynamodb: new DynamoDBClient({
+          ...base(principal),
+          ...(ledgerCredentials ? { credentials: ledgerCredentials(principal) } : {}),
+          endpoint: endpoints.dynamodb,
+        }),
       };
       clients.set(principal, found);
     }
@@ -232,14 +273,24 @@ function clientFactory(
     timing.pollDelayMs !== undefined ? (ms: number) => sleep(Math.min(ms, timing.pollDelayMs ?? ms)) : sleep;
   return {
     clients: clientsOf,
+    ledgerFor: (principal) => {
+      let found = ledgers.get(principal);
+      if (!found) {
+        found = new DynamoLedger(clientsOf(principal).dynamodb, ledgerTableName);
+        ledgers.set(principal, found);
+      }
+      return found;
+    },
     destroy: () => {
       for (const c of clients.values()) {
         c.iam.destroy();
         c.secrets.destroy();
         c.sfn.destroy();
+        c.dynamodb.destroy();
       }
       clients.clear();
       deps.clear();
+      ledgers.clear();
     },
     taskDeps: (principal) => {
       let found = deps.get(principal);
@@ -259,6 +310,89 @@ function clientFactory(
   };
 }
 
+/** The ledger's DynamoDB: the configured endpoint, or a dynalite of the stack's own on loopback. */
+interface LedgerHost {
+  endpoint: string;
+  local?: LocalDynamoDb;
+}
+
+async function ledgerHost(configured: string | undefined): Promise<LedgerHost> {
+  if (configured) return { endpoint: configured };
+  const local = await startLocalDynamoDb({ host: '127.0.0.1' });
+  return { endpoint: local.endpoint, local };
+}
+
+/** The table as serverless.yml defines it for the stage `local`, created unless it exists; its name. */
+async function createLedgerTable(
+  host: LedgerHost,
+  region: string,
+  credentials: AwsCredentialIdentity | undefined,
+  config: OnboardingConfig,
+  accountId: string,
+): Promise<string> {
+  const input = await ledgerTableInput({ config, accountId, region, stage: LOCAL_STAGE });
+  const client = new DynamoDBClient({
+    region,
+    endpoint: host.endpoint,
+    maxAttempts: SDK_MAX_ATTEMPTS,
+    ...(credentials ? { credentials } : {}),
+  });
+  try {
+    await ensureLedgerTable(client, input, { fresh: host.local !== undefined });
+  } finally {
+    client.destroy();
+  }
+  return input.TableName ?? '';
+}
+
+/** The notifier's ledger write for every local execution that ends, awaited before the stack closes. */
+function endRecorder(ledger: () => DynamoLedger): Pick<Stack, 'recordEnd' | 'ledgerSettled'> {
+  const pending = new Set<Promise<void>>();
+  const results: RecordResult[] = [];
+  const failures: unknown[] = [];
+  return {
+    recordEnd: (execution) => {
+      const writing = recordEnd(ledger(), execution).then(
+        (result) => {
+          results.push(result);
+        },
+        (error: unknown) => {
+          failures.push(error);
+        },
+      );
+      pending.add(writing);
+      void writing.finally(() => pending.delete(writing));
+    },
+    ledgerSettled: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+      const [failure] = failures.splice(0);
+      if (failure) throw failure;
+      return results.splice(0);
+    },
+  };
+}
+
+/** What every mode adds for the ledger, given its host and table, to the stack it returns. */
+function ledgerParts(
+  host: LedgerHost,
+  tableName: string,
+  factory: Pick<Stack, 'ledgerFor'>,
+): Pick<Stack, 'ledgerTable' | 'recordEnd' | 'ledgerSettled'> & {
+  ledgerEnv: Record<string, string>;
+  closeLedger(): Promise<void>;
+} {
+  // The notifier's own principal writes the ends, as the deployed notifier does.
+  const recorder = endRecorder(() => factory.ledgerFor('notifyCompletion'));
+  return {
+    ledgerTable: { endpoint: host.endpoint, tableName },
+    ...recorder,
+    ledgerEnv: { [DYNAMODB_ENDPOINT_VAR]: host.endpoint, [LEDGER_TABLE_ENV]: tableName },
+    closeLedger: async () => {
+      await recorder.ledgerSettled().catch(() => undefined);
+    },
+  };
+}
+
 export async function openStack(options: OpenStackOptions): Promise<Stack> {
   const env = options.env ?? process.env;
   const endpoints = configuredEndpoints(env);
@@ -270,40 +404,59 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
         `--aws was given but endpoints are configured (${Object.keys(endpoints).join(', ')}); unset them`,
       );
     }
+    // The ledger of a local run stays local (the deployed stack keeps its own): a dynalite of its own.
     const accountId = await accountOf({ AWS_REGION: region });
-    const stateMachineArn = localStateMachineArn(region, accountId);
-    const stackEnv = { AWS_REGION: region, ...configEnv(options.config, accountId, stateMachineArn) };
-    const runtimeConfig = runtime(options.config, accountId);
-    const host = await stepFunctionsHost(region);
-    const factory = clientFactory(
-      region,
-      { sfn: host.endpoint },
-      () => undefined,
-      runtimeConfig,
-      stateMachineArn,
-      options.timing,
-    );
-    return {
-      mode: 'aws',
-      stateMachineArn,
-      sfnEndpoint: host.endpoint,
-      hostStepFunctions: (service) => host.registerService('states', service),
-      description: `the AWS account ${accountId} (${region}) - real resources`,
-      accountId,
-      region,
-      env: stackEnv,
-      runtimeConfig,
-      ...factory,
-      addFaults: async () => {
-        throw new StackError(
-          'fault flags only work on the embedded emulator or an `onboard emulator` endpoint',
-        );
-      },
-      close: async () => {
-        factory.destroy();
-        await host.stop();
-      },
-    };
+    const ledger = await ledgerHost(undefined);
+    try {
+      const stateMachineArn = localStateMachineArn(region, accountId);
+      const runtimeConfig = runtime(options.config, accountId);
+      const [host, tableName] = await Promise.all([
+        stepFunctionsHost(region),
+        createLedgerTable(ledger, region, localCredentials('stack'), options.config, accountId),
+      ]);
+      const factory = clientFactory(
+        region,
+        { sfn: host.endpoint, dynamodb: ledger.endpoint },
+        () => undefined,
+        runtimeConfig,
+        stateMachineArn,
+        options.timing,
+        tableName,
+        localCredentials,
+      );
+      const { ledgerEnv, closeLedger, ...ledgerStack } = ledgerParts(ledger, tableName, factory);
+      const stackEnv = {
+        AWS_REGION: region,
+        ...configEnv(options.config, accountId, stateMachineArn),
+        ...ledgerEnv,
+      };
+      return {
+        mode: 'aws',
+        stateMachineArn,
+        sfnEndpoint: host.endpoint,
+        hostStepFunctions: (service) => host.registerService('states', service),
+        description: `the AWS account ${accountId} (${region}) - real resources`,
+        accountId,
+        region,
+        env: stackEnv,
+        runtimeConfig,
+        ...factory,
+        ...ledgerStack,
+        addFaults: async () => {
+          throw new StackError(
+            'fault flags only work on the embedded emulator or an `onboard emulator` endpoint',
+          );
+        },
+        close: async () => {
+          await closeLedger();
+          factory.destroy();
+          await Promise.all([host.stop(), ledger.local?.stop()]);
+        },
+      };
+    } catch (error) {
+      await ledger.local?.stop();
+      throw error;
+    }
   }
 
   if (Object.keys(endpoints).length > 0) {
@@ -321,53 +474,76 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
       if (value) merged[key] = value;
     }
     const keys = credentialVars(env);
+    // The ledger: the configured DynamoDB only where one is named for it (an `onboard emulator` has none).
     const accountId = await accountOf(
       keys.AWS_ACCESS_KEY_ID ? { ...merged, ...keys } : { ...merged, ...localCredentialVars('stack') },
     );
-    const iamEndpoint = merged.AWS_ENDPOINT_URL_IAM ?? '';
-    const runtimeConfig = runtime(options.config, accountId);
-    const stateMachineArn = localStateMachineArn(region, accountId);
-    const host = await stepFunctionsHost(region);
-    // The shell's own keys if it has them (LocalStack picks the account by key id), else one per principal.
-    const shared = credentialsOf(env).credentials;
-    const factory = clientFactory(
-      region,
-      { iam: iamEndpoint, secrets: merged.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '', sfn: host.endpoint },
-      (principal) => shared ?? localCredentials(principal),
-      runtimeConfig,
-      stateMachineArn,
-      options.timing,
-    );
-    return {
-      mode: 'endpoints',
-      stateMachineArn,
-      sfnEndpoint: host.endpoint,
-      hostStepFunctions: (service) => host.registerService('states', service),
-      description: `the configured endpoints (IAM ${iamEndpoint}, account ${accountId})`,
-      accountId,
-      region,
-      env: { ...merged, ...configEnv(options.config, accountId, stateMachineArn) },
-      runtimeConfig,
-      ...factory,
-      addFaults: async (faults) => {
-        for (const fault of faults) {
-          const response = await fetch(new URL('/_emulator/faults', iamEndpoint), {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(fault),
-          }).catch(() => undefined);
-          if (!response?.ok) {
-            throw new StackError(
-              `the endpoint ${iamEndpoint} does not take faults: fault flags need the iam-onboarding emulator`,
-            );
+    const ledger = await ledgerHost(endpoints[DYNAMODB_ENDPOINT_VAR]);
+    try {
+      const iamEndpoint = merged.AWS_ENDPOINT_URL_IAM ?? '';
+      const runtimeConfig = runtime(options.config, accountId);
+      const stateMachineArn = localStateMachineArn(region, accountId);
+      // The shell's own keys if it has them (LocalStack picks the account by key id), else one per principal.
+      const shared = credentialsOf(env).credentials;
+      const ledgerKeys = ledger.local
+        ? localCredentials
+        : (principal: string) => shared ?? localCredentials(principal);
+      const [host, tableName] = await Promise.all([
+        stepFunctionsHost(region),
+        createLedgerTable(ledger, region, ledgerKeys('stack'), options.config, accountId),
+      ]);
+      const factory = clientFactory(
+        region,
+        {
+          iam: iamEndpoint,
+          secrets: merged.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '',
+          sfn: host.endpoint,
+          dynamodb: ledger.endpoint,
+        },
+        (principal) => shared ?? localCredentials(principal),
+        runtimeConfig,
+        stateMachineArn,
+        options.timing,
+        tableName,
+        ledgerKeys,
+      );
+      const { ledgerEnv, closeLedger, ...ledgerStack } = ledgerParts(ledger, tableName, factory);
+      return {
+        mode: 'endpoints',
+        stateMachineArn,
+        sfnEndpoint: host.endpoint,
+        hostStepFunctions: (service) => host.registerService('states', service),
+        description: `the configured endpoints (IAM ${iamEndpoint}, account ${accountId})`,
+        accountId,
+        region,
+        env: { ...merged, ...configEnv(options.config, accountId, stateMachineArn), ...ledgerEnv },
+        runtimeConfig,
+        ...factory,
+        ...ledgerStack,
+        addFaults: async (faults) => {
+          for (const fault of faults) {
+            const response = await fetch(new URL('/_emulator/faults', iamEndpoint), {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(fault),
+            }).catch(() => undefined);
+            if (!response?.ok) {
+              throw new StackError(
+                `the endpoint ${iamEndpoint} does not take faults: fault flags need the iam-onboarding emulator`,
+              );
+            }
           }
-        }
-      },
-      close: async () => {
-        factory.destroy();
-        await host.stop();
-      },
-    };
+        },
+        close: async () => {
+          await closeLedger();
+          factory.destroy();
+          await Promise.all([host.stop(), ledger.local?.stop()]);
+        },
+      };
+    } catch (error) {
+      await ledger.local?.stop();
+      throw error;
+    }
   }
 
   const { startEmulator } = await import('@iam-onboarding/aws-emulator');
@@ -375,24 +551,48 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   const seed = options.emulatorState
     ? { seed: JSON.parse(await readFile(options.emulatorState, 'utf8')) as EmulatorState }
     : {};
-  const emulator = await startEmulator({ region, ...seed, ...options.emulatorOptions });
+  // The ledger's dynalite starts alongside the emulator: neither waits for the other.
+  const [started, startedLedger] = await Promise.allSettled([
+    startEmulator({ region, ...seed, ...options.emulatorOptions }),
+    ledgerHost(undefined),
+  ]);
+  if (started.status === 'rejected' || startedLedger.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop();
+    if (startedLedger.status === 'fulfilled') await startedLedger.value.local?.stop();
+    throw started.status === 'rejected' ? started.reason : (startedLedger as PromiseRejectedResult).reason;
+  }
+  const emulator = started.value;
+  const ledger = startedLedger.value;
   try {
     const accountId = await accountOf(emulator.env);
-    await seedBoundary(emulator.env, options.config, accountId);
-    if (options.authorize ?? true) {
-      await registerFunctionRoles(emulator, options, accountId, region);
-      emulator.authorization.setEnabled(true);
-    }
+    const [, tableName] = await Promise.all([
+      (async () => {
+        await seedBoundary(emulator.env, options.config, accountId);
+        if (options.authorize ?? true) {
+          await registerFunctionRoles(emulator, options, accountId, region);
+          emulator.authorization.setEnabled(true);
+        }
+      })(),
+      createLedgerTable(ledger, region, localCredentials('stack'), options.config, accountId),
+    ]);
     const runtimeConfig = runtime(options.config, accountId);
     const stateMachineArn = localStateMachineArn(region, accountId);
     const factory = clientFactory(
       region,
-      { iam: emulator.endpoint, secrets: emulator.endpoint, sfn: emulator.endpoint },
+      {
+        iam: emulator.endpoint,
+        secrets: emulator.endpoint,
+        sfn: emulator.endpoint,
+        dynamodb: ledger.endpoint,
+      },
       localCredentials,
       runtimeConfig,
       stateMachineArn,
       options.timing,
+      tableName,
+      localCredentials,
     );
+    const { ledgerEnv, closeLedger, ...ledgerStack } = ledgerParts(ledger, tableName, factory);
     return {
       mode: 'embedded',
       stateMachineArn,
@@ -405,20 +605,23 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
         ...emulator.env,
         AWS_ENDPOINT_URL: emulator.endpoint,
         ...configEnv(options.config, accountId, stateMachineArn),
+        ...ledgerEnv,
       },
       runtimeConfig,
       ...factory,
+      ...ledgerStack,
       emulator,
       addFaults: async (faults) => {
         for (const fault of faults) emulator.faults.add(fault);
       },
       close: async () => {
+        await closeLedger();
         factory.destroy();
-        await emulator.stop();
+        await Promise.all([emulator.stop(), ledger.local?.stop()]);
       },
     };
   } catch (error) {
-    await emulator.stop();
+    await Promise.all([emulator.stop(), ledger.local?.stop()]);
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
@@ -11,6 +12,8 @@ import {
   stateMachineArnFromEnv,
 } from '../config.ts';
 import { logger } from '../lambda/shared.ts';
+import { DynamoLedger, LEDGER_CALLS } from '../ledger/dynamodb.ts';
+import { ledgerTableFromEnv, type RequestLedger, recordEnd } from '../ledger/items.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
 import type { Resolver } from './callback-policy.ts';
 import { type ExecutionStatusChange, type NotifyOutcome, notifyCompletion } from './notify.ts';
@@ -19,11 +22,14 @@ import { type ExecutionStatusChange, type NotifyOutcome, notifyCompletion } from
 
 /**
  * The AWS calls this function makes: it reads the execution the event names (an event can be forged
- * by anyone who may invoke the function) and its signing secret, nothing else.
+ * by anyone who may invoke the function) and its signing secret, and records the end in the ledger
+ * (a conditional write, and a read to explain a refused one), nothing else.
  */
 export const NOTIFIER_CALLS: readonly DeclaredCall[] = [
   call('states:DescribeExecution'),
   call('secretsmanager:GetSecretValue'),
+  call(LEDGER_CALLS.end),
+  call(LEDGER_CALLS.read),
 ];
 
 /** What Step Functions says of an execution: the notifier believes this, not the event. */
@@ -53,6 +59,8 @@ interface Built {
   stateMachineArn: string;
   /** undefined when there is no such execution. */
   describe: (executionArn: string) => Promise<DescribedExecution | undefined>;
+  /** Where the end is recorded, before the ticket is told. */
+  ledger: Pick<RequestLedger, 'recordEnded'>;
 }
 
 export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
@@ -63,8 +71,10 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     { ttlMs: config.api.secretCacheSeconds * 1000 },
   );
   const sfn = new SFNClient(clientConfig(env));
+  const ledger = new DynamoLedger(new DynamoDBClient(clientConfig(env)), ledgerTableFromEnv(env));
   return {
     config,
+    ledger,
     stage: config.stage,
     callbackSecret: secrets.callbackSecret,
     stateMachineArn: stateMachineArnFromEnv(env),
@@ -154,6 +164,10 @@ export function makeNotifyHandler(
       log.warn('status-change event refused', { reason: change.refused });
       return { outcome: 'refused', reason: change.refused };
     }
+    // The ledger first: a write that fails throws, and Lambda's retry records it (the callback's
+    // delivery id lets the ticket drop a duplicate). A replay is refused by the ledger, not an error.
+    const recorded = await recordEnd(built.ledger, change.detail);
+    log.info('ledger', { requestId: change.detail.name, ...recorded });
     // Leave the last seconds of the invocation for the log line and a clean return.
     const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
     const outcome = await notifyCompletion(change, {

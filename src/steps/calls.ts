@@ -5,7 +5,7 @@
  * a function whose calls are not all declared fails the scenario tests.
  */
 
-export type AwsService = 'iam' | 'secretsmanager' | 'sts' | 'states';
+export type AwsService = 'iam' | 'secretsmanager' | 'sts' | 'states' | 'dynamodb';
 export type AwsAction = `${AwsService}:${string}`;
 
 /**

@@ -19,6 +19,8 @@ const BOUNDARY = iam(`policy${config.permissionsBoundary.path}${config.permissio
 const OWN_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:iam-onboarding-prod:HR-1`;
 const OTHER_STACK_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:iam-onboarding-dev:HR-1`;
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:iam-onboarding-prod`;
+const LEDGER = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/iam-onboarding-prod-ledger`;
+const OTHER_TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/payroll`;
 const secret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
 const ONBOARDED_USER = iam(`user${config.userPath}ada`);
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -190,6 +192,34 @@ const INTENDED: Row[] = [
     resource: STATE_MACHINE,
     expected: 'allowed',
     why: 'this state machine',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:UpdateItem',
+    resource: LEDGER,
+    expected: 'allowed',
+    why: 'records the accepted request',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:GetItem',
+    resource: LEDGER,
+    expected: 'allowed',
+    why: 'reads a request Step Functions forgot',
+  },
+  {
+    principal: 'notifyCompletion',
+    action: 'dynamodb:UpdateItem',
+    resource: LEDGER,
+    expected: 'allowed',
+    why: 'records the end',
+  },
+  {
+    principal: 'notifyCompletion',
+    action: 'dynamodb:GetItem',
+    resource: LEDGER,
+    expected: 'allowed',
+    why: 'explains a refused end',
   },
 ];
 
@@ -390,6 +420,48 @@ const ESCALATIONS: Row[] = [
     expected: 'denied',
     why: "the API's token",
   },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:UpdateItem',
+    resource: OTHER_TABLE,
+    expected: 'denied',
+    why: 'another table',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:DeleteItem',
+    resource: LEDGER,
+    expected: 'denied',
+    why: 'erasing a ledger record',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Scan',
+    resource: LEDGER,
+    expected: 'denied',
+    why: 'reading every request',
+  },
+  {
+    principal: 'notifyCompletion',
+    action: 'dynamodb:PutItem',
+    resource: LEDGER,
+    expected: 'denied',
+    why: 'replacing a record whole',
+  },
+  {
+    principal: 'createAccessKey',
+    action: 'dynamodb:UpdateItem',
+    resource: LEDGER,
+    expected: 'denied',
+    why: 'a saga task writing the ledger',
+  },
+  {
+    principal: 'plan',
+    action: 'dynamodb:GetItem',
+    resource: LEDGER,
+    expected: 'denied',
+    why: 'a saga task reading the ledger',
+  },
 ];
 
 /** What every function's role must deny, whatever the function. */
@@ -432,6 +504,13 @@ const EVERY_ROLE: Omit<Row, 'principal'>[] = [
     resource: iam('role/OrganizationAccountAccessRole'),
     expected: 'denied',
     why: 'assuming another role',
+  },
+  { action: 'dynamodb:DeleteTable', resource: LEDGER, expected: 'denied', why: 'deleting the ledger' },
+  {
+    action: 'dynamodb:UpdateContinuousBackups',
+    resource: LEDGER,
+    expected: 'denied',
+    why: "turning off the ledger's point-in-time recovery",
   },
 ];
 

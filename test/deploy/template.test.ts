@@ -20,7 +20,12 @@ type Statement = {
   Resource: unknown;
   Condition?: Record<string, unknown>;
 };
-type Resource = { Type: string; Properties: Record<string, unknown> };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 let resources: Record<string, Resource>;
 let outputs: Record<string, unknown>;
 
@@ -217,6 +222,72 @@ describe('the Lambda roles', () => {
       )) {
         expect(JSON.stringify(s.Resource), fnKey).toContain(`:secret:${config.secretPrefix}*`);
       }
+    }
+  });
+});
+
+describe('the ledger', () => {
+  const LEDGER_ARN = { 'Fn::GetAtt': ['OnboardingLedgerTable', 'Arn'] };
+  /** The Allow statements of every role that name a DynamoDB action, by role. */
+  function dynamoGrants(): [string, Statement][] {
+    return Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .flatMap(([id]) =>
+        statementsOf(id)
+          .filter((s) => s.Effect === 'Allow' && actions(s).some((a) => a.startsWith('dynamodb:')))
+          .map((s) => [id, s] as [string, Statement]),
+      );
+  }
+
+  it('is one on-demand table with point-in-time recovery and encryption, kept when the stack goes', () => {
+    const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id)).toEqual(['OnboardingLedgerTable']);
+    const table = resources.OnboardingLedgerTable as Resource;
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      TableName: 'iam-onboarding-dev-ledger',
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+    expect(outputs.LedgerTableName).toEqual(
+      expect.objectContaining({ Value: { Ref: 'OnboardingLedgerTable' } }),
+    );
+  });
+
+  it('grants item reads and writes on the ledger table alone - never "*", never a table action - to the two entry points', () => {
+    const grants = dynamoGrants();
+    expect(new Set(grants.map(([id]) => id))).toEqual(
+      new Set([roleOf('httpApi'), roleOf('notifyCompletion')]),
+    );
+    for (const [id, s] of grants) {
+      expect(resourcesOf(s), id).toEqual([LEDGER_ARN]);
+      for (const action of actions(s)) {
+        expect(action, id).toMatch(/^dynamodb:(PutItem|UpdateItem|GetItem)$/);
+      }
+    }
+  });
+
+  it('hands the table name to exactly the functions whose role may use it', () => {
+    const withTable = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .filter(([, r]) => {
+        const vars = (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables;
+        return vars?.ONBOARDING_LEDGER_TABLE !== undefined;
+      });
+    expect(withTable.map(([id]) => id).sort()).toEqual([
+      'HttpApiLambdaFunction',
+      'NotifyCompletionLambdaFunction',
+    ]);
+    for (const [id, r] of withTable) {
+      const vars = (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars.ONBOARDING_LEDGER_TABLE, id).toEqual({ Ref: 'OnboardingLedgerTable' });
     }
   });
 });

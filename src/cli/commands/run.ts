@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { type CliContext, exitCodeOf, loadConfigFile, readJsonFile } from '../io.ts';
 
@@ -15,6 +16,15 @@ interface RunFlags {
 }
 
 const many = (raw: string, previous: string[] = []) => [...previous, raw];
+
+/** Who ran the command, for the ledger's "who asked" (a container may have no user entry). */
+function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown user';
+  }
+}
 
 export function runCommand(ctx: CliContext): Command {
   return new Command('run')
@@ -88,6 +98,7 @@ export function runCommand(ctx: CliContext): Command {
         ...(crashes.length ? { lambdaFaults: crashes } : {}),
         ...(flags.fastRetries ? { retryDelayMs: 10 } : {}),
         ...(flags.authorize === false ? { authorize: false } : {}),
+        requestedBy: { channel: 'cli', identity: `onboard run (${operatorName()})` },
         onEvent: (event) => {
           for (const recorded of history.add(event)) timeline.add(recorded);
         },

@@ -7,6 +7,7 @@ import {
 } from '../../../src/api/onboardings.ts';
 import { parseOnboardingConfig } from '../../../src/config.ts';
 import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
+import type { AcceptedEntry, EndedEntry, RequestLedger } from '../../../src/ledger/items.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 export const WEBHOOK_SECRET = 'unit-webhook-secret';
@@ -35,21 +36,40 @@ export function fakeOnboardings() {
   return { started, starter, statusReader, reports };
 }
 
+/** Records what the entry points write (the ledger's own behaviour is tested against dynalite). */
+export function fakeLedger() {
+  const accepted: AcceptedEntry[] = [];
+  const ended: EndedEntry[] = [];
+  const ledger: Pick<RequestLedger, 'recordAccepted' | 'recordEnded'> = {
+    recordAccepted: async (entry) => {
+      accepted.push(entry);
+      return { recorded: true };
+    },
+    recordEnded: async (entry) => {
+      ended.push(entry);
+      return { recorded: true };
+    },
+  };
+  return { accepted, ended, ledger };
+}
+
 export function apiDeps(over: Partial<ApiDeps> = {}) {
   const fake = fakeOnboardings();
+  const ledger = fakeLedger();
   const logged: unknown[] = [];
   const deps: ApiDeps = {
     config,
     callbackPolicy: { stage: 'prod', allowedHosts: ['tickets.example.com'] },
     starter: fake.starter,
     statusReader: fake.statusReader,
+    ledger: ledger.ledger,
     credentials: async () => ({ webhookSecret: WEBHOOK_SECRET, apiToken: API_TOKEN }),
     baseUrl: 'https://api.example.com',
     now: () => NOW,
     log: (e) => logged.push(e),
     ...over,
   };
-  return { deps, fake, logged };
+  return { deps, fake, logged, ledger };
 }
 
 export const post = (

@@ -8,7 +8,7 @@ import {
   makeNotifyHandler,
 } from '../../../src/notifier/lambda.ts';
 import type { ExecutionStatusChange } from '../../../src/notifier/notify.ts';
-import { apiDeps, config, validRequest, WEBHOOK_SECRET } from './fakes.ts';
+import { apiDeps, config, fakeLedger, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 const event = (over: Partial<HttpApiEventV2> = {}): HttpApiEventV2 => ({
   rawPath: '/onboardings',
@@ -124,9 +124,12 @@ describe('the EventBridge entry point of the notifier', () => {
     callbackSecret: async () => 'cb',
     stateMachineArn: STATE_MACHINE,
     describe: async (arn: string) => executions[arn],
+    ledger: ledger.ledger,
   });
+  let ledger = fakeLedger();
   beforeEach(() => {
     executions = {};
+    ledger = fakeLedger();
   });
 
   it('refuses an event for an execution that never existed, or that says another status, and calls nobody', async () => {

@@ -1,0 +1,209 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isAwsError, toDomainError } from '../aws/errors.ts';
+import {
+  type AcceptedEntry,
+  type EndedEntry,
+  LedgerConflictError,
+  REQUEST_SK,
+  type RecordResult,
+  type RequestedAccess,
+  type RequestItem,
+  type RequestLedger,
+  requestPk,
+} from './items.ts';
+
+/**
+ * The ledger on DynamoDB (the deployed table, or dynalite on the local stack: the same calls). Every
+ * write is one conditional UpdateItem on the request's item, so a replayed or late write can never
+ * lower a status: the acceptance only fills what is missing (`if_not_exists`), and an end is written
+ * only over an older `statusAt`. A refused end is explained with one consistent GetItem.
+ */
+
+export const LEDGER_CALLS = {
+  accept: 'dynamodb:UpdateItem',
+  end: 'dynamodb:UpdateItem',
+  read: 'dynamodb:GetItem',
+} as const;
+
+interface Update {
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+/**
+ * `SET` what is always written, `SET x = if_not_exists(x, ...)` what only fills a gap, `REMOVE` what
+ * must go; every name through a placeholder (status, group and others are DynamoDB reserved words).
+ */
+export function updateOf(
+  always: Record<string, unknown>,
+  ifAbsent: Record<string, unknown>,
+  remove: readonly string[] = [],
+): Update {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const set: string[] = [];
+  const name = (n: string) => {
+    names[`#${n}`] = n;
+    return `#${n}`;
+  };
+  for (const [k, v] of Object.entries(always)) {
+    if (v === undefined) continue;
+    values[`:${k}`] = v;
+    set.push(`${name(k)} = :${k}`);
+  }
+  for (const [k, v] of Object.entries(ifAbsent)) {
+    if (v === undefined) continue;
+    values[`:${k}`] = v;
+    set.push(`${name(k)} = if_not_exists(${name(k)}, :${k})`);
+  }
+  const removed = remove.map(name);
+  return {
+    UpdateExpression: [
+      set.length ? `SET ${set.join(', ')}` : '',
+      removed.length ? `REMOVE ${removed.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+const accessFields = (access: RequestedAccess | undefined): Record<string, unknown> =>
+  access ? { ...access } : {};
+
+export class DynamoLedger implements RequestLedger {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+
+  private key(requestId: string) {
+    return { pk: requestPk(requestId), sk: REQUEST_SK };
+  }
+
+  async recordAccepted(entry: AcceptedEntry): Promise<RecordResult> {
+    const update = updateOf(
+      {},
+      {
+        itemType: 'request',
+        requestId: entry.requestId,
+        executionArn: entry.executionArn,
+        ...accessFields(entry.access),
+        requestedBy: entry.requestedBy,
+        acceptedAt: entry.acceptedAt.toISOString(),
+        startedAt: entry.startedAt.toISOString(),
+        // A later end already written keeps its status: these only fill a new item.
+        status: 'RUNNING',
+        statusAt: entry.startedAt.getTime(),
+        updatedAt: this.now().toISOString(),
+      },
+    );
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(entry.requestId),
+          ...update,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#pk': 'pk' },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #executionArn = :executionArn',
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return out.Attributes?.acceptedAt !== undefined
+        ? { recorded: false, reason: 'the acceptance is already recorded' }
+        : { recorded: true };
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        isAwsError(error, 'ConditionalCheckFailedException')
+      ) {
+        throw new LedgerConflictError(
+          `the ledger's ${entry.requestId} belongs to another execution than ${entry.executionArn}`,
+        );
+      }
+      throw toDomainError(error, `ledger UpdateItem ${entry.requestId}`);
+    }
+  }
+
+  async recordEnded(entry: EndedEntry): Promise<RecordResult> {
+    const statusAt = entry.stoppedAt.getTime();
+    const update = updateOf(
+      {
+        status: entry.status,
+        statusAt,
+        stoppedAt: entry.stoppedAt.toISOString(),
+        updatedAt: this.now().toISOString(),
+        created: entry.created,
+        failure: entry.failure,
+      },
+      {
+        itemType: 'request',
+        requestId: entry.requestId,
+        executionArn: entry.executionArn,
+        startedAt: entry.startedAt.toISOString(),
+        ...accessFields(entry.access),
+      },
+      // A redriven execution that now succeeded has no failure any more (and the reverse).
+      [...(entry.created ? [] : ['created']), ...(entry.failure ? [] : ['failure'])],
+    );
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(entry.requestId),
+          ...update,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#pk': 'pk' },
+          ConditionExpression:
+            '(attribute_not_exists(#pk) OR #executionArn = :executionArn) AND ' +
+            '(attribute_not_exists(#statusAt) OR #statusAt < :statusAt)',
+        }),
+      );
+      return { recorded: true };
+    } catch (error) {
+      if (
+        !(
+          error instanceof ConditionalCheckFailedException ||
+          isAwsError(error, 'ConditionalCheckFailedException')
+        )
+      ) {
+        throw toDomainError(error, `ledger UpdateItem ${entry.requestId}`);
+      }
+    }
+    const existing = await this.get(entry.requestId);
+    if (existing && existing.executionArn !== entry.executionArn) {
+      throw new LedgerConflictError(
+        `the ledger's ${entry.requestId} belongs to ${existing.executionArn}, not ${entry.executionArn}`,
+      );
+    }
+    if (existing?.status === entry.status && existing.statusAt === statusAt) {
+      return { recorded: false, reason: 'this end is already recorded' };
+    }
+    return {
+      recorded: false,
+      reason: `a later status is recorded (${existing?.status ?? 'unknown'} at ${
+        existing ? new Date(existing.statusAt).toISOString() : 'unknown'
+      })`,
+    };
+  }
+
+  async get(requestId: string): Promise<RequestItem | undefined> {
+    try {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: this.key(requestId), ConsistentRead: true }),
+      );
+      return out.Item as RequestItem | undefined;
+    } catch (error) {
+      throw toDomainError(error, `ledger GetItem ${requestId}`);
+    }
+  }
+}

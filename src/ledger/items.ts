@@ -1,0 +1,221 @@
+import { InvalidConfigurationError } from '../errors.ts';
+import type { CreatedResources, Failure } from '../execution/outcome.ts';
+import { createdOf, failureOf } from '../execution/outcome.ts';
+
+/**
+ * The ledger: one DynamoDB table (serverless.yml, `OnboardingLedgerTable`) that keeps every onboarding
+ * request after Step Functions has forgotten it (90 days). Everything about one request lives under one
+ * partition, `pk = REQUEST#<requestId>`; the sort key says what the item is, so approvals, admission,
+ * callbacks and attempts join the same partition without a new table or index (docs/ledger.md):
+ *
+ *   sk = REQUEST              the request: who asked, what for, its status, what it created (this file)
+ *   sk = APPROVAL             reserved: the pending approval and its task token, then the decision
+ *   sk = ADMISSION            reserved: the slot taken in the in-flight cap
+ *   sk = CALLBACK#<time>      reserved: one completion callback delivery
+ *   sk = ATTEMPT#<time>       reserved: one run of the execution (a redrive is a second attempt)
+ *
+ * Only references are kept: names, ARNs, the access key id. Never a secret, never the raw execution
+ * input or output, never the callback URL (ticketing tools put tokens in theirs).
+ */
+
+export const LEDGER_TABLE_ENV = 'ONBOARDING_LEDGER_TABLE';
+/** The table's logical id in serverless.yml: the deploy and the local stack read the same definition. */
+export const LEDGER_RESOURCE = 'OnboardingLedgerTable';
+
+export const REQUEST_SK = 'REQUEST';
+export const requestPk = (requestId: string) => `REQUEST#${requestId}`;
+
+/** The sort keys later items take (reserved here so that no two issues pick the same shape). */
+export const ITEM_SK = {
+  request: REQUEST_SK,
+  approval: 'APPROVAL',
+  admission: 'ADMISSION',
+  callback: (at: string) => `CALLBACK#${at}`,
+  attempt: (at: string) => `ATTEMPT#${at}`,
+} as const;
+
+/** Step Functions' own execution statuses: the ledger says what the execution says. */
+export type LedgerStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+export const isTerminal = (status: string): status is Exclude<LedgerStatus, 'RUNNING'> =>
+  TERMINAL.has(status);
+
+/** Who asked: the channel the request came through and, where there is one, the authenticated caller. */
+export interface RequestedBy {
+  /** `http-api`: a ticketing tool through the HTTP API; `cli`: an operator's `onboard start`/`run`. */
+  channel: 'http-api' | 'cli';
+  /** The ticketing payload the HTTP API adapted (generic, jira, servicenow). */
+  source?: string;
+  /** How the HTTP caller proved itself (the API has one shared secret per method, no per-caller identity). */
+  auth?: 'signature' | 'bearer';
+  /** The CLI's operating-system user, or the command. */
+  identity?: string;
+}
+
+/** What the request asked for, as the request carries it (references only). */
+export interface RequestedAccess {
+  userName: string;
+  group: string;
+  policyArns: string[];
+  serviceLinkedRoles: string[];
+  accessKey: boolean;
+}
+
+/** The `REQUEST` item, as stored. Timestamps are ISO 8601; `statusAt` orders writes (epoch ms). */
+export interface RequestItem extends Partial<RequestedAccess> {
+  pk: string;
+  sk: typeof REQUEST_SK;
+  itemType: 'request';
+  requestId: string;
+  executionArn: string;
+  status: LedgerStatus;
+  /** When the execution reached `status` (its start, or its stop): a write with an older one is refused. */
+  statusAt: number;
+  requestedBy?: RequestedBy;
+  acceptedAt?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  updatedAt: string;
+  created?: CreatedResources;
+  failure?: Failure;
+}
+
+/** Written when a request is accepted (its execution has started). */
+export interface AcceptedEntry {
+  requestId: string;
+  executionArn: string;
+  requestedBy: RequestedBy;
+  access: RequestedAccess;
+  startedAt: Date;
+  acceptedAt: Date;
+}
+
+/** Written when the execution ends (the notifier, from Step Functions' own description of it). */
+export interface EndedEntry {
+  requestId: string;
+  executionArn: string;
+  status: Exclude<LedgerStatus, 'RUNNING'>;
+  startedAt: Date;
+  stoppedAt: Date;
+  /** From the execution input, for a request whose acceptance was never recorded. */
+  access?: RequestedAccess;
+  created?: CreatedResources;
+  failure?: Failure;
+}
+
+export type RecordResult =
+  | { recorded: true }
+  /** The write changed nothing: the item already holds this, or a newer status. */
+  | { recorded: false; reason: string };
+
+/** The verbs the entry points use; the DynamoDB implementation is src/ledger/dynamodb.ts. */
+export interface RequestLedger {
+  /** Idempotent: a second acceptance of the same execution changes nothing, and never lowers a status. */
+  recordAccepted(entry: AcceptedEntry): Promise<RecordResult>;
+  /** Idempotent; refused (not an error) when the item already holds a later status. */
+  recordEnded(entry: EndedEntry): Promise<RecordResult>;
+  get(requestId: string): Promise<RequestItem | undefined>;
+}
+
+/** The request written into another execution's item: two state machines share a table by mistake. */
+export class LedgerConflictError extends Error {
+  override readonly name = 'LedgerConflict' as const;
+}
+
+/** The request's fields the ledger keeps (a whitelist: nothing else of the request is stored). */
+export function accessOf(request: {
+  userName: string;
+  group: string;
+  policyArns?: readonly string[];
+  serviceLinkedRoles?: readonly string[];
+  accessKey?: boolean;
+}): RequestedAccess {
+  return {
+    userName: request.userName,
+    group: request.group,
+    policyArns: [...(request.policyArns ?? [])],
+    serviceLinkedRoles: [...(request.serviceLinkedRoles ?? [])],
+    accessKey: request.accessKey ?? true,
+  };
+}
+
+/** The same from an execution's input (JSON of the validated request), when it reads as one. */
+export function accessOfInput(input: string | null | undefined): RequestedAccess | undefined {
+  if (!input) return undefined;
+  try {
+    const value = JSON.parse(input) as Record<string, unknown> | null;
+    if (!value || typeof value.userName !== 'string' || typeof value.group !== 'string') return undefined;
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+    return accessOf({
+      userName: value.userName,
+      group: value.group,
+      policyArns: strings(value.policyArns),
+      serviceLinkedRoles: strings(value.serviceLinkedRoles),
+      accessKey: value.accessKey !== false,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** An execution as Step Functions describes it at its end (DescribeExecution, or the verified event). */
+export interface EndedExecution {
+  executionArn: string;
+  name: string;
+  status: string;
+  startDate?: number | null;
+  stopDate?: number | null;
+  input?: string | null;
+  output?: string | null;
+  error?: string | null;
+  cause?: string | null;
+}
+
+/** The ledger's record of an execution's end, or undefined while it has not ended. */
+export function endedEntryOf(execution: EndedExecution): EndedEntry | undefined {
+  const status = execution.status;
+  if (!isTerminal(status)) return undefined;
+  const stoppedAt = new Date(execution.stopDate ?? Date.now());
+  const ending = {
+    status,
+    error: execution.error ?? undefined,
+    cause: execution.cause ?? undefined,
+  } as const;
+  const created = createdOf(execution.output ?? undefined);
+  const failure = failureOf(ending);
+  const access = accessOfInput(execution.input);
+  return {
+    requestId: execution.name,
+    executionArn: execution.executionArn,
+    status,
+    startedAt: new Date(execution.startDate ?? stoppedAt.getTime()),
+    stoppedAt,
+    ...(access ? { access } : {}),
+    ...(created ? { created } : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+/** The table's name, from the environment serverless.yml gives the functions that use it. */
+export function ledgerTableFromEnv(env: NodeJS.ProcessEnv): string {
+  const name = env[LEDGER_TABLE_ENV];
+  if (!name) {
+    throw new InvalidConfigurationError(
+      `${LEDGER_TABLE_ENV} is not set (the ledger table's name, serverless.yml's ${LEDGER_RESOURCE})`,
+    );
+  }
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(name)) {
+    throw new InvalidConfigurationError(`${LEDGER_TABLE_ENV} is not a DynamoDB table name: ${name}`);
+  }
+  return name;
+}
+
+/** What the notifier does with an execution's end: record it (a running execution records nothing). */
+export async function recordEnd(
+  ledger: Pick<RequestLedger, 'recordEnded'>,
+  execution: EndedExecution,
+): Promise<RecordResult> {
+  const entry = endedEntryOf(execution);
+  if (!entry) return { recorded: false, reason: `the execution is ${execution.status}, not ended` };
+  return ledger.recordEnded(entry);
+}

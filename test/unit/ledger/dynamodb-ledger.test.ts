@@ -1,0 +1,233 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import rawConfig from '../../../config/onboarding.json' with { type: 'json' };
+import { parseOnboardingConfig } from '../../../src/config.ts';
+import { DynamoLedger } from '../../../src/ledger/dynamodb.ts';
+import {
+  type AcceptedEntry,
+  type EndedEntry,
+  endedEntryOf,
+  LedgerConflictError,
+  REQUEST_SK,
+  requestPk,
+} from '../../../src/ledger/items.ts';
+import { createTableInputOf, ensureLedgerTable, ledgerTableInput } from '../../../src/ledger/table.ts';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../src/local/ledger.ts';
+
+/**
+ * The ledger module against dynalite (a DynamoDB implementation on loopback, in memory): the table as
+ * serverless.yml defines it, and the conditional writes that keep a replayed or late write from
+ * lowering a status.
+ */
+
+const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
+const ARN = (id: string) => `arn:aws:states:us-east-1:123456789012:execution:iam-onboarding-test:${id}`;
+const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+let db: LocalDynamoDb;
+let client: DynamoDBClient;
+let ledger: DynamoLedger;
+let tableName: string;
+
+beforeAll(async () => {
+  db = await startLocalDynamoDb();
+  client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: db.endpoint,
+    credentials: { accessKeyId: 'local-unit', secretAccessKey: 'local-unit' },
+  });
+  const input = await ledgerTableInput({
+    config,
+    accountId: '123456789012',
+    region: 'us-east-1',
+    stage: 'test',
+  });
+  tableName = input.TableName ?? '';
+  await ensureLedgerTable(client, input);
+  ledger = new DynamoLedger(client, tableName, () => new Date(T0 + 60_000));
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await db?.stop();
+});
+
+const accepted = (id: string, over: Partial<AcceptedEntry> = {}): AcceptedEntry => ({
+  requestId: id,
+  executionArn: ARN(id),
+  requestedBy: { channel: 'http-api', source: 'jira', auth: 'signature' },
+  access: {
+    userName: 'ada',
+    group: 'developers',
+    policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+    serviceLinkedRoles: [],
+    accessKey: true,
+  },
+  startedAt: new Date(T0),
+  acceptedAt: new Date(T0 + 5),
+  ...over,
+});
+
+const ended = (id: string, over: Partial<EndedEntry> = {}): EndedEntry => ({
+  requestId: id,
+  executionArn: ARN(id),
+  status: 'SUCCEEDED',
+  startedAt: new Date(T0),
+  stoppedAt: new Date(T0 + 9_000),
+  created: { CreateUser: { userArn: 'arn:aws:iam::123456789012:user/onboarded/ada' } as never },
+  ...over,
+});
+
+describe('the ledger table', () => {
+  it('is created from serverless.yml: the stage in its name, request id partition, item sort key', async () => {
+    const input = await ledgerTableInput({ config, accountId: '1', region: 'eu-west-1', stage: 'prod' });
+    expect(input).toMatchObject({
+      TableName: 'iam-onboarding-prod-ledger',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      SSESpecification: { Enabled: true },
+    });
+  });
+
+  it('refuses a definition without keys, naming what is missing', () => {
+    expect(() => createTableInputOf({ TableName: 'x' })).toThrow(/KeySchema and AttributeDefinitions/);
+  });
+
+  it('is left as it is when it exists already', async () => {
+    const input = await ledgerTableInput({
+      config,
+      accountId: '123456789012',
+      region: 'us-east-1',
+      stage: 'test',
+    });
+    await expect(ensureLedgerTable(client, input)).resolves.toBeUndefined();
+  });
+});
+
+describe('the ledger', () => {
+  it('records an accepted request under REQUEST#<id> / REQUEST, with who asked and what for', async () => {
+    // Prepare / Act
+    const result = await ledger.recordAccepted(accepted('L-1'));
+    // Assess
+    expect(result).toEqual({ recorded: true });
+    const item = await ledger.get('L-1');
+    expect(item).toMatchObject({
+      pk: requestPk('L-1'),
+      sk: REQUEST_SK,
+      itemType: 'request',
+      requestId: 'L-1',
+      executionArn: ARN('L-1'),
+      status: 'RUNNING',
+      statusAt: T0,
+      userName: 'ada',
+      group: 'developers',
+      requestedBy: { channel: 'http-api', source: 'jira', auth: 'signature' },
+      acceptedAt: new Date(T0 + 5).toISOString(),
+    });
+  });
+
+  it('is idempotent: the same acceptance again changes nothing and says so', async () => {
+    await ledger.recordAccepted(accepted('L-2'));
+    const before = await ledger.get('L-2');
+    const again = await ledger.recordAccepted(
+      accepted('L-2', {
+        requestedBy: { channel: 'cli', identity: 'someone-else' },
+        acceptedAt: new Date(T0 + 99),
+      }),
+    );
+    expect(again).toEqual({ recorded: false, reason: 'the acceptance is already recorded' });
+    expect(await ledger.get('L-2')).toEqual(before);
+  });
+
+  it('records the end over the acceptance: status, stop, what was created', async () => {
+    await ledger.recordAccepted(accepted('L-3'));
+    expect(await ledger.recordEnded(ended('L-3'))).toEqual({ recorded: true });
+    expect(await ledger.get('L-3')).toMatchObject({
+      status: 'SUCCEEDED',
+      statusAt: T0 + 9_000,
+      stoppedAt: new Date(T0 + 9_000).toISOString(),
+      created: { CreateUser: { userArn: 'arn:aws:iam::123456789012:user/onboarded/ada' } },
+      requestedBy: { channel: 'http-api' },
+    });
+  });
+
+  it('never lowers a status: an acceptance that arrives after the end keeps the end, and adds who asked', async () => {
+    await ledger.recordEnded(ended('L-4', { access: accepted('L-4').access }));
+    const result = await ledger.recordAccepted(accepted('L-4'));
+    expect(result).toEqual({ recorded: true });
+    expect(await ledger.get('L-4')).toMatchObject({
+      status: 'SUCCEEDED',
+      statusAt: T0 + 9_000,
+      requestedBy: { channel: 'http-api', source: 'jira' },
+      created: { CreateUser: {} },
+    });
+  });
+
+  it('refuses a replayed older end over a newer one (a redrive that succeeded stays succeeded)', async () => {
+    const failure = { error: 'AccessDenied', message: 'no' };
+    await ledger.recordEnded(ended('L-5', { status: 'FAILED', created: undefined, failure }));
+    // The redrive ends later and succeeds: it replaces the failure.
+    expect(await ledger.recordEnded(ended('L-5', { stoppedAt: new Date(T0 + 60_000) }))).toEqual({
+      recorded: true,
+    });
+    const replay = await ledger.recordEnded(ended('L-5', { status: 'FAILED', created: undefined, failure }));
+    expect(replay).toEqual({
+      recorded: false,
+      reason: `a later status is recorded (SUCCEEDED at ${new Date(T0 + 60_000).toISOString()})`,
+    });
+    const item = await ledger.get('L-5');
+    expect(item?.status).toBe('SUCCEEDED');
+    expect(item?.failure).toBeUndefined();
+  });
+
+  it('is idempotent on a replayed end: the same end again is a no-op', async () => {
+    await ledger.recordEnded(ended('L-6'));
+    const before = await ledger.get('L-6');
+    expect(await ledger.recordEnded(ended('L-6'))).toEqual({
+      recorded: false,
+      reason: 'this end is already recorded',
+    });
+    expect(await ledger.get('L-6')).toEqual(before);
+  });
+
+  it("refuses to write one execution's record into another's", async () => {
+    await ledger.recordAccepted(accepted('L-7'));
+    await expect(
+      ledger.recordAccepted(accepted('L-7', { executionArn: `${ARN('L-7')}-other` })),
+    ).rejects.toBeInstanceOf(LedgerConflictError);
+    await expect(
+      ledger.recordEnded(ended('L-7', { executionArn: `${ARN('L-7')}-other` })),
+    ).rejects.toBeInstanceOf(LedgerConflictError);
+    expect((await ledger.get('L-7'))?.status).toBe('RUNNING');
+  });
+
+  it('answers undefined for a request it never saw', async () => {
+    expect(await ledger.get('NEVER-1')).toBeUndefined();
+  });
+
+  it('keeps only whitelisted references from an execution: no callback URL, no raw input or output', async () => {
+    const entry = endedEntryOf({
+      executionArn: ARN('L-8'),
+      name: 'L-8',
+      status: 'SUCCEEDED',
+      startDate: T0,
+      stopDate: T0 + 1_000,
+      input: JSON.stringify({
+        requestId: 'L-8',
+        userName: 'bob',
+        group: 'developers',
+        contact: { callbackUrl: 'https://tickets.example.com/hook?token=local-hook-token' },
+      }),
+      output: JSON.stringify({ created: { CreateUser: { userName: 'bob' } }, extra: 'local-not-kept' }),
+    });
+    expect(entry).toBeDefined();
+    await ledger.recordEnded(entry as EndedEntry);
+    const all = JSON.stringify(await client.send(new ScanCommand({ TableName: tableName })));
+    expect(all).toContain('bob');
+    expect(all).not.toContain('local-hook-token');
+    expect(all).not.toContain('local-not-kept');
+  });
+});
