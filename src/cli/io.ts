@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { OnboardingConfig } from '../config.ts';
 import type { ExecutionOutcome } from '../execution/outcome.ts';
@@ -80,4 +81,13 @@ export function untilSignal(what: string, stop: () => Promise<void>): Promise<vo
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** Who runs the command, for the ledger's "who asked" (a container may have no user entry). */
+export function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown user';
+  }
 }

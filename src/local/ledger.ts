@@ -9,6 +9,8 @@ import type { Server } from 'node:http';
 
 export interface LocalDynamoDb {
   endpoint: string;
+  /** In memory, so empty: no table to look for. */
+  fresh: boolean;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startLocalDynamoDb(
   let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://${host}:${port}`,
+    fresh: !options.path,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

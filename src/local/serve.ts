@@ -39,7 +39,7 @@ export interface ServeOptions {
   port?: number;
   /** The HTTP API's port; 0 takes a free one. */
   apiPort?: number;
-  /** Keep the emulated account in this file across restarts (executions are not kept). */
+  /** Keep the emulated account in this file, and the ledger beside it, across restarts (executions are not kept). */
   stateFile?: string;
   /** Secrets to use instead of fresh random ones. */
   secrets?: Partial<ServeSecrets>;

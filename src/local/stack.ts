@@ -316,11 +316,14 @@ interface LedgerHost {
   local?: LocalDynamoDb;
 }
 
-async function ledgerHost(configured: string | undefined): Promise<LedgerHost> {
+async function ledgerHost(configured: string | undefined, path?: string): Promise<LedgerHost> {
   if (configured) return { endpoint: configured };
-  const local = await startLocalDynamoDb({ host: '127.0.0.1' });
+  const local = await startLocalDynamoDb({ host: '127.0.0.1', ...(path ? { path } : {}) });
   return { endpoint: local.endpoint, local };
 }
+
+/** Where the embedded stack keeps its ledger: beside the emulator's state file, else in memory. */
+export const ledgerPathOf = (stateFile: string) => `${stateFile}.ledger`;
 
 /** The table as serverless.yml defines it for the stage `local`, created unless it exists; its name. */
 async function createLedgerTable(
@@ -338,7 +341,7 @@ async function createLedgerTable(
     ...(credentials ? { credentials } : {}),
   });
   try {
-    await ensureLedgerTable(client, input, { fresh: host.local !== undefined });
+    await ensureLedgerTable(client, input, { fresh: host.local?.fresh === true });
   } finally {
     client.destroy();
   }
@@ -551,10 +554,12 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   const seed = options.emulatorState
     ? { seed: JSON.parse(await readFile(options.emulatorState, 'utf8')) as EmulatorState }
     : {};
-  // The ledger's dynalite starts alongside the emulator: neither waits for the other.
+  // The ledger's dynalite starts alongside the emulator: neither waits for the other. With a state file
+  // (`onboard serve --state`) the ledger is kept beside it, so it outlives the executions (not kept).
+  const stateFile = options.emulatorOptions?.stateFile;
   const [started, startedLedger] = await Promise.allSettled([
     startEmulator({ region, ...seed, ...options.emulatorOptions }),
-    ledgerHost(undefined),
+    ledgerHost(undefined, stateFile ? ledgerPathOf(stateFile) : undefined),
   ]);
   if (started.status === 'rejected' || startedLedger.status === 'rejected') {
     if (started.status === 'fulfilled') await started.value.stop();

@@ -179,6 +179,23 @@ const ACTIONS: Record<string, Action> = {
   DescribeSecret(body, s) {
     return describe(find(s, need(body, 'SecretId')), 'VersionIdsToStages');
   },
+  /** A new current version (the previous one is not kept: the emulator holds one version). */
+  PutSecretValue(body, s) {
+    const secret = live(find(s, need(body, 'SecretId')));
+    const value = str(body, 'SecretString');
+    if (value === undefined) throw validation('secretString', 'Member must not be null');
+    const token = str(body, 'ClientRequestToken');
+    if (token !== undefined && (token.length < 32 || token.length > 64)) {
+      throw validation('clientRequestToken', 'Member must have length between 32 and 64');
+    }
+    // A retried put (same token, same value) answers the version it already made.
+    if (!(token && secret.clientTokens.includes(token) && secret.value === value)) {
+      secret.value = value;
+      secret.versionId = token ?? randomUUID();
+      if (token) secret.clientTokens.push(token);
+    }
+    return { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'] };
+  },
   GetSecretValue(body, s) {
     const secret = live(find(s, need(body, 'SecretId')));
     const versionId = str(body, 'VersionId');

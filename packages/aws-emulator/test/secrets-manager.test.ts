@@ -7,6 +7,7 @@ import {
   GetSecretValueCommand,
   ListSecretsCommand,
   PutResourcePolicyCommand,
+  PutSecretValueCommand,
   RestoreSecretCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -48,6 +49,30 @@ describe('Secrets Manager secrets', () => {
     expect(byName.VersionIdsToStages).toEqual({ [created.VersionId ?? '']: ['AWSCURRENT'] });
     expect(byArn.Name).toBe('onboarding/alice/key');
     expect(byPartialArn.Name).toBe('onboarding/alice/key');
+  });
+
+  it('puts a new current value, and answers a retried put with the version it made', async () => {
+    // Prepare
+    const { sm } = await emulatorWithClients();
+    const created = await sm.send(new CreateSecretCommand({ Name: 'k', SecretString: 'first' }));
+
+    // Act
+    const put = await sm.send(
+      new PutSecretValueCommand({ SecretId: 'k', SecretString: 'second', ClientRequestToken: TOKEN }),
+    );
+    const retried = await sm.send(
+      new PutSecretValueCommand({ SecretId: created.ARN, SecretString: 'second', ClientRequestToken: TOKEN }),
+    );
+    const read = await sm.send(new GetSecretValueCommand({ SecretId: 'k' }));
+
+    // Assess
+    expect(put).toMatchObject({ ARN: created.ARN, VersionId: TOKEN, VersionStages: ['AWSCURRENT'] });
+    expect(put.VersionId).not.toBe(created.VersionId);
+    expect(retried.VersionId).toBe(TOKEN);
+    expect(read).toMatchObject({ SecretString: 'second', VersionId: TOKEN });
+    await expect(
+      sm.send(new PutSecretValueCommand({ SecretId: 'missing', SecretString: 'x' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('returns the value of the current version by name or ARN', async () => {

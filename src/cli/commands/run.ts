@@ -1,6 +1,5 @@
-import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import { type CliContext, exitCodeOf, loadConfigFile, readJsonFile } from '../io.ts';
+import { type CliContext, exitCodeOf, loadConfigFile, operatorName, readJsonFile } from '../io.ts';
 
 interface RunFlags {
   config?: string;
@@ -16,15 +15,6 @@ interface RunFlags {
 }
 
 const many = (raw: string, previous: string[] = []) => [...previous, raw];
-
-/** Who ran the command, for the ledger's "who asked" (a container may have no user entry). */
-function operatorName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown user';
-  }
-}
 
 export function runCommand(ctx: CliContext): Command {
   return new Command('run')

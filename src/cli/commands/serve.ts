@@ -61,7 +61,10 @@ export function serveCommand(ctx?: CliContext): Command {
       '0',
     )
     .option('--api-port <port>', 'port of the HTTP API for ticketing tools; 0 = any', '8080')
-    .option('--state <file>', 'keep the emulated account in FILE across restarts (executions are not kept)')
+    .option(
+      '--state <file>',
+      'keep the emulated account in FILE and the ledger in FILE.ledger/ across restarts (executions are not kept)',
+    )
     .option('--config <file>', 'the configuration (allowlists, API settings)')
     .option(
       '--callback-host <host>',

@@ -1,5 +1,12 @@
 import { Command } from 'commander';
-import { type CliContext, exitCodeOf, loadConfigFile, readJsonFile, UsageError } from '../io.ts';
+import {
+  type CliContext,
+  exitCodeOf,
+  loadConfigFile,
+  operatorName,
+  readJsonFile,
+  UsageError,
+} from '../io.ts';
 
 /**
  * `onboard start` / `onboard status`: a deployed state machine (or `onboard serve`'s), through the
@@ -18,6 +25,21 @@ function stateMachineArn(flag: string | undefined): string {
     throw new UsageError(`not a state machine ARN: ${arn}`);
   }
   return arn;
+}
+
+/**
+ * The ledger, where the environment names its table (ONBOARDING_LEDGER_TABLE: a deployed stage's, or
+ * the one `onboard serve` exports), reached like every other service (AWS_ENDPOINT_URL_DYNAMODB).
+ */
+async function ledgerOf(env: NodeJS.ProcessEnv) {
+  if (!env.ONBOARDING_LEDGER_TABLE) return undefined;
+  const [{ DynamoDBClient }, { clientConfig }, { DynamoLedger }, { ledgerTableFromEnv }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('../../aws/clients.ts'),
+    import('../../ledger/dynamodb.ts'),
+    import('../../ledger/items.ts'),
+  ]);
+  return new DynamoLedger(new DynamoDBClient(clientConfig(env)), ledgerTableFromEnv(env));
 }
 
 /** The Step Functions client and verbs, loaded when a command needs them (not for `--help`). */
@@ -47,6 +69,20 @@ export function startCommand(): Command {
         await loadConfigFile(flags.config),
       );
       const started = await (await executions(arn)).start(request.requestId, JSON.stringify(request));
+      // Recorded where a ledger is configured; without one, the notifier's record of the end stands alone.
+      const ledger = await ledgerOf(process.env);
+      if (ledger) {
+        const { accessOf } = await import('../../ledger/items.ts');
+        const now = new Date();
+        await ledger.recordAccepted({
+          requestId: request.requestId,
+          executionArn: started.executionArn,
+          requestedBy: { channel: 'cli', identity: `onboard start (${operatorName()})` },
+          access: accessOf(request),
+          startedAt: started.startDate ?? now,
+          acceptedAt: now,
+        });
+      }
       if (flags.json) console.log(JSON.stringify({ requestId: request.requestId, ...started }, null, 2));
       else
         console.log(
@@ -62,11 +98,27 @@ export function statusCommand(ctx: CliContext): Command {
     .option('--state-machine-arn <arn>', 'the state machine (default: $ONBOARDING_STATE_MACHINE_ARN)')
     .option('--json', 'print JSON')
     .action(async (requestId: string, flags: { stateMachineArn?: string; json?: boolean }) => {
-      const outcome = await (await executions(stateMachineArn(flags.stateMachineArn))).outcome(requestId);
+      const arn = stateMachineArn(flags.stateMachineArn);
+      const fromLedger = async (error: unknown) => {
+        const { ExecutionNotFoundError } = await import('../../sfn/executions.ts');
+        const ledger = error instanceof ExecutionNotFoundError ? await ledgerOf(process.env) : undefined;
+        const item = await ledger?.get(requestId);
+        if (!item) throw error;
+        const { outcomeFromLedger } = await import('../../ledger/status.ts');
+        return outcomeFromLedger(item);
+      };
+      // Step Functions keeps an execution 90 days; the ledger answers after that (without the timeline).
+      let recorded = false;
+      const outcome = await (await executions(arn)).outcome(requestId).catch(async (error: unknown) => {
+        const found = await fromLedger(error);
+        recorded = true;
+        return found;
+      });
       if (flags.json) console.log(JSON.stringify(outcome, null, 2));
       else {
-        const { renderReport } = await import('../render.ts');
+        const { dim, renderReport } = await import('../render.ts');
         for (const line of renderReport(outcome)) console.log(line);
+        if (recorded) console.log(dim('  (from the ledger: Step Functions no longer has this execution)'));
       }
       ctx.setExit(exitCodeOf(outcome));
     });

@@ -1,0 +1,124 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LEDGER_RESOURCE } from '../../src/ledger/items.ts';
+import { ledgerTableInput } from '../../src/ledger/table.ts';
+import type { Stack } from '../../src/local/stack.ts';
+import { config, onboard, openTestStack, secretValue } from '../helpers/local-stack.ts';
+
+/**
+ * The ledger on the embedded stack: each local run records its request when it starts and its end
+ * when it ends (as the HTTP API and the notifier do when deployed), in a table made from serverless.yml.
+ */
+
+const request = (over: Record<string, unknown> = {}) => ({
+  requestId: 'HR-300',
+  userName: 'katherine',
+  group: 'developers',
+  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  serviceLinkedRoles: ['elasticache.amazonaws.com'],
+  accessKey: true,
+  contact: { callbackUrl: 'https://tickets.example.com/hooks/HR-300?token=local-ticket-token' },
+  ...over,
+});
+
+let stack: Stack;
+
+beforeEach(async () => {
+  stack = await openTestStack();
+});
+
+afterEach(async () => {
+  await stack.close();
+});
+
+/** Every item of the ledger, as DynamoDB returns them (the raw wire form, nothing filtered). */
+async function everyItem(): Promise<string> {
+  const out = await stack
+    .clients('test')
+    .dynamodb.send(new ScanCommand({ TableName: stack.ledgerTable.tableName, ConsistentRead: true }));
+  return JSON.stringify(out.Items ?? []);
+}
+
+describe('the ledger on the local stack', () => {
+  it("is the table serverless.yml defines for the stage 'local'", async () => {
+    const input = await ledgerTableInput({
+      config,
+      accountId: stack.accountId,
+      region: stack.region,
+      stage: 'local',
+    });
+    expect(stack.ledgerTable.tableName).toBe(input.TableName);
+    expect(stack.ledgerTable.tableName).toBe('iam-onboarding-local-ledger');
+    expect(stack.env.ONBOARDING_LEDGER_TABLE).toBe(input.TableName);
+    expect(stack.env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(LEDGER_RESOURCE).toBe('OnboardingLedgerTable');
+  });
+
+  it('records a run: who asked, what for, its execution, the final status and what it created', async () => {
+    // Act
+    const result = await onboard(stack, request());
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const item = await stack.ledgerFor('test').get('HR-300');
+    const output = result.output as { created: { CreateUser: { userArn: string } } };
+    expect(item).toMatchObject({
+      pk: 'REQUEST#HR-300',
+      sk: 'REQUEST',
+      requestId: 'HR-300',
+      executionArn: result.executionArn,
+      status: 'SUCCEEDED',
+      userName: 'katherine',
+      group: 'developers',
+      policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      requestedBy: { channel: 'cli', identity: 'onboard run' },
+      created: output.created,
+      statusAt: result.stoppedAt,
+      stoppedAt: new Date(result.stoppedAt).toISOString(),
+    });
+    expect(item?.created?.CreateUser?.userArn).toMatch(/:user\/onboarded\/katherine$/);
+    expect(Date.parse(item?.acceptedAt ?? '')).toBeLessThanOrEqual(result.stoppedAt);
+  });
+
+  it('keeps no secret: not the access key secret of the run, nor the callback URL with its token', async () => {
+    const result = await onboard(stack, request());
+    const created = (
+      result.output as { created: { CreateAccessKey: { secretArn: string; accessKeyId: string } } }
+    ).created.CreateAccessKey;
+    // The stored secret, read back as the operator: the access key's secret half is in it.
+    const stored = JSON.parse(await secretValue(stack, created.secretArn)) as Record<string, string>;
+    const secretValues = Object.values(stored).filter((v) => v !== created.accessKeyId && v.length >= 16);
+    expect(secretValues.length).toBeGreaterThan(0);
+    const items = await everyItem();
+    // The references are there (a search that finds nothing proves nothing).
+    expect(items).toContain(created.accessKeyId);
+    expect(items).toContain(created.secretArn);
+    for (const value of secretValues) expect(items).not.toContain(value);
+    expect(items).not.toContain('local-ticket-token');
+    expect(items).not.toContain('callbackUrl');
+  });
+
+  it('records a rolled-back run as FAILED with its report and nothing created', async () => {
+    const result = await onboard(stack, request({ requestId: 'HR-301' }), {
+      faults: [{ action: 'CreateAccessKey', kind: 'error', error: 'AccessDenied', count: 'always' }],
+    });
+    expect(result.status).toBe('FAILED');
+    const item = await stack.ledgerFor('test').get('HR-301');
+    expect(item).toMatchObject({
+      status: 'FAILED',
+      failure: { failedStep: 'CreateAccessKey', error: 'AccessDenied' },
+    });
+    expect(item?.created).toBeUndefined();
+  });
+
+  it('keeps one record per request id, each with its own status', async () => {
+    await onboard(stack, request({ requestId: 'HR-302', userName: 'dorothy' }));
+    await onboard(stack, request({ requestId: 'HR-303', userName: 'mary' }), {
+      faults: [{ action: 'CreateUser', kind: 'error', error: 'AccessDenied', count: 'always' }],
+    });
+    const items = JSON.parse(await everyItem()) as { pk: { S: string }; status: { S: string } }[];
+    expect(items.map((i) => [i.pk.S, i.status.S]).sort()).toEqual([
+      ['REQUEST#HR-302', 'SUCCEEDED'],
+      ['REQUEST#HR-303', 'FAILED'],
+    ]);
+  });
+});
