@@ -494,8 +494,33 @@ export class Authorizer {
   }
 }
 
+/**
+ * Decisions already made, by everything they depend on: the evaluator is a pure function of the
+ * policies, the request and its context, and it re-validates whole policy documents on every call
+ * (the fault matrix asks the same questions thousands of times). A decision that depends on the clock
+ * (a policy naming aws:CurrentTime or aws:EpochTime) is never kept. Bounded, oldest first out.
+ */
+const DECISIONS = new Map<string, string | undefined>();
+const DECISIONS_KEPT = 10_000;
+const CLOCK_KEYS = /aws:(CurrentTime|EpochTime)/i;
+
 /** Undefined when allowed; else AWS's AccessDenied message. */
 async function evaluate(
+  accountId: string,
+  principal: Resolved,
+  request: AuthRequest,
+): Promise<string | undefined> {
+  const key = JSON.stringify([accountId, principal, request]);
+  if (DECISIONS.has(key)) return DECISIONS.get(key);
+  const decision = await evaluateNow(accountId, principal, request);
+  if (!CLOCK_KEYS.test(key)) {
+    if (DECISIONS.size >= DECISIONS_KEPT) DECISIONS.delete(DECISIONS.keys().next().value as string);
+    DECISIONS.set(key, decision);
+  }
+  return decision;
+}
+
+async function evaluateNow(
   accountId: string,
   principal: Resolved,
   request: AuthRequest,
