@@ -1,4 +1,5 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { AWS_MANAGED } from './iam/managed-policies.ts';
 import { SERVICE_LINKED_ROLE_NAMES } from './iam/roles.ts';
 import type { EmSecret, EmTag, EmUser, EmulatorState } from './state.ts';
 import { key as keyOf } from './state.ts';
@@ -60,41 +61,6 @@ interface Resolved {
   context: Record<string, string>;
 }
 
-/**
- * The AWS managed policies' documents, as far as the emulator knows them (it serves their metadata
- * only): AdministratorAccess exactly, the others by their broad shape. A policy not listed grants nothing.
- */
-const AWS_MANAGED_DOCUMENTS: Record<string, PolicyDocument> = {
-  AdministratorAccess: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-  PowerUserAccess: {
-    Statement: [
-      { Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' },
-      {
-        Effect: 'Allow',
-        Action: ['iam:CreateServiceLinkedRole', 'iam:DeleteServiceLinkedRole', 'iam:ListRoles'],
-        Resource: '*',
-      },
-    ],
-  },
-  ReadOnlyAccess: {
-    Statement: [{ Effect: 'Allow', Action: ['*:Get*', '*:List*', '*:Describe*'], Resource: '*' }],
-  },
-  IAMReadOnlyAccess: { Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' }] },
-  IAMUserChangePassword: {
-    Statement: [
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template.
-      { Effect: 'Allow', Action: ['iam:ChangePassword'], Resource: ['arn:aws:iam::*:user/${aws:username}'] },
-      { Effect: 'Allow', Action: ['iam:GetAccountPasswordPolicy'], Resource: '*' },
-    ],
-  },
-  AmazonS3ReadOnlyAccess: {
-    Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' }],
-  },
-  AmazonS3FullAccess: { Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: '*' }] },
-  AmazonEC2ReadOnlyAccess: { Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*'], Resource: '*' }] },
-  AmazonElastiCacheFullAccess: { Statement: [{ Effect: 'Allow', Action: ['elasticache:*'], Resource: '*' }] },
-};
-
 function parseDocument(text: string | undefined): PolicyDocument | undefined {
   if (!text) return undefined;
   try {
@@ -106,7 +72,8 @@ function parseDocument(text: string | undefined): PolicyDocument | undefined {
 
 function managedDocument(s: EmulatorState, policyArn: string): PolicyDocument | undefined {
   if (policyArn.startsWith('arn:aws:iam::aws:policy/')) {
-    return AWS_MANAGED_DOCUMENTS[policyArn.slice(policyArn.lastIndexOf('/') + 1)];
+    // The real documents (vendored): a policy the emulator does not catalogue grants nothing.
+    return AWS_MANAGED.get(policyArn)?.document as PolicyDocument | undefined;
   }
   return parseDocument(Object.values(s.policies).find((p) => p.arn === policyArn)?.document);
 }
