@@ -13,7 +13,11 @@ export const ensureGroup = defineStep({
   name: 'EnsureGroup',
   resultSchema: ensureGroupResultSchema,
   calls: [call('iam:CreateGroup')],
-  undoCalls: [call('iam:DeleteGroup')],
+  undoCalls: [
+    call('iam:DeleteGroup'),
+    // A retried DeleteGroup that finds the group gone is refused (AccessDenied): the group is read back.
+    call('iam:GetGroup', { when: { afterLost: 'iam:DeleteGroup' } }),
+  ],
 
   async run(input, { iam }) {
     const { group } = input.plan;

@@ -72,7 +72,7 @@ export const ensureServiceLinkedRoles = defineStep({
         kept.push(`${role.name} (not proven ours)`);
         continue;
       }
-      const taskId = await iam.deleteServiceLinkedRole(role.name);
+      const taskId = await iam.deleteServiceLinkedRole({ name: role.name, service: planned.service });
       if (!taskId) continue;
       // Deletion is asynchronous and fails if the service still uses the role. The poll only confirms
       // it: when the status cannot be read, the role's absence from the list says the same.
