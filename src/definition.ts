@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, type Tags } from 'yaml';
 import { PROJECT_ROOT } from './paths.ts';
 
 /**
@@ -36,9 +36,23 @@ export interface AslFile {
   definition: AslDefinition;
 }
 
+/**
+ * Parsed YAML by file content: the files are read every time (an edited file is parsed again), but the
+ * same text is parsed once per process - the fault matrix opens hundreds of runners. Callers get their
+ * own copy, so one that edits its definition (a test switching a retrier off) changes no other.
+ */
+const PARSED = new Map<string, unknown>();
+
+async function parseYamlFile(path: string, parseText: (text: string) => unknown): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  const key = `${path}\0${text}`;
+  if (!PARSED.has(key)) PARSED.set(key, parseText(text));
+  return structuredClone(PARSED.get(key));
+}
+
 export async function loadAslFile(path = ASL_PATH): Promise<AslFile> {
   // The YAML parser resolves the anchors: the definition is plain ASL, as serverless.yml deploys it.
-  return parse(await readFile(path, 'utf8'), { maxAliasCount: -1 }) as AslFile;
+  return (await parseYamlFile(path, (text) => parse(text, { maxAliasCount: -1 }))) as AslFile;
 }
 
 export async function loadAsl(path = ASL_PATH): Promise<AslDefinition> {
@@ -52,24 +66,26 @@ export async function loadAsl(path = ASL_PATH): Promise<AslDefinition> {
 export async function loadServerlessFunctions(
   path = SERVERLESS_PATH,
 ): Promise<Record<string, { handler: string }>> {
-  const doc = parse(await readFile(path, 'utf8'), {
-    customTags: [
-      { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) },
-      { tag: '!GetAtt', resolve: (v: string) => ({ 'Fn::GetAtt': v }) },
-      { tag: '!Sub', resolve: (v: string) => ({ 'Fn::Sub': v }) },
-      { tag: '!Join', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Join': v }) },
-      { tag: '!Sub', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Sub': v }) },
-      { tag: '!If', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::If': v }) },
-      { tag: '!Equals', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Equals': v }) },
-      { tag: '!Not', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Not': v }) },
-      { tag: '!GetAtt', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::GetAtt': v }) },
-      { tag: '!Select', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Select': v }) },
-      { tag: '!Split', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Split': v }) },
-      { tag: '!ImportValue', resolve: (v: string) => ({ 'Fn::ImportValue': v }) },
-    ],
-  }) as { functions?: Record<string, { handler: string }> };
+  const doc = (await parseYamlFile(path, (text) => parse(text, { customTags: FUNCTION_TAGS }))) as {
+    functions?: Record<string, { handler: string }>;
+  };
   return doc.functions ?? {};
 }
+
+const FUNCTION_TAGS: Tags = [
+  { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) },
+  { tag: '!GetAtt', resolve: (v: string) => ({ 'Fn::GetAtt': v }) },
+  { tag: '!Sub', resolve: (v: string) => ({ 'Fn::Sub': v }) },
+  { tag: '!Join', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Join': v }) },
+  { tag: '!Sub', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Sub': v }) },
+  { tag: '!If', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::If': v }) },
+  { tag: '!Equals', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Equals': v }) },
+  { tag: '!Not', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Not': v }) },
+  { tag: '!GetAtt', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::GetAtt': v }) },
+  { tag: '!Select', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Select': v }) },
+  { tag: '!Split', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Split': v }) },
+  { tag: '!ImportValue', resolve: (v: string) => ({ 'Fn::ImportValue': v }) },
+];
 
 /** The function key of a Task's `Resource: { Fn::GetAtt: [key, Arn] }` (the long form, as deployed). */
 export function functionKeyOf(state: AslState): string | undefined {
