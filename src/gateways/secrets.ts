@@ -95,7 +95,11 @@ export class SdkSecretStore implements SecretStore {
     } catch (error) {
       if (isAwsError(error, 'ResourceNotFoundException')) return false;
       // A tag-conditioned role cannot match a secret that is gone (see isAccessDenied): read it back.
-      if (isAccessDenied(error) && !(await this.describeSecret(secretId))) return false;
+      // One still listed with a deletion date is on its way out (deletion is asynchronous): done too.
+      if (isAccessDenied(error)) {
+        const still = await this.describeSecret(secretId);
+        if (!still || still.deletedDate !== undefined) return false;
+      }
       throw toDomainError(error, `DeleteSecret ${secretId}`);
     }
   }

@@ -523,6 +523,13 @@ describe('CreateAccessKey', () => {
     await expect(createAccessKey.undo(input(), deps())).resolves.toBeDefined();
     expect(smMock).toHaveReceivedCommandWith(DescribeSecretCommand, { SecretId: 'arn:secret' });
 
+    // Still listed, but with a deletion date: its deletion is under way (asynchronous), so done.
+    smMock
+      .on(DescribeSecretCommand)
+      .resolvesOnce(ours)
+      .resolves({ ...ours, DeletedDate: new Date('2026-01-15T12:00:00Z') });
+    await expect(createAccessKey.undo(input(), deps())).resolves.toBeDefined();
+
     smMock.on(DescribeSecretCommand).resolves(ours);
     await expect(createAccessKey.undo(input(), deps())).rejects.toMatchObject({ name: 'AccessDenied' });
   });
