@@ -37,6 +37,9 @@ export const ensureGroup = defineStep({
       // Others joined it (or attached policies) meanwhile: IAM refuses, and deleting it would hurt them.
       return { status: 'kept', detail: `group ${name} kept: it has other members or policies now` };
     }
-    return { status: outcome === 'deleted' ? 'undone' : 'nothing', detail: `group ${name} ${outcome}` };
+    // Absent: our group is gone all the same (the retry of a deletion whose answer was lost finds it so).
+    return outcome === 'deleted'
+      ? { status: 'undone', detail: `group ${name} deleted` }
+      : { status: 'undone', detail: `group ${name} is gone` };
   },
 });

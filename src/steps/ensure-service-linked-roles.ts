@@ -73,7 +73,11 @@ export const ensureServiceLinkedRoles = defineStep({
         continue;
       }
       const taskId = await iam.deleteServiceLinkedRole({ name: role.name, service: planned.service });
-      if (!taskId) continue;
+      if (!taskId) {
+        // Ours a moment ago and gone now (a retried deletion whose first answer was lost finds it so).
+        deleted.push(`${role.name} (gone)`);
+        continue;
+      }
       // Deletion is asynchronous and fails if the service still uses the role. The poll only confirms
       // it: when the status cannot be read, the role's absence from the list says the same.
       const poll = async () => {

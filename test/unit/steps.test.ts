@@ -262,7 +262,10 @@ describe('EnsureGroup', () => {
     const ours = input({}, { EnsureGroup: { groupName: 'developers', created: true } });
     iamMock.on(DeleteGroupCommand).rejects(awsError('AccessDenied', 'not authorized: iam:DeleteGroup', 403));
     iamMock.on(GetGroupCommand).rejectsOnce(awsError('NoSuchEntity', 'no group', 404));
-    expect(await ensureGroup.undo(ours, deps())).toMatchObject({ status: 'nothing' });
+    expect(await ensureGroup.undo(ours, deps())).toEqual({
+      status: 'undone',
+      detail: 'group developers is gone',
+    });
     expect(iamMock).toHaveReceivedCommandWith(GetGroupCommand, { GroupName: 'developers' });
 
     iamMock
@@ -416,7 +419,10 @@ describe('EnsureServiceLinkedRoles', () => {
     iamMock
       .on(DeleteServiceLinkedRoleCommand)
       .rejects(awsError('AccessDenied', 'not authorized: iam:DeleteServiceLinkedRole', 403));
-    await expect(ensureServiceLinkedRoles.undo(input(), deps())).resolves.toBeDefined();
+    expect(await ensureServiceLinkedRoles.undo(input(), deps())).toEqual({
+      status: 'undone',
+      detail: 'deleted AWSServiceRoleForElastiCache (gone)',
+    });
     expect(iamMock).toHaveReceivedCommandTimes(ListRolesCommand, 2);
     expect(iamMock).not.toHaveReceivedCommand(GetServiceLinkedRoleDeletionStatusCommand);
 
@@ -520,7 +526,10 @@ describe('CreateAccessKey', () => {
       .on(DeleteSecretCommand)
       .rejects(awsError('AccessDeniedException', 'not authorized: secretsmanager:DeleteSecret', 400));
     iamMock.on(GetUserCommand).rejects(awsError('NoSuchEntity', 'no user', 404));
-    await expect(createAccessKey.undo(input(), deps())).resolves.toBeDefined();
+    expect(await createAccessKey.undo(input(), deps())).toEqual({
+      status: 'undone',
+      detail: 'secret onboarding/grace/access-key is gone',
+    });
     expect(smMock).toHaveReceivedCommandWith(DescribeSecretCommand, { SecretId: 'arn:secret' });
 
     // Still listed, but with a deletion date: its deletion is under way (asynchronous), so done.
