@@ -27,6 +27,8 @@ export interface TaskBinding {
   handler: string;
   file: string;
   exportName: string;
+  /** A callback Task: invoked with its `Payload`, answered through SendTaskSuccess/SendTaskFailure. */
+  waitForTaskToken: boolean;
 }
 
 /** The ASL file: shared blocks (Retry lists, the step input) and, under `definition`, the state machine. */
@@ -87,12 +89,27 @@ const FUNCTION_TAGS: Tags = [
   { tag: '!ImportValue', resolve: (v: string) => ({ 'Fn::ImportValue': v }) },
 ];
 
-/** The function key of a Task's `Resource: { Fn::GetAtt: [key, Arn] }` (the long form, as deployed). */
-export function functionKeyOf(state: AslState): string | undefined {
-  const getAtt = (state.Resource as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+/** The callback pattern: Step Functions invokes the function with a task token and waits for its answer. */
+export const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+const getAttKey = (value: unknown): string | undefined => {
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
   if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string') return getAtt[0];
   return undefined;
+};
+
+/**
+ * The function key of a Task: `Resource: { Fn::GetAtt: [key, Arn] }` (the long form, as deployed), or,
+ * for a callback Task (`Resource: arn:aws:states:::lambda:invoke.waitForTaskToken`), its
+ * `Parameters.FunctionName: { Fn::GetAtt: [key, Arn] }`.
+ */
+export function functionKeyOf(state: AslState): string | undefined {
+  if (state.Resource === WAIT_FOR_TASK_TOKEN)
+    return getAttKey((state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName);
+  return getAttKey(state.Resource);
 }
+
+export const waitsForTaskToken = (state: AslState) => state.Resource === WAIT_FOR_TASK_TOKEN;
 
 export function taskStates(asl: AslDefinition): [string, AslState][] {
   return Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
@@ -106,7 +123,9 @@ export async function bindTasks(
   return taskStates(asl).map(([state, def]) => {
     const functionKey = functionKeyOf(def);
     if (!functionKey)
-      throw new Error(`Task state ${state} has no Resource { Fn::GetAtt: [<function>, Arn] }`);
+      throw new Error(
+        `Task state ${state} has no Resource { Fn::GetAtt: [<function>, Arn] } (nor, for ${WAIT_FOR_TASK_TOKEN}, Parameters.FunctionName { Fn::GetAtt: [<function>, Arn] })`,
+      );
     const fn = fns[functionKey];
     if (!fn)
       throw new Error(
@@ -119,6 +138,7 @@ export async function bindTasks(
       handler: fn.handler,
       file: join(PROJECT_ROOT, `${fn.handler.slice(0, dot)}.ts`),
       exportName: fn.handler.slice(dot + 1),
+      waitForTaskToken: waitsForTaskToken(def),
     };
   });
 }
