@@ -45,6 +45,12 @@ const forConfig = (config) => ({
    * which the plan must see to refuse it.
    */
   anyPathGroupArns: () => config.allowedGroups.flatMap((g) => [iam(`group/${g}`), iam(`group/*/${g}`)]),
+  /**
+   * The allowed groups where they are, and as IAM evaluates them once they are gone (`group/<name>`):
+   * the undo's read-back of a group whose DeleteGroup was refused (see src/aws/errors.ts isAccessDenied).
+   */
+  readBackGroupArns: () =>
+    config.allowedGroups.flatMap((g) => [iam(`group${config.groupPath}${g}`), iam(`group/${g}`)]),
 
   policyArns: () => config.allowedPolicyArns,
   boundaryArn: () => iam(`policy${config.permissionsBoundary.path}${config.permissionsBoundary.name}`),
