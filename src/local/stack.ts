@@ -242,8 +242,21 @@ function clientFactory(
     };
   };
   const clients = new Map<string, ReturnType<Stack['clients']>>();
+  const dynamoClients = new Map<string, DynamoDBClient>();
   const deps = new Map<string, TaskDeps>();
   const ledgers = new Map<string, DynamoLedger>();
+  const dynamoOf = (principal: string) => {
+    let found = dynamoClients.get(principal);
+    if (!found) {
+      found = new DynamoDBClient({
+        ...base(principal),
+        ...(ledgerCredentials ? { credentials: ledgerCredentials(principal) } : {}),
+        endpoint: endpoints.dynamodb,
+      });
+      dynamoClients.set(principal, found);
+    }
+    return found;
+  };
   const clientsOf = (principal: string) => {
     let found = clients.get(principal);
     if (!found) {
@@ -259,11 +272,10 @@ function clientFactory(
           credentials: localCredentials(principal),
           endpoint: endpoints.sfn,
         }),
-        dynamodb: new DynamoDBClient({
-          ...base(principal),
-          ...(ledgerCredentials ? { credentials: ledgerCredentials(principal) } : {}),
-          endpoint: endpoints.dynamodb,
-        }),
+        // Built when first used: most principals never touch the ledger, and a client is not free.
+        get dynamodb() {
+          return dynamoOf(principal);
+        },
       };
       clients.set(principal, found);
     }
@@ -276,7 +288,7 @@ function clientFactory(
     ledgerFor: (principal) => {
       let found = ledgers.get(principal);
       if (!found) {
-        found = new DynamoLedger(clientsOf(principal).dynamodb, ledgerTableName);
+        found = new DynamoLedger(dynamoOf(principal), ledgerTableName);
         ledgers.set(principal, found);
       }
       return found;
@@ -286,9 +298,10 @@ function clientFactory(
         c.iam.destroy();
         c.secrets.destroy();
         c.sfn.destroy();
-        c.dynamodb.destroy();
       }
+      for (const c of dynamoClients.values()) c.destroy();
       clients.clear();
+      dynamoClients.clear();
       deps.clear();
       ledgers.clear();
     },
