@@ -17,7 +17,8 @@ const request = (over: Record<string, unknown> = {}) => ({
   policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
   serviceLinkedRoles: ['elasticache.amazonaws.com'],
   accessKey: true,
-  contact: { callbackUrl: 'https://tickets.example.com/hooks/HR-300?token=local-ticket-token' },
+  // A loopback host: the local stage's callback hosts (the run itself sends no callback).
+  contact: { callbackUrl: 'http://127.0.0.1:9/hooks/HR-300?token=local-ticket-token' },
   ...over,
 });
 
