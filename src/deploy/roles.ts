@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { OnboardingConfig } from '../config.ts';
 import { PROJECT_ROOT, SERVERLESS_PATH } from '../definition.ts';
+import { InvalidConfigurationError } from '../errors.ts';
 
 /**
  * The functions' roles as `serverless.yml` defines them, resolved for one account, region and stage
  * the way the deploy resolves them: `${file(./config/serverless-env.cjs):x}` from the configuration,
- * `!Ref` of the boundary and the state machine, `!Sub` with the account's pseudo parameters, YAML
+ * `!Ref` of the state machine, `!Sub` with the account's pseudo parameters, YAML
  * anchors. The local stack signs each function's calls with its own key and the emulator evaluates
  * them against these documents, so a missing or too-wide grant shows up locally, not in production.
  */
@@ -73,7 +74,6 @@ export async function resolveRoles(ctx: RoleContext): Promise<Record<string, Pol
   const stage = ctx.stage;
   const stateMachineName = `${doc.service}-${stage}`;
   const refs: Record<string, string> = {
-    OnboardingPermissionsBoundary: `arn:${partition}:iam::${ctx.accountId}:policy${ctx.config.permissionsBoundary.path}${ctx.config.permissionsBoundary.name}`,
     OnboardingStateMachine: `arn:${partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${stateMachineName}`,
   };
   const pseudo: Record<string, string> = {
@@ -135,20 +135,14 @@ export async function resolveRoles(ctx: RoleContext): Promise<Record<string, Pol
   return roles;
 }
 
-/** The permissions boundary's document as the deploy creates it, for the same configuration. */
-export function resolveBoundary(config: OnboardingConfig): PolicyDocument {
-  const document = loadEnvModule(config).boundaryDocument?.() as unknown;
-  const join = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(join);
-    if (value && typeof value === 'object') {
-      const o = value as Record<string, unknown>;
-      if ('Fn::Join' in o) {
-        const [separator, parts] = o['Fn::Join'] as [string, unknown[]];
-        return parts.map(join).join(separator);
-      }
-      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, join(v)]));
-    }
-    return value;
-  };
-  return join(document) as PolicyDocument;
+/**
+ * The boundaries' documents by name, as the deploy creates them for the same configuration. Throws,
+ * naming the profile's key, when a profile names a boundary file that does not exist or is no policy.
+ */
+export function resolveBoundaries(config: OnboardingConfig): Record<string, PolicyDocument> {
+  try {
+    return loadEnvModule(config).boundaryDocuments?.() as Record<string, PolicyDocument>;
+  } catch (error) {
+    throw new InvalidConfigurationError((error as Error).message);
+  }
 }

@@ -7,8 +7,15 @@ import type { Emulator, EmulatorState, FaultSpec, JsonService } from '@iam-onboa
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
-import { boundaryArn, configEnv, type OnboardingConfig, type RuntimeConfig } from '../config.ts';
-import { type PolicyDocument, resolveBoundary, resolveRoles } from '../deploy/roles.ts';
+import {
+  boundaryArn,
+  boundaryPolicyName,
+  configEnv,
+  iamArnPrefixOf,
+  type OnboardingConfig,
+  type RuntimeConfig,
+} from '../config.ts';
+import { type PolicyDocument, resolveBoundaries, resolveRoles } from '../deploy/roles.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
@@ -132,8 +139,8 @@ async function accountOf(env: Record<string, string | undefined>): Promise<strin
   }
 }
 
-/** The embedded account starts empty: give it the permissions boundary the deploy would create. */
-async function seedBoundary(
+/** The embedded account starts empty: give it the permissions boundaries the deploy would create. */
+async function seedBoundaries(
   emulatorEnv: Record<string, string>,
   config: OnboardingConfig,
   accountId: string,
@@ -144,23 +151,25 @@ async function seedBoundary(
     ...credentialsOf(emulatorEnv),
   });
   try {
-    const arn = boundaryArn(config, accountId);
-    try {
-      await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
-      return;
-    } catch (error) {
-      if (!isAwsError(error, 'NoSuchEntity')) throw error;
+    // The documents the deploy creates for this configuration (its user path and secret prefix in them).
+    for (const [name, document] of Object.entries(resolveBoundaries(config))) {
+      try {
+        await iam.send(
+          new GetPolicyCommand({ PolicyArn: boundaryArn(config, iamArnPrefixOf(accountId), name) }),
+        );
+        continue;
+      } catch (error) {
+        if (!isAwsError(error, 'NoSuchEntity')) throw error;
+      }
+      await iam.send(
+        new CreatePolicyCommand({
+          PolicyName: boundaryPolicyName(config, name),
+          Path: config.boundaries.path,
+          PolicyDocument: JSON.stringify(document),
+          Description: `Permissions boundary ${name} (seeded by the local stack)`,
+        }),
+      );
     }
-    // The document the deploy creates for this configuration (its user path and secret prefix in it).
-    const document = JSON.stringify(resolveBoundary(config));
-    await iam.send(
-      new CreatePolicyCommand({
-        PolicyName: config.permissionsBoundary.name,
-        Path: config.permissionsBoundary.path,
-        PolicyDocument: document,
-        Description: 'Permissions boundary of onboarded users (seeded by the local stack)',
-      }),
-    );
   } finally {
     iam.destroy();
   }
@@ -378,7 +387,7 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   const emulator = await startEmulator({ region, ...seed, ...options.emulatorOptions });
   try {
     const accountId = await accountOf(emulator.env);
-    await seedBoundary(emulator.env, options.config, accountId);
+    await seedBoundaries(emulator.env, options.config, accountId);
     if (options.authorize ?? true) {
       await registerFunctionRoles(emulator, options, accountId, region);
       emulator.authorization.setEnabled(true);
@@ -472,7 +481,7 @@ async function stepFunctionsHost(region: string): Promise<Emulator> {
 }
 
 function runtime(config: OnboardingConfig, accountId: string): RuntimeConfig {
-  return { ...config, permissionsBoundaryArn: boundaryArn(config, accountId) };
+  return { ...config, iamArnPrefix: iamArnPrefixOf(accountId) };
 }
 
 /** The emulator does not check signatures: any key works, and the key id names the caller. */

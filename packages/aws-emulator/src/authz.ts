@@ -93,6 +93,37 @@ const AWS_MANAGED_DOCUMENTS: Record<string, PolicyDocument> = {
   AmazonS3FullAccess: { Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: '*' }] },
   AmazonEC2ReadOnlyAccess: { Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*'], Resource: '*' }] },
   AmazonElastiCacheFullAccess: { Statement: [{ Effect: 'Allow', Action: ['elasticache:*'], Resource: '*' }] },
+  CloudWatchReadOnlyAccess: {
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['cloudwatch:Describe*', 'cloudwatch:Get*', 'cloudwatch:List*', 'logs:Get*', 'logs:Describe*'],
+        Resource: '*',
+      },
+    ],
+  },
+  CloudWatchLogsReadOnlyAccess: {
+    Statement: [
+      { Effect: 'Allow', Action: ['logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents'], Resource: '*' },
+    ],
+  },
+  // AWS's documents, as published (v1 and v2).
+  AWSStepFunctionsFullAccess: { Statement: [{ Effect: 'Allow', Action: 'states:*', Resource: '*' }] },
+  AWSStepFunctionsConsoleFullAccess: {
+    Statement: [
+      { Effect: 'Allow', Action: 'states:*', Resource: '*' },
+      { Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: 'arn:aws:iam::*:role/service-role/StatesExecutionRole*',
+      },
+      { Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' },
+    ],
+  },
+  AmazonKinesisVideoStreamsFullAccess: {
+    Statement: [{ Effect: 'Allow', Action: ['kinesisvideo:*'], Resource: '*' }],
+  },
 };
 
 function parseDocument(text: string | undefined): PolicyDocument | undefined {
