@@ -63,6 +63,8 @@ export const profileSchema = z.strictObject({
 export type Profile = z.infer<typeof profileSchema>;
 
 export const onboardingConfigSchema = z.strictObject({
+  /** Where an editor finds the JSON Schema of this file (schema/onboarding-config.schema.json). */
+  $schema: z.optional(z.string()),
   userPath: iamPath,
   groupPath: iamPath,
   secretPrefix: z

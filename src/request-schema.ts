@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { OnboardingConfig } from './config.ts';
+import { type OnboardingConfig, onboardingConfigSchema } from './config.ts';
 import { onboardingRequestSchema } from './request.ts';
 
 /**
@@ -30,5 +30,20 @@ export function requestJsonSchema(config: Pick<OnboardingConfig, 'profiles'>): R
     title: 'Onboarding request',
     description: 'One new team member to onboard: the input of one onboarding execution.',
     ...schema,
+  };
+}
+
+/**
+ * The configuration file's JSON Schema (schema/onboarding-config.schema.json, named by the file's
+ * `$schema`), so an editor checks a profile as it is typed. The rules between profiles (a shared group
+ * carries one set of policies; only a privileged profile may have no boundary; a boundary names a file)
+ * are the loader's, which names the key.
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    title: 'iam-onboarding configuration',
+    description:
+      'Profiles (job functions: group, group policies, service-linked roles, credentials, boundary, privileged, per-user allowlist), paths, secret naming and the HTTP API.',
+    ...z.toJSONSchema(onboardingConfigSchema, { io: 'input' }),
   };
 }

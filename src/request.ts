@@ -147,23 +147,27 @@ const DECIDED_BY_THE_PROFILE: Record<string, string> = {
 
 /** Schema check: a clear error naming every offending field, before anything is created. */
 export function parseRequest(input: unknown): OnboardingRequest {
+  // A key the profile decides now is named with what to do instead, alongside every other issue.
+  const issues: FieldIssue[] = [];
+  let body = input;
   if (input && typeof input === 'object' && !Array.isArray(input)) {
     const legacy = Object.keys(input).filter((k) => Object.hasOwn(DECIDED_BY_THE_PROFILE, k));
+    for (const k of legacy) issues.push({ path: k, message: DECIDED_BY_THE_PROFILE[k] as string });
     if (legacy.length > 0) {
-      const issues = legacy.map((k) => ({ path: k, message: DECIDED_BY_THE_PROFILE[k] as string }));
-      throw new InvalidRequestError(
-        `invalid onboarding request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-        issues,
-      );
+      body = Object.fromEntries(Object.entries(input).filter(([k]) => !legacy.includes(k)));
     }
   }
-  const parsed = onboardingRequestSchema.safeParse(input, ENGLISH_ERRORS);
+  const parsed = onboardingRequestSchema.safeParse(body, ENGLISH_ERRORS);
   if (!parsed.success) {
-    const issues: FieldIssue[] = parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join('.') || '(request)',
-      // A record key's own failure is nested ("Invalid input" alone says nothing).
-      message: (i.code === 'invalid_key' ? i.issues[0]?.message : undefined) ?? i.message,
-    }));
+    issues.push(
+      ...parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(request)',
+        // A record key's own failure is nested ("Invalid input" alone says nothing).
+        message: (i.code === 'invalid_key' ? i.issues[0]?.message : undefined) ?? i.message,
+      })),
+    );
+  }
+  if (!parsed.success || issues.length > 0) {
     throw new InvalidRequestError(
       `invalid onboarding request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       issues,
