@@ -10,8 +10,8 @@ import * as attachGroupPolicies from '../../functions/attach-group-policies.ts';
 import * as createAccessKey from '../../functions/create-access-key.ts';
 import * as createUser from '../../functions/create-user.ts';
 import * as plan from '../../functions/plan.ts';
-import { stackRunner, stackStepFunctions } from '../../src/local/onboarding.ts';
 import { boundaryArn } from '../../src/config.ts';
+import { stackRunner, stackStepFunctions } from '../../src/local/onboarding.ts';
 import type { Stack } from '../../src/local/stack.ts';
 import type { Plan } from '../../src/plan.ts';
 import { validateRequest } from '../../src/request.ts';
@@ -95,10 +95,7 @@ describe('a forged event', () => {
   it('cannot attach an allowlisted policy to a group outside any onboarding', async () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'support', Path: config.groupPath }));
     const before = await account();
-    const request = validateRequest(
-      { requestId: 'FAKE-2', userName: 'nobody', profile: 'support' },
-      config,
-    );
+    const request = validateRequest({ requestId: 'FAKE-2', userName: 'nobody', profile: 'support' }, config);
     for (const execution of [
       executionArn('FAKE-2'),
       'arn:aws:states:us-east-1:000000000000:execution:another-state-machine:FAKE-2',
