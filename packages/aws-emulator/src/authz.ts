@@ -97,7 +97,13 @@ const AWS_MANAGED_DOCUMENTS: Record<string, PolicyDocument> = {
     Statement: [
       {
         Effect: 'Allow',
-        Action: ['cloudwatch:Describe*', 'cloudwatch:Get*', 'cloudwatch:List*', 'logs:Get*', 'logs:Describe*'],
+        Action: [
+          'cloudwatch:Describe*',
+          'cloudwatch:Get*',
+          'cloudwatch:List*',
+          'logs:Get*',
+          'logs:Describe*',
+        ],
         Resource: '*',
       },
     ],
@@ -133,6 +139,13 @@ function parseDocument(text: string | undefined): PolicyDocument | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The document the emulator evaluates for an AWS managed policy ARN, or undefined (grants nothing). */
+export function awsManagedDocument(policyArn: string): PolicyDocument | undefined {
+  if (!policyArn.startsWith('arn:aws:iam::aws:policy/')) return undefined;
+  const document = AWS_MANAGED_DOCUMENTS[policyArn.slice(policyArn.lastIndexOf('/') + 1)];
+  return document && { Version: '2012-10-17', ...document };
 }
 
 function managedDocument(s: EmulatorState, policyArn: string): PolicyDocument | undefined {
