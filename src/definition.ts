@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, type Tags } from 'yaml';
 import { PROJECT_ROOT } from './paths.ts';
 
 /**
@@ -27,6 +27,8 @@ export interface TaskBinding {
   handler: string;
   file: string;
   exportName: string;
+  /** A callback Task: invoked with its `Payload`, answered through SendTaskSuccess/SendTaskFailure. */
+  waitForTaskToken: boolean;
 }
 
 /** The ASL file: shared blocks (Retry lists, the step input) and, under `definition`, the state machine. */
@@ -36,9 +38,23 @@ export interface AslFile {
   definition: AslDefinition;
 }
 
+/**
+ * Parsed YAML by file content: the files are read every time (an edited file is parsed again), but the
+ * same text is parsed once per process - the fault matrix opens hundreds of runners. Callers get their
+ * own copy, so one that edits its definition (a test switching a retrier off) changes no other.
+ */
+const PARSED = new Map<string, unknown>();
+
+async function parseYamlFile(path: string, parseText: (text: string) => unknown): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  const key = `${path}\0${text}`;
+  if (!PARSED.has(key)) PARSED.set(key, parseText(text));
+  return structuredClone(PARSED.get(key));
+}
+
 export async function loadAslFile(path = ASL_PATH): Promise<AslFile> {
   // The YAML parser resolves the anchors: the definition is plain ASL, as serverless.yml deploys it.
-  return parse(await readFile(path, 'utf8'), { maxAliasCount: -1 }) as AslFile;
+  return (await parseYamlFile(path, (text) => parse(text, { maxAliasCount: -1 }))) as AslFile;
 }
 
 export async function loadAsl(path = ASL_PATH): Promise<AslDefinition> {
@@ -52,31 +68,48 @@ export async function loadAsl(path = ASL_PATH): Promise<AslDefinition> {
 export async function loadServerlessFunctions(
   path = SERVERLESS_PATH,
 ): Promise<Record<string, { handler: string }>> {
-  const doc = parse(await readFile(path, 'utf8'), {
-    customTags: [
-      { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) },
-      { tag: '!GetAtt', resolve: (v: string) => ({ 'Fn::GetAtt': v }) },
-      { tag: '!Sub', resolve: (v: string) => ({ 'Fn::Sub': v }) },
-      { tag: '!Join', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Join': v }) },
-      { tag: '!Sub', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Sub': v }) },
-      { tag: '!If', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::If': v }) },
-      { tag: '!Equals', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Equals': v }) },
-      { tag: '!Not', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Not': v }) },
-      { tag: '!GetAtt', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::GetAtt': v }) },
-      { tag: '!Select', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Select': v }) },
-      { tag: '!Split', collection: 'seq', resolve: (v: unknown) => ({ 'Fn::Split': v }) },
-      { tag: '!ImportValue', resolve: (v: string) => ({ 'Fn::ImportValue': v }) },
-    ],
-  }) as { functions?: Record<string, { handler: string }> };
+  const doc = (await parseYamlFile(path, (text) => parse(text, { customTags: FUNCTION_TAGS }))) as {
+    functions?: Record<string, { handler: string }>;
+  };
   return doc.functions ?? {};
 }
 
-/** The function key of a Task's `Resource: { Fn::GetAtt: [key, Arn] }` (the long form, as deployed). */
-export function functionKeyOf(state: AslState): string | undefined {
-  const getAtt = (state.Resource as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+const FUNCTION_TAGS: Tags = [
+  { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) },
+  { tag: '!GetAtt', resolve: (v: string) => ({ 'Fn::GetAtt': v }) },
+  { tag: '!Sub', resolve: (v: string) => ({ 'Fn::Sub': v }) },
+  { tag: '!Join', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Join': v }) },
+  { tag: '!Sub', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Sub': v }) },
+  { tag: '!If', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::If': v }) },
+  { tag: '!Equals', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Equals': v }) },
+  { tag: '!Not', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Not': v }) },
+  { tag: '!GetAtt', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::GetAtt': v }) },
+  { tag: '!Select', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Select': v }) },
+  { tag: '!Split', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Split': v }) },
+  { tag: '!ImportValue', resolve: (v: string) => ({ 'Fn::ImportValue': v }) },
+];
+
+/** The callback pattern: Step Functions invokes the function with a task token and waits for its answer. */
+export const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+const getAttKey = (value: unknown): string | undefined => {
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
   if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string') return getAtt[0];
   return undefined;
+};
+
+/**
+ * The function key of a Task: `Resource: { Fn::GetAtt: [key, Arn] }` (the long form, as deployed), or,
+ * for a callback Task (`Resource: arn:aws:states:::lambda:invoke.waitForTaskToken`), its
+ * `Parameters.FunctionName: { Fn::GetAtt: [key, Arn] }`.
+ */
+export function functionKeyOf(state: AslState): string | undefined {
+  if (state.Resource === WAIT_FOR_TASK_TOKEN)
+    return getAttKey((state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName);
+  return getAttKey(state.Resource);
 }
+
+export const waitsForTaskToken = (state: AslState) => state.Resource === WAIT_FOR_TASK_TOKEN;
 
 export function taskStates(asl: AslDefinition): [string, AslState][] {
   return Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
@@ -90,7 +123,9 @@ export async function bindTasks(
   return taskStates(asl).map(([state, def]) => {
     const functionKey = functionKeyOf(def);
     if (!functionKey)
-      throw new Error(`Task state ${state} has no Resource { Fn::GetAtt: [<function>, Arn] }`);
+      throw new Error(
+        `Task state ${state} has no Resource { Fn::GetAtt: [<function>, Arn] } (nor, for ${WAIT_FOR_TASK_TOKEN}, Parameters.FunctionName { Fn::GetAtt: [<function>, Arn] })`,
+      );
     const fn = fns[functionKey];
     if (!fn)
       throw new Error(
@@ -103,6 +138,7 @@ export async function bindTasks(
       handler: fn.handler,
       file: join(PROJECT_ROOT, `${fn.handler.slice(0, dot)}.ts`),
       exportName: fn.handler.slice(dot + 1),
+      waitForTaskToken: waitsForTaskToken(def),
     };
   });
 }

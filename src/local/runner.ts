@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, type ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { type AslDefinition, bindTasks, loadAsl, type TaskBinding } from '../definition.ts';
+import type { TaskTokens } from './task-tokens.ts';
 
 /**
  * Runs the real ASL with aws-local-stepfunctions, each Task state calling the real Lambda handler that
@@ -75,12 +76,22 @@ export interface LocalRunnerOptions {
   lambdaFaults?: LambdaFault[];
   /** For experiments (the throughput benchmark): rewrite each Task's retriers before running. */
   retrierOverride?: (retrier: Record<string, unknown>, state: string) => Record<string, unknown>;
+  /** Another state machine and its functions (tests of the runner itself); the project's by default. */
+  machine?: { definition: AslDefinition; functions: Record<string, { handler: string }> };
 }
 
 export interface StartOptions {
   name: string;
   onEvent?: (event: TimelineEvent) => void;
+  /**
+   * Where callback Tasks (`.waitForTaskToken`) get their tokens and wait for their answers: the local
+   * Step Functions API's, whose SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat answer them.
+   */
+  taskTokens?: TaskTokens;
 }
+
+/** The longest timer Node keeps (about 24.8 days); Step Functions' own default is longer. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export interface RunningExecution {
   executionArn: string;
@@ -134,14 +145,14 @@ export class LocalRunner {
     private readonly bindings: TaskBinding[],
     private readonly handlers: Map<string, LambdaHandler>,
     private readonly options: Required<
-      Omit<LocalRunnerOptions, 'retryDelayMs' | 'lambdaFaults' | 'retrierOverride' | 'beforeTask'>
+      Omit<LocalRunnerOptions, 'retryDelayMs' | 'lambdaFaults' | 'retrierOverride' | 'beforeTask' | 'machine'>
     > &
       Pick<LocalRunnerOptions, 'retryDelayMs' | 'lambdaFaults' | 'retrierOverride' | 'beforeTask'>,
   ) {}
 
   static async create(options: LocalRunnerOptions): Promise<LocalRunner> {
-    const asl = await loadAsl();
-    const bindings = await bindTasks(asl);
+    const asl = options.machine?.definition ?? (await loadAsl());
+    const bindings = await bindTasks(asl, options.machine?.functions);
     const handlers = new Map<string, LambdaHandler>();
     for (const b of bindings) {
       const mod = (await import(pathToFileURL(b.file).href)) as Record<string, unknown>;
@@ -197,9 +208,24 @@ export class LocalRunner {
         continue;
       }
       const retry = state.Retry as Record<string, unknown>[] | undefined;
+      const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${stateMachineName}-${binding.functionKey}`;
       states[name] = {
         ...state,
-        Resource: `arn:aws:lambda:${region}:${accountId}:function:${stateMachineName}-${binding.functionKey}`,
+        ...(binding.waitForTaskToken
+          ? {
+              // The Resource stays the callback pattern's; its function is named as deployed.
+              Parameters: { ...(state.Parameters as Record<string, unknown>), FunctionName: functionArn },
+              // The interpreter's own default is 60 s, and Node's timers overflow past ~24.8 days.
+              ...(state.TimeoutSecondsPath === undefined
+                ? {
+                    TimeoutSeconds: Math.min(
+                      Number(state.TimeoutSeconds ?? MAX_TIMER_SECONDS),
+                      MAX_TIMER_SECONDS,
+                    ),
+                  }
+                : {}),
+            }
+          : { Resource: functionArn }),
         ...(retry && retrierOverride ? { Retry: retry.map((r) => retrierOverride({ ...r }, name)) } : {}),
       };
     }
@@ -211,6 +237,7 @@ export class LocalRunner {
     handler: LambdaHandler,
     functionName: string,
     entered: (state: string) => Promise<void>,
+    callback?: { claimToken: () => string; tokens: () => TaskTokens; heartbeatSeconds?: number },
   ) {
     return async (input: unknown) => {
       // On AWS a state's entry is in the history before its task is invoked, and the tasks check that
@@ -226,14 +253,23 @@ export class LocalRunner {
       if (fault?.when === 'before') die();
       await this.options.beforeTask?.(state, input);
       const context = lambdaContext(functionName, this.options.region, this.options.accountId);
+      // A callback Task invokes its function with the Parameters' Payload (the token in it), then waits.
+      const token = callback?.claimToken();
+      const event = callback ? (input as { Payload?: unknown }).Payload : input;
       let output: unknown;
       try {
-        output = await handler(structuredClone(input), context);
+        output = await handler(structuredClone(event), context);
       } catch (error) {
         const e = error as Error;
         throw new LambdaFunctionError(e?.name || 'Error', e?.message ?? String(error));
       }
       if (fault?.when === 'after') die();
+      if (callback && token) {
+        const answer = await callback.tokens().wait(token, {
+          ...(callback.heartbeatSeconds !== undefined ? { heartbeatSeconds: callback.heartbeatSeconds } : {}),
+        });
+        return JSON.parse(JSON.stringify(answer ?? null));
+      }
       // What a Lambda returns travels as JSON: undefined fields vanish, dates become strings.
       return JSON.parse(JSON.stringify(output ?? null));
     };
@@ -256,8 +292,29 @@ export class LocalRunner {
     return machine;
   }
 
-  start(input: unknown, { name, onEvent }: StartOptions): RunningExecution {
+  start(input: unknown, { name, onEvent, taskTokens }: StartOptions): RunningExecution {
     const executionArn = this.executionArn(name);
+    // `$$.Task.Token`: one token per callback Task attempt, issued when its Parameters read it and
+    // claimed by the invocation that follows (an execution runs one state at a time: no Parallel/Map).
+    let issued: string | undefined;
+    const tokens = () => {
+      if (!taskTokens)
+        throw new Error(
+          `a .waitForTaskToken state needs the local Step Functions API to answer it (start ${name} through it)`,
+        );
+      return taskTokens;
+    };
+    const task = {
+      get Token() {
+        issued ??= tokens().issue(executionArn);
+        return issued;
+      },
+    };
+    const claimToken = () => {
+      const token = issued ?? tokens().issue(executionArn);
+      issued = undefined;
+      return token;
+    };
     const machine = this.machine();
     /** The state the execution entered last, as its event log has told so far. */
     let current: string | undefined;
@@ -270,7 +327,20 @@ export class LocalRunner {
     const retryIntervalOverrides: Record<string, number> = {};
     for (const b of this.bindings) {
       const handler = this.handlers.get(b.state);
-      if (handler) taskResourceLocalHandlers[b.state] = this.invoke(b.state, handler, b.functionKey, entered);
+      if (handler)
+        taskResourceLocalHandlers[b.state] = this.invoke(
+          b.state,
+          handler,
+          b.functionKey,
+          entered,
+          b.waitForTaskToken
+            ? {
+                claimToken,
+                tokens,
+                ...heartbeatOf(this.asl.States[b.state]?.HeartbeatSeconds),
+              }
+            : undefined,
+        );
       if (this.options.retryDelayMs !== undefined)
         retryIntervalOverrides[b.state] = this.options.retryDelayMs;
     }
@@ -285,12 +355,16 @@ export class LocalRunner {
           StartTime: new Date(startedAt).toISOString(),
         },
         StateMachine: { Id: this.stateMachineArn, Name: this.options.stateMachineName },
+        Task: task,
       },
     });
     const events: TimelineEvent[] = [];
     const emit = (event: TimelineEvent) => {
       events.push(event);
       onEvent?.(event);
+      // A callback Task that failed (timed out, say) or an execution that ended closes its open token.
+      if (taskTokens && (event.type === 'StateFailed' || event.type.startsWith('Execution')))
+        if (event.type !== 'ExecutionStarted') taskTokens.closeExecution(executionArn);
       if (event.type === 'StateEntered' && event.state) {
         current = event.state;
         for (const resolve of waiting.get(event.state) ?? []) resolve();
@@ -332,6 +406,10 @@ export class LocalRunner {
   async run(input: unknown, options: StartOptions): Promise<ExecutionResult> {
     return this.start(input, options).result;
   }
+}
+
+function heartbeatOf(value: unknown): { heartbeatSeconds?: number } {
+  return typeof value === 'number' ? { heartbeatSeconds: value } : {};
 }
 
 function causeText(cause: unknown): string | undefined {

