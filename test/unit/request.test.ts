@@ -108,6 +108,28 @@ describe('the onboarding request', () => {
     ).toThrow(/carried by the profile's group already/);
   });
 
+  it('refuses a profile without a boundary even when planning: users are only created under a configured one', () => {
+    const breakglass = parseOnboardingConfig(
+      {
+        ...config,
+        profiles: {
+          ...config.profiles,
+          breakglass: {
+            ...config.profiles.developers,
+            group: 'breakglass',
+            boundary: null,
+            privileged: true,
+          },
+        },
+      },
+      'cfg.json',
+    );
+    const act = () =>
+      validateRequest({ ...valid, profile: 'breakglass' }, breakglass, { privileged: 'plan' });
+    expect(act).toThrow(RequestNotAllowedError);
+    expect(act).toThrow(/profile "breakglass" has no permissions boundary \("boundary": null\)/);
+  });
+
   it('refuses a privileged profile with ApprovalRequired, and plans it when asked to', () => {
     const admin = { ...valid, profile: 'stepfunctions-admin' };
     expect(() => validateRequest(admin, cfg)).toThrow(ApprovalRequiredError);
