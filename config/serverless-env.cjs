@@ -93,6 +93,11 @@ const forConfig = (config) => {
      * path, which the plan must see to refuse it.
      */
     anyPathGroupArns: () => groups.flatMap((g) => [iam(`group/${g}`), iam(`group/*/${g}`)]),
+    /**
+     * The profiles' groups where they are, and as IAM evaluates them once they are gone (`group/<name>`):
+     * the undo's read-back of a group whose DeleteGroup was refused (see src/aws/errors.ts isAccessDenied).
+     */
+    readBackGroupArns: () => groups.flatMap((g) => [iam(`group${config.groupPath}${g}`), iam(`group/${g}`)]),
     /** Every managed policy a profile names, for the plan's existence check. */
     policyArns: () =>
       unique(profiles.flatMap(([, p]) => [...p.groupPolicyArns, ...(p.userPolicyArns ?? [])])),

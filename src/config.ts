@@ -137,7 +137,7 @@ export interface RuntimeConfig extends OnboardingConfig {
   iamArnPrefix: string;
   /**
    * The deployment stage (`sls:stage`): picks `api.callbackAllowedHosts.<stage>`. Always set by
-   * runtimeConfigFromEnv; the in-process local stack, whose tasks make no callback, leaves it out.
+   * runtimeConfigFromEnv, and `local` by the in-process local stack.
    */
   stage?: string;
 }
@@ -148,9 +148,25 @@ export const STAGE_ENV = 'ONBOARDING_STAGE';
 export function callbackPolicyOf(
   config: Pick<OnboardingConfig, 'api'>,
   stage: string,
-  extraHosts: readonly string[] = [],
 ): { stage: string; allowedHosts: readonly string[] } {
-  return { stage, allowedHosts: [...(config.api.callbackAllowedHosts[stage] ?? []), ...extraHosts] };
+  return { stage, allowedHosts: [...(config.api.callbackAllowedHosts[stage] ?? [])] };
+}
+
+/** The configuration with more callback hosts for one stage (`onboard serve --callback-host`). */
+export function withCallbackHosts<C extends Pick<OnboardingConfig, 'api'>>(
+  config: C,
+  stage: string,
+  extraHosts: readonly string[],
+): C {
+  if (extraHosts.length === 0) return config;
+  const hosts = config.api.callbackAllowedHosts;
+  return {
+    ...config,
+    api: {
+      ...config.api,
+      callbackAllowedHosts: { ...hosts, [stage]: [...(hosts[stage] ?? []), ...extraHosts] },
+    },
+  };
 }
 
 export const CONFIG_ENV = 'ONBOARDING_CONFIG';

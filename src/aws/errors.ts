@@ -54,6 +54,15 @@ export function isAwsError(error: unknown, ...names: string[]): boolean {
   return names.includes(awsErrorName(error)) || (e?.name !== undefined && names.includes(e.name));
 }
 
+/**
+ * A deletion refused with AccessDenied may be the retry of one whose answer was lost. IAM (and Secrets
+ * Manager) authorize before they look: a role scoped by path or by tag (`iam:ResourceTag/...`) cannot
+ * match an entity that is gone - nothing carries the path or the tag any more - so the retry is refused
+ * where "no such entity" was meant. Each delete in the gateways then reads its target back, with a read
+ * the role may do on a missing name: absent, the deletion is done; present, the AccessDenied stands.
+ */
+export const isAccessDenied = (error: unknown) => isAwsError(error, 'AccessDenied', 'AccessDeniedException');
+
 type ErrorClass = new (message: string, options?: { cause?: unknown }) => OnboardingError;
 
 /**

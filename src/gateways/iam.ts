@@ -28,7 +28,7 @@ import {
   RemoveUserFromGroupCommand,
   type Tag,
 } from '@aws-sdk/client-iam';
-import { awsErrorName, isAwsError, toDomainError } from '../aws/errors.ts';
+import { awsErrorName, isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
 import { NotYetVisibleError } from '../errors.ts';
 
 /** IAM as the onboarding sees it: domain verbs, domain errors, no SDK types leaking out. */
@@ -81,11 +81,14 @@ export interface IamGateway {
     boundaryArn: string;
     tags: Tags;
   }): Promise<CreateResult<UserInfo>>;
-  /** False when there was no such user. */
+  /** False when there was no such user (NoSuchEntity, or AccessDenied on a user that is gone). */
   deleteUser(name: string): Promise<boolean>;
   groupExists(name: string): Promise<GroupInfo | undefined>;
   createGroup(name: string, path: string): Promise<CreateResult<GroupInfo>>;
-  /** 'deleted', 'absent', or 'in-use' when IAM refuses (DeleteConflict: members or policies). */
+  /**
+   * 'deleted', 'absent' (NoSuchEntity, or AccessDenied on a group that is gone), or 'in-use' when IAM
+   * refuses (DeleteConflict: members or policies).
+   */
   deleteGroup(name: string): Promise<'deleted' | 'absent' | 'in-use'>;
   /** The group's members' names, or undefined when there is no such group. */
   groupMembers(name: string): Promise<string[] | undefined>;
@@ -102,7 +105,11 @@ export interface IamGateway {
   findServiceLinkedRole(service: string): Promise<RoleInfo | undefined>;
   /** `created: false` when the role exists already (IAM answers InvalidInput "has been taken"). */
   createServiceLinkedRole(service: string, description: string): Promise<CreateResult<RoleInfo>>;
-  deleteServiceLinkedRole(roleName: string): Promise<string | undefined>;
+  /**
+   * Starts the deletion: its task id, or undefined when there was no such role. The service is where
+   * the role is read back when the deletion is refused (see `isAccessDenied`).
+   */
+  deleteServiceLinkedRole(role: { name: string; service: string }): Promise<string | undefined>;
   serviceLinkedRoleDeletionStatus(taskId: string): Promise<{ status: DeletionStatus; reason?: string }>;
   createAccessKey(user: string): Promise<NewAccessKey>;
   listAccessKeys(user: string): Promise<AccessKeyInfo[]>;
@@ -192,6 +199,7 @@ export class SdkIamGateway implements IamGateway {
       return true;
     } catch (error) {
       if (isAwsError(error, 'NoSuchEntity')) return false;
+      if (isAccessDenied(error) && !(await this.getUser(name))) return false;
       throw toDomainError(error, `DeleteUser ${name}`);
     }
   }
@@ -243,6 +251,7 @@ export class SdkIamGateway implements IamGateway {
     } catch (error) {
       if (isAwsError(error, 'NoSuchEntity')) return 'absent';
       if (isAwsError(error, 'DeleteConflict')) return 'in-use';
+      if (isAccessDenied(error) && !(await this.groupExists(name))) return 'absent';
       throw toDomainError(error, `DeleteGroup ${name}`);
     }
   }
@@ -394,13 +403,17 @@ export class SdkIamGateway implements IamGateway {
     }
   }
 
-  async deleteServiceLinkedRole(roleName: string): Promise<string | undefined> {
+  async deleteServiceLinkedRole(role: { name: string; service: string }): Promise<string | undefined> {
     try {
-      const out = await this.client.send(new DeleteServiceLinkedRoleCommand({ RoleName: roleName }));
+      const out = await this.client.send(new DeleteServiceLinkedRoleCommand({ RoleName: role.name }));
       return out.DeletionTaskId;
     } catch (error) {
       if (isAwsError(error, 'NoSuchEntity')) return undefined;
-      throw toDomainError(error, `DeleteServiceLinkedRole ${roleName}`);
+      // The re-read is the list by the service's path (ListRoles, authorized on "*"): GetRole of a role
+      // that is gone is evaluated on `role/<name>`, outside `role/aws-service-role/<service>/*`.
+      if (isAccessDenied(error) && (await this.findServiceLinkedRole(role.service))?.name !== role.name)
+        return undefined;
+      throw toDomainError(error, `DeleteServiceLinkedRole ${role.name}`);
     }
   }
 

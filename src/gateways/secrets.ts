@@ -5,7 +5,7 @@ import {
   PutResourcePolicyCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { isAwsError, toDomainError } from '../aws/errors.ts';
+import { isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
 import type { Tags } from './iam.ts';
 
 /** Secrets Manager as the onboarding sees it. Values go in; nothing here ever reads one back. */
@@ -28,7 +28,10 @@ export interface SecretStore {
     tags: Tags;
   }): Promise<{ created: true; arn: string } | { created: false }>;
   putResourcePolicy(secretId: string, policy: string): Promise<void>;
-  /** Deletes at once, without a recovery window: the key it held is deleted with it. */
+  /**
+   * Deletes at once, without a recovery window: the key it held is deleted with it. False when there
+   * was no such secret (ResourceNotFound, or AccessDenied on a secret that is gone).
+   */
   deleteSecret(secretId: string): Promise<boolean>;
 }
 
@@ -91,6 +94,12 @@ export class SdkSecretStore implements SecretStore {
       return true;
     } catch (error) {
       if (isAwsError(error, 'ResourceNotFoundException')) return false;
+      // A tag-conditioned role cannot match a secret that is gone (see isAccessDenied): read it back.
+      // One still listed with a deletion date is on its way out (deletion is asynchronous): done too.
+      if (isAccessDenied(error)) {
+        const still = await this.describeSecret(secretId);
+        if (!still || still.deletedDate !== undefined) return false;
+      }
       throw toDomainError(error, `DeleteSecret ${secretId}`);
     }
   }

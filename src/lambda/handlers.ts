@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { canonicalJson } from '../canonical-json.ts';
-import type { RuntimeConfig } from '../config.ts';
-import { ForgedInvocationError } from '../errors.ts';
+import { callbackPolicyOf, type RuntimeConfig, STAGE_ENV } from '../config.ts';
+import { ForgedInvocationError, InvalidConfigurationError } from '../errors.ts';
+import { checkCallbackUrl } from '../notifier/callback-policy.ts';
 import { makePlan } from '../plan.ts';
 import { checkAllowed, onboardingRequestSchema, refuseUnapproved, validateRequest } from '../request.ts';
 import { reportRollback, requestIdOf } from '../rollback-report.ts';
@@ -45,9 +46,9 @@ async function verifyInvocation(
 }
 
 /**
- * ValidateRequest: schema and allowlists, no AWS call. Its output is the execution's initial state. It
- * has no AWS access and no effect, so it verifies nothing beyond the request: a forged call only gets
- * back what it sent, checked.
+ * ValidateRequest: schema, allowlists and the callback URL (one this stage would call, as the HTTP API
+ * checks it), no AWS call. Its output is the execution's initial state. It has no AWS access and no
+ * effect, so it verifies nothing beyond the request: a forged call only gets back what it sent, checked.
  */
 export function validateRequestHandler(deps: Provider<{ config: RuntimeConfig }>): Handler<unknown> {
   return async (event, context) => {
@@ -58,7 +59,17 @@ export function validateRequestHandler(deps: Provider<{ config: RuntimeConfig }>
       execution: parsed.execution,
     };
     return traced('ValidateRequest', ids, context, async () => {
-      const request = validateRequest(parsed.input, deps().config);
+      const { config } = deps();
+      const request = validateRequest(parsed.input, config);
+      if (request.contact?.callbackUrl !== undefined) {
+        // An execution started without the HTTP API (the console, the CLI, a script) is held to the same.
+        if (config.stage === undefined) {
+          throw new InvalidConfigurationError(
+            `${STAGE_ENV} is not set: which stage's api.callbackAllowedHosts applies to the callback URL?`,
+          );
+        }
+        checkCallbackUrl(request, callbackPolicyOf(config, config.stage));
+      }
       return { request, created: {}, rollback: {} };
     });
   };

@@ -9,7 +9,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../api/credentials.ts';
 import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
-import { callbackPolicyOf, type OnboardingConfig } from '../config.ts';
+import { callbackPolicyOf, type OnboardingConfig, withCallbackHosts } from '../config.ts';
 import { LOCAL_STAGE } from '../notifier/callback-policy.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
 import { stackStepFunctions } from './onboarding.ts';
@@ -147,7 +147,8 @@ function listen(server: Server, port: number): Promise<number> {
 }
 
 export async function startServe(options: ServeOptions): Promise<Serve> {
-  const { config } = options;
+  // The hosts of --callback-host join the local stage's: the API, ValidateRequest and the notifier agree.
+  const config = withCallbackHosts(options.config, LOCAL_STAGE, options.callbackAllowedHosts ?? []);
   const stack = await openStack({
     config,
     // The embedded emulator, whatever the shell's AWS variables say: serve never reaches an account.
@@ -209,7 +210,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
     });
-    const callbackPolicy = callbackPolicyOf(config, LOCAL_STAGE, options.callbackAllowedHosts);
+    const callbackPolicy = callbackPolicyOf(config, LOCAL_STAGE);
     localSfn.onStatusChange((change) => {
       if (change.detail.status === 'RUNNING') return;
       const sending = notifyCompletion(change, {

@@ -481,7 +481,8 @@ async function stepFunctionsHost(region: string): Promise<Emulator> {
 }
 
 function runtime(config: OnboardingConfig, accountId: string): RuntimeConfig {
-  return { ...config, iamArnPrefix: iamArnPrefixOf(accountId) };
+  // The local stage: its callback hosts are what ValidateRequest holds a callback URL to.
+  return { ...config, iamArnPrefix: iamArnPrefixOf(accountId), stage: LOCAL_STAGE };
 }
 
 /** The emulator does not check signatures: any key works, and the key id names the caller. */

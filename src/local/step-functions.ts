@@ -3,7 +3,6 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { JsonService } from '@iam-onboarding/aws-emulator';
 import { AwsError } from '@iam-onboarding/aws-emulator';
 import { descriptionOf, historyOf } from './history.ts';
-import { TaskTokens } from './task-tokens.ts';
 import type {
   ExecutionResult,
   ExecutionStatus,
@@ -11,6 +10,7 @@ import type {
   StartOptions,
   TimelineEvent,
 } from './runner.ts';
+import { TaskTokens } from './task-tokens.ts';
 
 /**
  * A local Step Functions API over the local runner, in the awsJson1.0 protocol

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
+import { InvalidRequestError } from '../errors.ts';
 
 /**
  * Where the completion callback may go, per stage. The deployed stages call only
@@ -87,6 +88,29 @@ export function callbackRefusal(url: string, policy: CallbackPolicy): string | u
     return `callback host ${host} is not allowed for stage ${policy.stage}: add it to ${configKey(policy)} in config/onboarding.json`;
   }
   return undefined;
+}
+
+/** The hosts a stage calls back, for a message: "a, b", or "none" when the stage has no entry. */
+export const describeAllowedHosts = (policy: CallbackPolicy) =>
+  policy.allowedHosts.length > 0 ? policy.allowedHosts.join(', ') : 'none';
+
+/**
+ * The request-time check where a request enters without the HTTP API (`onboard start`, the ValidateRequest
+ * task): a callback URL this stage would not call is an invalid request, naming the host, why, and the
+ * hosts the stage allows - never accepted and then skipped when the onboarding ends.
+ */
+export function checkCallbackUrl(
+  request: { contact?: { callbackUrl?: string | undefined } | undefined },
+  policy: CallbackPolicy,
+): void {
+  const url = request.contact?.callbackUrl;
+  if (url === undefined) return;
+  const refusal = callbackRefusal(url, policy);
+  if (refusal === undefined) return;
+  const message = `${refusal} (callback hosts allowed for stage ${policy.stage}: ${describeAllowedHosts(policy)})`;
+  throw new InvalidRequestError(`invalid onboarding request: contact.callbackUrl: ${message}`, [
+    { path: 'contact.callbackUrl', message },
+  ]);
 }
 
 /**

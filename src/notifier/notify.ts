@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import ipaddr from 'ipaddr.js';
 import { signatureHeader } from '../api/auth.ts';
 import { type OutcomeSummary, summaryOf as summaryOfExecution } from '../execution/outcome.ts';
 import {
@@ -50,9 +53,11 @@ export interface NotifyDeps extends CallbackPolicy {
   /** No attempt starts after this much time from the first (keep it under the Lambda timeout). */
   deadlineMs?: number;
   /**
-   * A fake sender for tests. Without it, each request goes through node:http(s) with a `lookup` that
-   * answers only the checked addresses (TLS still verifies the host name): see pinnedFetch.
+   * How a connection is opened to an address that was checked (TCP, TLS for https); tests inject a
+   * network of loopback servers. Default: node:net / node:tls. See pinnedFetch.
    */
+  connect?: Connect;
+  /** A fake sender for tests of the protocol (retries, redirects, signing): it bypasses the connection. */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -70,23 +75,68 @@ const MAX_REDIRECTS = 3;
 
 export { type CallbackPolicy, callbackRefusal } from './callback-policy.ts';
 
-/** fetch's shape over node:http(s), connecting only to `addresses` (the body is not read). */
-export function pinnedFetch(addresses: readonly ResolvedAddress[]): typeof fetch {
-  const lookup: LookupFunction = (_hostname, options, callback) => {
-    const first = addresses[0];
-    if (options.all) (callback as (e: null, a: ResolvedAddress[]) => void)(null, [...addresses]);
-    else if (first) callback(null, first.address, first.family);
-  };
+/** Where one connection goes: a checked address, and the URL's host name (for TLS and the Host header). */
+export interface ConnectTarget {
+  address: string;
+  family: 4 | 6;
+  port: number;
+  hostname: string;
+  /** https: TLS, verifying the certificate against `hostname`. */
+  secure: boolean;
+}
+
+export type Connect = (target: ConnectTarget) => Duplex;
+
+/** TCP to the address itself, and for https TLS over it verifying the certificate for the host name. */
+export const systemConnect: Connect = (t) =>
+  t.secure
+    ? tlsConnect({
+        host: t.address,
+        port: t.port,
+        // SNI and certificate check name the host, never the address (an IP literal is checked as itself).
+        ...(ipaddr.isValid(t.hostname) ? {} : { servername: t.hostname }),
+        ALPNProtocols: ['http/1.1'],
+      })
+    : netConnect({ host: t.address, port: t.port, family: t.family });
+
+const bareHost = (hostname: string) => hostname.replace(/^\[|\]$/g, '').toLowerCase();
+
+/**
+ * fetch's shape over node:http(s) whose every connection goes to one of `addresses`, the ones checked,
+ * by address: nothing is resolved after the check, so a DNS answer that changes in between (rebinding)
+ * cannot move the connection. Each request takes the next checked address in turn (a retry tries the
+ * host's other addresses). The body is not read.
+ */
+export function pinnedFetch(
+  addresses: readonly ResolvedAddress[],
+  connect: Connect = systemConnect,
+): typeof fetch {
+  let used = 0;
   return ((input: string | URL, init: RequestInit = {}) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(String(input));
-      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const secure = url.protocol === 'https:';
+      const checked = addresses[used++ % Math.max(1, addresses.length)];
+      if (!checked) {
+        reject(new Error(`no checked address for ${url.hostname}`));
+        return;
+      }
+      const target: ConnectTarget = {
+        ...checked,
+        port: url.port ? Number(url.port) : secure ? 443 : 80,
+        hostname: bareHost(url.hostname),
+        secure,
+      };
+      const request = secure ? httpsRequest : httpRequest;
       const req = request(
         url,
         {
           method: init.method ?? 'GET',
           headers: init.headers as Record<string, string>,
-          lookup,
+          // No agent and no lookup: this connection, to this address, for this one request. Without an
+          // agent, the default port must be said, or the Host header of an https URL names port 80.
+          createConnection: () => connect(target),
+          defaultPort: secure ? 443 : 80,
           ...(init.signal ? { signal: init.signal } : {}),
         },
         (res) => {
@@ -165,10 +215,8 @@ async function post(
   url: string,
   init: (target: URL) => RequestInit,
   deps: NotifyDeps,
-  addresses: readonly ResolvedAddress[],
+  send: typeof fetch,
 ): Promise<{ response: Response } | { refused: string }> {
-  // A same-origin redirect keeps the host, and so the addresses checked for it.
-  const send = deps.fetch ?? pinnedFetch(addresses);
   let target = new URL(url);
   for (let hop = 0; ; hop++) {
     const response = await send(target.href, {
@@ -211,6 +259,8 @@ export async function notifyCompletion(
   const checked = await checkedAddresses(new URL(callbackUrl).hostname, deps, deps.resolve);
   if ('refused' in checked) return { outcome: 'refused', reason: checked.refused };
 
+  // Every attempt and every same-origin redirect (same host) connects to the addresses checked above.
+  const send = deps.fetch ?? pinnedFetch(checked.addresses, deps.connect);
   const body = JSON.stringify(summaryOf(change));
   const secret = await deps.callbackSecret();
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -243,7 +293,7 @@ export async function notifyCompletion(
           body,
         }),
         deps,
-        checked.addresses,
+        send,
       );
       if ('refused' in sent) return { outcome: 'failed', reason: sent.refused, attempts, retryable: false };
       const { response } = sent;

@@ -119,8 +119,10 @@ export const createAccessKey = defineStep({
     if (!input.plan.accessKey.create) return { status: 'nothing', detail: 'no access key was requested' };
     const done: string[] = [];
     const secret = await deps.secrets.describeSecret(input.plan.accessKey.secretName);
-    if (secret && isOurs(secret.tags, input.execution) && (await deps.secrets.deleteSecret(secret.arn))) {
-      done.push(`deleted secret ${secret.name}`);
+    if (secret && isOurs(secret.tags, input.execution)) {
+      // False: gone by now (a retried deletion whose first answer was lost finds it so) - undone all the same.
+      const deleted = await deps.secrets.deleteSecret(secret.arn);
+      done.push(deleted ? `deleted secret ${secret.name}` : `secret ${secret.name} is gone`);
     }
     const found = await ourUser(input, deps);
     if (found.ours) {

@@ -13,7 +13,11 @@ export const ensureGroup = defineStep({
   name: 'EnsureGroup',
   resultSchema: ensureGroupResultSchema,
   calls: [call('iam:CreateGroup')],
-  undoCalls: [call('iam:DeleteGroup')],
+  undoCalls: [
+    call('iam:DeleteGroup'),
+    // A retried DeleteGroup that finds the group gone is refused (AccessDenied): the group is read back.
+    call('iam:GetGroup', { when: { afterLost: 'iam:DeleteGroup' } }),
+  ],
 
   async run(input, { iam }) {
     const { group } = input.plan;
@@ -33,6 +37,9 @@ export const ensureGroup = defineStep({
       // Others joined it (or attached policies) meanwhile: IAM refuses, and deleting it would hurt them.
       return { status: 'kept', detail: `group ${name} kept: it has other members or policies now` };
     }
-    return { status: outcome === 'deleted' ? 'undone' : 'nothing', detail: `group ${name} ${outcome}` };
+    // Absent: our group is gone all the same (the retry of a deletion whose answer was lost finds it so).
+    return outcome === 'deleted'
+      ? { status: 'undone', detail: `group ${name} deleted` }
+      : { status: 'undone', detail: `group ${name} is gone` };
   },
 });

@@ -72,8 +72,12 @@ export const ensureServiceLinkedRoles = defineStep({
         kept.push(`${role.name} (not proven ours)`);
         continue;
       }
-      const taskId = await iam.deleteServiceLinkedRole(role.name);
-      if (!taskId) continue;
+      const taskId = await iam.deleteServiceLinkedRole({ name: role.name, service: planned.service });
+      if (!taskId) {
+        // Ours a moment ago and gone now (a retried deletion whose first answer was lost finds it so).
+        deleted.push(`${role.name} (gone)`);
+        continue;
+      }
       // Deletion is asynchronous and fails if the service still uses the role. The poll only confirms
       // it: when the status cannot be read, the role's absence from the list says the same.
       const poll = async () => {

@@ -518,6 +518,93 @@ const EVERY_ROLE: Omit<Row, 'principal'>[] = [
 ];
 
 /**
+ * The retry of a delete whose answer was lost finds its target gone. IAM authorizes before it looks:
+ * the gone target has no path and no tags any more, so the retried delete is denied (as on AWS, and in
+ * the local stack), and each undo reads the target back - a read its role may do on a missing name -
+ * to tell "gone: done" from "refused".
+ */
+const GONE_USER = iam('user/ada');
+const RETRIED_DELETES: Row[] = [
+  {
+    principal: 'undoCreateUser',
+    action: 'iam:DeleteUser',
+    resource: GONE_USER,
+    expected: 'denied',
+    why: 'retried delete, user gone',
+  },
+  {
+    principal: 'undoCreateUser',
+    action: 'iam:GetUser',
+    resource: GONE_USER,
+    expected: 'allowed',
+    why: 'read-back of the gone user',
+  },
+  {
+    principal: 'undoEnsureGroup',
+    action: 'iam:DeleteGroup',
+    resource: iam('group/data-engineers'),
+    expected: 'denied',
+    why: 'retried delete, group gone',
+  },
+  {
+    principal: 'undoEnsureGroup',
+    action: 'iam:GetGroup',
+    resource: iam('group/data-engineers'),
+    expected: 'allowed',
+    why: 'read-back of the gone group',
+  },
+  {
+    principal: 'undoEnsureGroup',
+    action: 'iam:GetGroup',
+    resource: iam(`group${config.groupPath}data-engineers`),
+    expected: 'allowed',
+    why: 'read-back of the group still there',
+  },
+  {
+    principal: 'undoEnsureGroup',
+    action: 'iam:GetGroup',
+    resource: iam('group/admin/data-engineers'),
+    expected: 'denied',
+    why: 'read-back at another path',
+  },
+  {
+    principal: 'undoEnsureGroup',
+    action: 'iam:GetGroup',
+    resource: iam(`group${config.groupPath}admins`),
+    expected: 'denied',
+    why: 'read-back of an off-allowlist group',
+  },
+  {
+    principal: 'undoEnsureServiceLinkedRoles',
+    action: 'iam:DeleteServiceLinkedRole',
+    resource: iam('role/AWSServiceRoleForElastiCache'),
+    expected: 'denied',
+    why: 'retried delete, role gone',
+  },
+  {
+    principal: 'undoEnsureServiceLinkedRoles',
+    action: 'iam:ListRoles',
+    resource: '*',
+    expected: 'allowed',
+    why: 'read-back of the gone role (by path)',
+  },
+  {
+    principal: 'undoCreateAccessKey',
+    action: 'secretsmanager:DeleteSecret',
+    resource: secret(`${config.secretPrefix}ada/access-key`),
+    expected: 'denied',
+    why: 'retried delete, secret gone (untagged)',
+  },
+  {
+    principal: 'undoCreateAccessKey',
+    action: 'secretsmanager:DescribeSecret',
+    resource: secret(`${config.secretPrefix}ada/access-key`),
+    expected: 'allowed',
+    why: 'read-back of the gone secret',
+  },
+];
+
+/**
  * What every boundary denies, whatever the user's policies: IAM writes on others, on itself what
  * escalates, boundary removal, assuming roles, the organization.
  */
@@ -806,6 +893,16 @@ describe('the least-privilege roles, evaluated', () => {
         rows.push({ ...row, evaluated });
         expect(evaluated, `${fn} ${row.action} (${row.why})`).toBe('denied');
       }
+    }
+  });
+});
+
+describe('a retried delete whose target is gone, evaluated', () => {
+  it('is denied, and the read-back that tells "gone" from "refused" is allowed', async () => {
+    for (const row of RETRIED_DELETES) {
+      const evaluated = await evaluate(roleArn(row.principal), [roles[row.principal] as PolicyDocument], row);
+      rows.push({ ...row, evaluated });
+      expect(evaluated, `${row.principal} ${row.action} ${row.resource} (${row.why})`).toBe(row.expected);
     }
   });
 });

@@ -1,4 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
@@ -16,7 +18,7 @@ import { main } from '../../src/cli/main.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 import { type Serve, signedCurlExample, startServe } from '../../src/local/serve.ts';
 import type { StatusChangeEvent } from '../../src/local/step-functions.ts';
-import { config, executionCount, request, sfnOf, userExists } from './serve-helpers.ts';
+import { callbackReceiver, config, executionCount, request, sfnOf, userExists } from './serve-helpers.ts';
 
 /**
  * The local Step Functions API as the real SFNClient (and `onboard start`/`status`) sees it, the
@@ -86,6 +88,26 @@ describe('the local Step Functions API through the real SFNClient', () => {
     );
     expect(none.executions).toEqual([]);
     expect(await userExists(serve, 'katherine')).toBe(true);
+  });
+
+  it('fails at ValidateRequest, creating nothing, an execution started directly with a callback the stage would not call', async () => {
+    // Not through the HTTP API or the CLI: StartExecution itself (the console, a script).
+    const input = JSON.stringify(request({ contact: { callbackUrl: 'https://evil.example.net/hook' } }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: serve.stateMachineArn, name: 'HR-500', input }),
+    );
+    const described = await finished(executionArn ?? '');
+    expect(described).toMatchObject({ status: 'FAILED', error: 'InvalidRequest' });
+    const cause = JSON.parse(described.cause ?? '{}') as { failedStep?: string; message?: string };
+    expect(cause.failedStep).toBe('ValidateRequest');
+    expect(cause.message).toContain(
+      'callback host evil.example.net is not allowed for stage local: add it to api.callbackAllowedHosts.local',
+    );
+    expect(cause.message).toContain('callback hosts allowed for stage local: 127.0.0.1, localhost');
+    expect(await userExists(serve, 'katherine')).toBe(false);
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    const entered = (history.events ?? []).flatMap((e) => e.stateEnteredEventDetails?.name ?? []);
+    expect(entered).not.toContain('Plan');
   });
 
   it('is idempotent by name and input while running, and refuses a finished name as AWS does', async () => {
@@ -329,6 +351,67 @@ describe('onboard start / onboard status against onboard serve', () => {
     const report = JSON.parse((await run('status', ['HR-1042', '--json'])).out) as { status: string };
     expect(report).toMatchObject({ status: 'succeeded', requestId: 'HR-1042' });
     expect(await userExists(serve, 'ada.lovelace')).toBe(true);
+  });
+
+  it('refuses a callback URL the stage would not call: exit 2, naming the host and the allowed hosts, nothing started', async () => {
+    const file = join(tmpdir(), `start-callback-${process.pid}.json`);
+    await writeFile(
+      file,
+      JSON.stringify(request({ contact: { callbackUrl: 'https://evil.example.net/hook' } })),
+    );
+    // The stage is the state machine's (iam-onboarding-local).
+    const offList = await run('start', [file]);
+    expect(offList.code).toBe(2);
+    expect(offList.out).toContain(
+      'callback host evil.example.net is not allowed for stage local: add it to api.callbackAllowedHosts.local in config/onboarding.json (callback hosts allowed for stage local: 127.0.0.1, localhost)',
+    );
+
+    // Another stage's rules by flag: loopback over http is for the local stack alone.
+    const receiver = await callbackReceiver();
+    try {
+      await writeFile(file, JSON.stringify(request({ contact: { callbackUrl: receiver.url() } })));
+      const prod = await run('start', [file, '--stage', 'prod', '--json']);
+      expect(prod.code).toBe(2);
+      expect(JSON.parse(prod.out)).toEqual({
+        error: {
+          name: 'InvalidRequest',
+          message: expect.stringContaining(
+            'contact.callbackUrl: callback host 127.0.0.1 is a loopback address',
+          ),
+          issues: [
+            {
+              path: 'contact.callbackUrl',
+              message: expect.stringContaining(
+                '(callback hosts allowed for stage prod: tickets.example.com)',
+              ),
+            },
+          ],
+        },
+      });
+      expect(await executionCount(serve)).toBe(0);
+
+      // The same URL on the local stage is one it calls: started, run, called back.
+      const local = await run('start', [file, '--json']);
+      expect(local.code).toBe(0);
+      await ended('HR-500');
+      await serve.notificationsSettled();
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('asks for --stage when the state machine is not named iam-onboarding-<stage>', async () => {
+    const file = join(tmpdir(), `start-stage-${process.pid}.json`);
+    await writeFile(
+      file,
+      JSON.stringify(request({ contact: { callbackUrl: 'https://tickets.example.com/h' } })),
+    );
+    const arn = serve.stateMachineArn.replace(/stateMachine:.*$/, 'stateMachine:payroll');
+    const refused = await run('start', [file, '--state-machine-arn', arn]);
+    expect(refused.code).toBe(2);
+    expect(refused.out).toContain('which stage does state machine payroll belong to? Pass --stage STAGE');
+    expect(await executionCount(serve)).toBe(0);
   });
 
   it('says when a request id is unknown', async () => {

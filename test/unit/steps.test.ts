@@ -197,6 +197,31 @@ describe('CreateUser', () => {
     iamMock.on(GetUserCommand).rejects(awsError('NoSuchEntity', 'no user', 404));
     expect((await createUser.undo(input(), deps())).status).toBe('nothing');
   });
+
+  /** The user found ours, cleared, and DeleteUser refused (as IAM refuses the retry of a lost delete). */
+  function deleteRefused(thenGetUser: 'gone' | 'still there') {
+    const ours = { User: { UserName: 'grace', Arn: USER_ARN, Tags: ourTags() } as never };
+    const get = iamMock.on(GetUserCommand).resolvesOnce(ours);
+    if (thenGetUser === 'gone') get.rejects(awsError('NoSuchEntity', 'no user', 404));
+    else get.resolves(ours);
+    iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [] });
+    iamMock.on(ListGroupsForUserCommand).resolves({ Groups: [] });
+    iamMock.on(ListAttachedUserPoliciesCommand).resolves({ AttachedPolicies: [] });
+    iamMock.on(ListUserPoliciesCommand).resolves({ PolicyNames: [] });
+    iamMock.on(DeleteUserCommand).rejects(awsError('AccessDenied', 'not authorized: iam:DeleteUser', 403));
+  }
+
+  it('reads the user back when DeleteUser is refused: gone means done (a retried delete after a lost answer)', async () => {
+    deleteRefused('gone');
+    expect((await createUser.undo(input(), deps())).status).toBe('undone');
+    expect(iamMock).toHaveReceivedCommandTimes(GetUserCommand, 2);
+  });
+
+  it('lets the AccessDenied of DeleteUser stand when the user is still there', async () => {
+    deleteRefused('still there');
+    await expect(createUser.undo(input(), deps())).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(iamMock).toHaveReceivedCommandTimes(GetUserCommand, 2);
+  });
 });
 
 describe('EnsureGroup', () => {
@@ -238,6 +263,22 @@ describe('EnsureGroup', () => {
       (await ensureGroup.undo(input({}, { EnsureGroup: { groupName: 'developers', created: true } }), deps()))
         .status,
     ).toBe('undone');
+  });
+
+  it('reads the group back when DeleteGroup is refused: gone means done, present means the refusal stands', async () => {
+    const ours = input({}, { EnsureGroup: { groupName: 'developers', created: true } });
+    iamMock.on(DeleteGroupCommand).rejects(awsError('AccessDenied', 'not authorized: iam:DeleteGroup', 403));
+    iamMock.on(GetGroupCommand).rejectsOnce(awsError('NoSuchEntity', 'no group', 404));
+    expect(await ensureGroup.undo(ours, deps())).toEqual({
+      status: 'undone',
+      detail: 'group developers is gone',
+    });
+    expect(iamMock).toHaveReceivedCommandWith(GetGroupCommand, { GroupName: 'developers' });
+
+    iamMock
+      .on(GetGroupCommand)
+      .resolves({ Group: { GroupName: 'developers', Path: '/onboarded/' } as never });
+    await expect(ensureGroup.undo(ours, deps())).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   it('keeps a group others joined meanwhile (DeleteConflict) and says so', async () => {
@@ -448,6 +489,27 @@ describe('EnsureServiceLinkedRoles', () => {
     });
   });
 
+  it('lists the roles again when DeleteServiceLinkedRole is refused: gone means done, listed means it stands', async () => {
+    const ours = {
+      Roles: [{ RoleName: 'AWSServiceRoleForElastiCache', Description: roleDescription(EXECUTION) } as never],
+    };
+    iamMock.on(ListRolesCommand).resolvesOnce(ours).resolves({ Roles: [] });
+    iamMock
+      .on(DeleteServiceLinkedRoleCommand)
+      .rejects(awsError('AccessDenied', 'not authorized: iam:DeleteServiceLinkedRole', 403));
+    expect(await ensureServiceLinkedRoles.undo(input(), deps())).toEqual({
+      status: 'undone',
+      detail: 'deleted AWSServiceRoleForElastiCache (gone)',
+    });
+    expect(iamMock).toHaveReceivedCommandTimes(ListRolesCommand, 2);
+    expect(iamMock).not.toHaveReceivedCommand(GetServiceLinkedRoleDeletionStatusCommand);
+
+    iamMock.on(ListRolesCommand).resolves(ours);
+    await expect(ensureServiceLinkedRoles.undo(input(), deps())).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+  });
+
   it('keeps a role it cannot prove is ours', async () => {
     iamMock
       .on(ListRolesCommand)
@@ -530,6 +592,33 @@ describe('CreateAccessKey', () => {
     );
     expect(result).toEqual({ skipped: true });
     expect(iamMock).not.toHaveReceivedCommand(CreateAccessKeyCommand);
+  });
+
+  it('reads the secret back when DeleteSecret is refused: gone means done, present means the refusal stands', async () => {
+    const ours = { ARN: 'arn:secret', Name: 'onboarding/grace/access-key', Tags: ourTags() };
+    smMock
+      .on(DescribeSecretCommand)
+      .resolvesOnce(ours)
+      .rejects(awsError('ResourceNotFoundException', 'no secret', 400));
+    smMock
+      .on(DeleteSecretCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized: secretsmanager:DeleteSecret', 400));
+    iamMock.on(GetUserCommand).rejects(awsError('NoSuchEntity', 'no user', 404));
+    expect(await createAccessKey.undo(input(), deps())).toEqual({
+      status: 'undone',
+      detail: 'secret onboarding/grace/access-key is gone',
+    });
+    expect(smMock).toHaveReceivedCommandWith(DescribeSecretCommand, { SecretId: 'arn:secret' });
+
+    // Still listed, but with a deletion date: its deletion is under way (asynchronous), so done.
+    smMock
+      .on(DescribeSecretCommand)
+      .resolvesOnce(ours)
+      .resolves({ ...ours, DeletedDate: new Date('2026-01-15T12:00:00Z') });
+    await expect(createAccessKey.undo(input(), deps())).resolves.toBeDefined();
+
+    smMock.on(DescribeSecretCommand).resolves(ours);
+    await expect(createAccessKey.undo(input(), deps())).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   it('deletes its secret and its keys on undo', async () => {

@@ -359,25 +359,6 @@ function statesRequests(action: string, body: Record<string, unknown>): AuthRequ
   return [{ action: `states:${action}`, resource, context: {} }];
 }
 
-/**
- * A deletion whose target is already gone is answered by the service (NoSuchEntity,
- * ResourceNotFoundException) without evaluating: the retry of a delete whose answer was lost must find
- * "done". Whether IAM itself answers NoSuchEntity or AccessDenied there (a path- or tag-scoped role
- * cannot match an entity that has no path or tags any more) is not settled: see docs/security.md.
- */
-function deletesNothing(s: EmulatorState, service: string, action: string, input: CallInput): boolean {
-  if (service === 'iam' && input instanceof URLSearchParams) {
-    if (action === 'DeleteUser') return !s.users[keyOf(input.get('UserName') ?? '')];
-    if (action === 'DeleteGroup') return !s.groups[keyOf(input.get('GroupName') ?? '')];
-    if (action === 'DeleteServiceLinkedRole') return !s.roles[keyOf(input.get('RoleName') ?? '')];
-    return false;
-  }
-  if (service === 'secretsmanager' && !(input instanceof URLSearchParams) && action === 'DeleteSecret') {
-    return typeof input.SecretId === 'string' && !findSecret(s, input.SecretId);
-  }
-  return false;
-}
-
 /** The authorizations one call needs; a service the emulator does not know is authorized on "*". */
 export function requestsFor(
   s: EmulatorState,
@@ -387,7 +368,6 @@ export function requestsFor(
   input: CallInput,
   callerArn: string,
 ): AuthRequest[] {
-  if (deletesNothing(s, service, action, input)) return [];
   if (service === 'iam' && input instanceof URLSearchParams) return iamRequests(s, action, input, callerArn);
   if (service === 'secretsmanager' && !(input instanceof URLSearchParams))
     return secretsRequests(s, region, action, input);

@@ -6,6 +6,10 @@ import {
   CreatePolicyCommand,
   CreateServiceLinkedRoleCommand,
   CreateUserCommand,
+  DeleteGroupCommand,
+  DeleteServiceLinkedRoleCommand,
+  DeleteUserCommand,
+  GetGroupCommand,
   GetUserCommand,
   ListUsersCommand,
   PutUserPolicyCommand,
@@ -13,6 +17,8 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   PutResourcePolicyCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -202,6 +208,85 @@ describe('authorization', () => {
     expect((await awsError(fn.iam.send(new GetUserCommand({ UserName: 'nobody' })))).code).toBe(
       'AccessDenied',
     );
+  });
+
+  it('evaluates a delete before it looks: a target that is gone is AccessDenied to a tag- or path-scoped role', async () => {
+    // The retry of a delete whose answer was lost, as IAM answers it: what is gone carries no tag and
+    // no path any more, so a role that needs them cannot match it.
+    const mine = { StringEquals: { 'aws:ResourceTag/owner': 'me' } };
+    const { admin, fn } = await setUp(
+      role(
+        { Effect: 'Allow', Action: 'iam:DeleteUser', Resource: iamArn('user/team/*'), Condition: mine },
+        { Effect: 'Allow', Action: 'iam:DeleteGroup', Resource: iamArn('group/team/g') },
+        {
+          Effect: 'Allow',
+          Action: 'iam:DeleteServiceLinkedRole',
+          Resource: iamArn('role/aws-service-role/ecs.amazonaws.com/*'),
+        },
+        { Effect: 'Allow', Action: 'secretsmanager:DeleteSecret', Resource: '*', Condition: mine },
+        // The read-backs that tell "gone" from "refused" name the target as IAM evaluates a missing one.
+        { Effect: 'Allow', Action: ['iam:GetUser', 'iam:GetGroup'], Resource: '*' },
+        { Effect: 'Allow', Action: 'secretsmanager:DescribeSecret', Resource: '*' },
+      ),
+    );
+    const tags = [{ Key: 'owner', Value: 'me' }];
+    await admin.iam.send(new CreateUserCommand({ UserName: 'u', Path: '/team/', Tags: tags }));
+    await admin.iam.send(new CreateGroupCommand({ GroupName: 'g', Path: '/team/' }));
+    await admin.iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ecs.amazonaws.com' }));
+    await admin.sm.send(new CreateSecretCommand({ Name: 's', SecretString: 'x', Tags: tags }));
+    const slr = 'AWSServiceRoleForECS';
+
+    // Present: each delete is allowed and done.
+    await expect(fn.iam.send(new DeleteUserCommand({ UserName: 'u' }))).resolves.toBeDefined();
+    await expect(fn.iam.send(new DeleteGroupCommand({ GroupName: 'g' }))).resolves.toBeDefined();
+    await expect(fn.iam.send(new DeleteServiceLinkedRoleCommand({ RoleName: slr }))).resolves.toBeDefined();
+    await expect(
+      fn.sm.send(new DeleteSecretCommand({ SecretId: 's', ForceDeleteWithoutRecovery: true })),
+    ).resolves.toBeDefined();
+
+    // Gone: the same deletes again are AccessDenied, not NoSuchEntity / ResourceNotFound.
+    const retried = [
+      fn.iam.send(new DeleteUserCommand({ UserName: 'u' })),
+      fn.iam.send(new DeleteGroupCommand({ GroupName: 'g' })),
+      fn.iam.send(new DeleteServiceLinkedRoleCommand({ RoleName: slr })),
+    ];
+    for (const call of retried) {
+      const denied = await awsError(call);
+      expect(denied.code).toBe('AccessDenied');
+      expect(denied.status).toBe(403);
+    }
+    expect(
+      (
+        await awsError(
+          fn.sm.send(new DeleteSecretCommand({ SecretId: 's', ForceDeleteWithoutRecovery: true })),
+        )
+      ).code,
+    ).toBe('AccessDeniedException');
+
+    // A read the role may do on a missing name says what the retried delete could not: gone.
+    expect((await awsError(fn.iam.send(new GetUserCommand({ UserName: 'u' })))).code).toBe('NoSuchEntity');
+    expect((await awsError(fn.iam.send(new GetGroupCommand({ GroupName: 'g' })))).code).toBe('NoSuchEntity');
+    expect((await awsError(fn.sm.send(new DescribeSecretCommand({ SecretId: 's' })))).code).toBe(
+      'ResourceNotFoundException',
+    );
+  });
+
+  it("evaluates a delete of a target that is there but not the role's: AccessDenied, and it is still there", async () => {
+    const { admin, fn } = await setUp(
+      role({
+        Effect: 'Allow',
+        Action: 'iam:DeleteUser',
+        Resource: '*',
+        Condition: { StringEquals: { 'iam:ResourceTag/owner': 'me' } },
+      }),
+    );
+    await admin.iam.send(
+      new CreateUserCommand({ UserName: 'theirs', Tags: [{ Key: 'owner', Value: 'them' }] }),
+    );
+    expect((await awsError(fn.iam.send(new DeleteUserCommand({ UserName: 'theirs' })))).code).toBe(
+      'AccessDenied',
+    );
+    await expect(admin.iam.send(new GetUserCommand({ UserName: 'theirs' }))).resolves.toBeDefined();
   });
 
   it("evaluates a user's own key as boundary ∩ identity, and a secret's resource policy", async () => {

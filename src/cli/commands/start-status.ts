@@ -20,6 +20,20 @@ function stateMachineArn(flag: string | undefined): string {
   return arn;
 }
 
+/**
+ * The stage whose callback hosts a request is held to: --stage, else the state machine's own name
+ * (`iam-onboarding-<stage>`, as serverless.yml names it; `onboard serve`'s is `iam-onboarding-local`).
+ */
+function stageOf(flag: string | undefined, arn: string): string {
+  if (flag) return flag;
+  const name = arn.slice(arn.lastIndexOf(':') + 1);
+  const stage = /^iam-onboarding-([\w-]+)$/.exec(name)?.[1];
+  if (stage) return stage;
+  throw new UsageError(
+    `which stage does state machine ${name} belong to? Pass --stage STAGE: its api.callbackAllowedHosts decide where the callback URL may go`,
+  );
+}
+
 /** The Step Functions client and verbs, loaded when a command needs them (not for `--help`). */
 async function executions(arn: string) {
   const [{ createSfnClient }, { SfnOnboardingExecutions }] = await Promise.all([
@@ -34,25 +48,38 @@ export function startCommand(): Command {
     .description('start an onboarding on a deployed state machine (idempotent by request id)')
     .argument('<request>', 'the onboarding request: a JSON file, or - for stdin')
     .option('--state-machine-arn <arn>', 'the state machine (default: $ONBOARDING_STATE_MACHINE_ARN)')
-    .option('--config <file>', 'the configuration to validate against (allowlists)')
+    .option('--config <file>', 'the configuration to validate against (allowlists, callback hosts)')
+    .option(
+      '--stage <stage>',
+      "whose api.callbackAllowedHosts the callback URL must be on (default: the state machine's name, iam-onboarding-<stage>)",
+    )
     .option('--json', 'print JSON')
-    .action(async (path: string, flags: { stateMachineArn?: string; config?: string; json?: boolean }) => {
-      const arn = stateMachineArn(flags.stateMachineArn);
-      const [{ validateRequest }, { dim, green }] = await Promise.all([
-        import('../../request.ts'),
-        import('../render.ts'),
-      ]);
-      const request = validateRequest(
-        await readJsonFile(path, 'request'),
-        await loadConfigFile(flags.config),
-      );
-      const started = await (await executions(arn)).start(request.requestId, JSON.stringify(request));
-      if (flags.json) console.log(JSON.stringify({ requestId: request.requestId, ...started }, null, 2));
-      else
-        console.log(
-          `${green('started')} ${request.requestId}: ${started.executionArn}\n${dim(`follow it with: onboard status ${request.requestId}`)}`,
-        );
-    });
+    .action(
+      async (
+        path: string,
+        flags: { stateMachineArn?: string; config?: string; stage?: string; json?: boolean },
+      ) => {
+        const arn = stateMachineArn(flags.stateMachineArn);
+        const [{ validateRequest }, { callbackPolicyOf }, { checkCallbackUrl }, { dim, green }] =
+          await Promise.all([
+            import('../../request.ts'),
+            import('../../config.ts'),
+            import('../../notifier/callback-policy.ts'),
+            import('../render.ts'),
+          ]);
+        const config = await loadConfigFile(flags.config);
+        const request = validateRequest(await readJsonFile(path, 'request'), config);
+        // Refused here, as the HTTP API refuses it: never started and then skipped when it ends.
+        if (request.contact?.callbackUrl !== undefined)
+          checkCallbackUrl(request, callbackPolicyOf(config, stageOf(flags.stage, arn)));
+        const started = await (await executions(arn)).start(request.requestId, JSON.stringify(request));
+        if (flags.json) console.log(JSON.stringify({ requestId: request.requestId, ...started }, null, 2));
+        else
+          console.log(
+            `${green('started')} ${request.requestId}: ${started.executionArn}\n${dim(`follow it with: onboard status ${request.requestId}`)}`,
+          );
+      },
+    );
 }
 
 export function statusCommand(ctx: CliContext): Command {

@@ -1,13 +1,17 @@
+import { createServer, type Server } from 'node:http';
+import { connect as netConnect, Socket } from 'node:net';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { verifySignatureHeader } from '../../../src/api/auth.ts';
+import type { ResolvedAddress } from '../../../src/notifier/callback-policy.ts';
 import {
+  type Connect,
+  type ConnectTarget,
   callbackRefusal,
   deliveryIdOf,
   type ExecutionStatusChange,
   type NotifyDeps,
   notifyCompletion,
-  pinnedFetch,
   summaryOf,
 } from '../../../src/notifier/notify.ts';
 
@@ -146,25 +150,6 @@ describe('where a callback may go', () => {
       expect(calls).toEqual([]);
     },
   );
-
-  it('connects to the address it checked, not to a second DNS answer (rebinding)', async () => {
-    let lookups = 0;
-    const answers = ['93.184.216.34', '169.254.169.254'];
-    const seen: string[] = [];
-    const fetchVia = pinnedFetch([{ address: '127.0.0.1', family: 4 }]);
-    expect(typeof fetchVia).toBe('function');
-    const { deps } = receiver();
-    await notifyCompletion(change(HOOK), {
-      ...deps,
-      resolve: async () => {
-        const address = answers[lookups++] ?? '169.254.169.254';
-        seen.push(address);
-        return [{ address, family: 4 }];
-      },
-    });
-    // One resolution per delivery: the connection uses its answer (pinnedFetch's lookup), never a new one.
-    expect(seen).toEqual(['93.184.216.34']);
-  });
 
   it('refuses every URL whose host is not on the list', () => {
     fc.assert(
@@ -338,5 +323,179 @@ describe('the completion callback', () => {
       outcome: 'skipped',
     });
     expect(calls).toEqual([]);
+  });
+});
+
+/** A loopback HTTP server on an ephemeral port, recording every connection and request. */
+async function loopbackServer(answers: ((path: string) => [number, Record<string, string>?])[] = []) {
+  const requests: { path: string; host: string | undefined }[] = [];
+  let connections = 0;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '', host: req.headers.host });
+      const answer = answers[requests.length - 1] ?? (() => [204] as [number]);
+      const [code, headers] = answer(req.url ?? '');
+      res.writeHead(code, headers).end();
+    });
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    requests,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe('DNS rebinding: the connection goes to the address that was checked', () => {
+  const PUBLIC = '93.184.216.34';
+  const REBOUND = '127.0.0.1';
+  const opened: { close: () => Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+
+  /**
+   * A name whose DNS answer changes: public at the first lookup (the check), then loopback - the
+   * rebinding attack. Injected as the notifier's resolver; nothing global is patched.
+   */
+  function rebindingDns(first: ResolvedAddress[], after: ResolvedAddress[]) {
+    const asked: string[] = [];
+    const resolve = async (hostname: string) => {
+      asked.push(hostname);
+      return asked.length === 1 ? first : after;
+    };
+    return { resolve, asked };
+  }
+
+  /**
+   * The network, injected as the notifier's connect: every address routes to a loopback test server -
+   * the public address to the ticketing tool's (`tool`), loopback to what must never be reached
+   * (`victim`, standing for the emulator's control endpoints or the Lambda runtime's). Any other address
+   * is unreachable. Records where each connection was asked to go.
+   */
+  function network(routes: Record<string, number>) {
+    const targets: ConnectTarget[] = [];
+    const connect: Connect = (target) => {
+      targets.push(target);
+      const port = routes[target.address];
+      if (port !== undefined) return netConnect({ host: '127.0.0.1', port });
+      const socket = new Socket();
+      process.nextTick(() =>
+        socket.destroy(
+          Object.assign(new Error(`connect EHOSTUNREACH ${target.address}`), { code: 'EHOSTUNREACH' }),
+        ),
+      );
+      return socket;
+    };
+    return { connect, targets };
+  }
+
+  const deps = (over: Partial<NotifyDeps>): NotifyDeps => ({
+    stage: 'prod',
+    allowedHosts: ['hooks.example.com'],
+    callbackSecret: async () => 'cb-secret',
+    maxAttempts: 5,
+    timeoutMs: 2_000,
+    sleep: async () => undefined,
+    ...over,
+  });
+
+  it('keeps connecting to the checked public address when DNS answers loopback afterwards, through retries and redirects', async () => {
+    // The tool: busy once (503: retried), then a same-origin 307 (followed), then accepted.
+    const tool = await loopbackServer([() => [503], () => [307, { location: '/hooks/v2' }], () => [204]]);
+    const victim = await loopbackServer();
+    opened.push(tool, victim);
+    const dns = rebindingDns([{ address: PUBLIC, family: 4 }], [{ address: REBOUND, family: 4 }]);
+    const net = network({ [PUBLIC]: tool.port, [REBOUND]: victim.port });
+
+    const outcome = await notifyCompletion(
+      change('https://hooks.example.com/hooks/onboarding'),
+      deps({ resolve: dns.resolve, connect: net.connect }),
+    );
+
+    expect(outcome).toMatchObject({ outcome: 'sent', attempts: 2, status: 204 });
+    // The name was resolved once, at the check; DNS now answers loopback - and was never asked again.
+    expect(dns.asked).toEqual(['hooks.example.com']);
+    expect(await dns.resolve('hooks.example.com')).toEqual([{ address: REBOUND, family: 4 }]);
+    // Every connection went to the checked address, as https on 443, naming the host for TLS.
+    expect(net.targets).toHaveLength(3);
+    for (const target of net.targets) {
+      expect(target).toEqual({
+        address: PUBLIC,
+        family: 4,
+        port: 443,
+        hostname: 'hooks.example.com',
+        secure: true,
+      });
+    }
+    expect(tool.requests).toEqual([
+      { path: '/hooks/onboarding', host: 'hooks.example.com' },
+      { path: '/hooks/onboarding', host: 'hooks.example.com' },
+      { path: '/hooks/v2', host: 'hooks.example.com' },
+    ]);
+    expect(victim.connections()).toBe(0);
+    expect(victim.requests).toEqual([]);
+  });
+
+  it('never connects at all when the answer at check time is loopback, private or mixed', async () => {
+    const victim = await loopbackServer();
+    opened.push(victim);
+    for (const answer of [
+      [{ address: REBOUND, family: 4 as const }],
+      [{ address: '10.0.0.7', family: 4 as const }],
+      [
+        { address: PUBLIC, family: 4 as const },
+        { address: '::ffff:127.0.0.1', family: 6 as const },
+      ],
+    ]) {
+      const dns = rebindingDns(answer, answer);
+      const net = network({
+        [REBOUND]: victim.port,
+        '10.0.0.7': victim.port,
+        '::ffff:127.0.0.1': victim.port,
+      });
+      const outcome = await notifyCompletion(
+        change('https://hooks.example.com/hooks/onboarding'),
+        deps({ resolve: dns.resolve, connect: net.connect }),
+      );
+      expect(outcome).toMatchObject({
+        outcome: 'refused',
+        reason: expect.stringContaining('not a public address'),
+      });
+      expect(net.targets).toEqual([]);
+    }
+    expect(victim.connections()).toBe(0);
+  });
+
+  it('tries the checked addresses in turn on retries, and none other', async () => {
+    const tool = await loopbackServer();
+    const victim = await loopbackServer();
+    opened.push(tool, victim);
+    const second = '93.184.216.35';
+    const dns = rebindingDns(
+      [
+        { address: PUBLIC, family: 4 },
+        { address: second, family: 4 },
+      ],
+      [{ address: REBOUND, family: 4 }],
+    );
+    // The first checked address is unreachable; the retry takes the second.
+    const net = network({ [second]: tool.port, [REBOUND]: victim.port });
+    const outcome = await notifyCompletion(
+      change('https://hooks.example.com/hooks/onboarding'),
+      deps({ resolve: dns.resolve, connect: net.connect }),
+    );
+    expect(outcome).toMatchObject({ outcome: 'sent', attempts: 2 });
+    expect(net.targets.map((t) => t.address)).toEqual([PUBLIC, second]);
+    expect(dns.asked).toHaveLength(1);
+    expect(victim.connections()).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { make as makeCreateUser } from '../../../functions/create-user.ts';
 import type { IamGateway } from '../../../src/gateways/iam.ts';
 import type { SecretStore } from '../../../src/gateways/secrets.ts';
-import { planHandler } from '../../../src/lambda/handlers.ts';
+import { planHandler, validateRequestHandler } from '../../../src/lambda/handlers.ts';
 import { planSchema } from '../../../src/plan.ts';
 import { parseRequest } from '../../../src/request.ts';
 import type { TaskDeps } from '../../../src/steps/types.ts';
@@ -68,6 +68,45 @@ function fakeDeps(recorded: Record<string, unknown> | null) {
     built: () => built,
   };
 }
+
+describe('ValidateRequest handler', () => {
+  const validate = (stage: string | undefined, callbackUrl: string) =>
+    validateRequestHandler(() => ({ config: { ...runtime, ...(stage ? { stage } : {}) } }))({
+      input: { ...request, contact: { callbackUrl } },
+      execution: EXECUTION,
+    });
+
+  it("refuses a callback URL the stage would not call, naming the host and the stage's hosts", async () => {
+    await expect(validate('prod', 'https://evil.example.net/hook')).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      issues: [
+        {
+          path: 'contact.callbackUrl',
+          message:
+            'callback host evil.example.net is not allowed for stage prod: add it to api.callbackAllowedHosts.prod in config/onboarding.json (callback hosts allowed for stage prod: tickets.example.com)',
+        },
+      ],
+    });
+    await expect(validate('prod', 'http://127.0.0.1:8080/hook')).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: expect.stringContaining('loopback address, allowed only on the local stack'),
+    });
+    await expect(validate('staging', 'https://tickets.example.com/hook')).rejects.toMatchObject({
+      message: expect.stringContaining('(callback hosts allowed for stage staging: none)'),
+    });
+  });
+
+  it('passes a callback URL the stage calls, and refuses to guess a stage it was not given', async () => {
+    const state = await validate('prod', 'https://tickets.example.com/hook');
+    expect(state).toMatchObject({
+      request: { contact: { callbackUrl: 'https://tickets.example.com/hook' } },
+    });
+    await expect(validate(undefined, 'https://tickets.example.com/hook')).rejects.toMatchObject({
+      name: 'InvalidConfiguration',
+      message: expect.stringContaining('ONBOARDING_STAGE is not set'),
+    });
+  });
+});
 
 describe('Plan handler', () => {
   it('parses, proves the event is its execution own, and answers a plan its schema accepts', async () => {
