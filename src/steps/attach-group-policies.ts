@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { call } from './calls.ts';
-import { defineStep } from './types.ts';
+import { defineStep, type StepInput } from './types.ts';
 
 export const attachGroupPoliciesResultSchema = z.strictObject({
   groupName: z.string(),
@@ -9,6 +9,9 @@ export const attachGroupPoliciesResultSchema = z.strictObject({
   driftRepair: z.boolean(),
 });
 export type AttachGroupPoliciesResult = z.infer<typeof attachGroupPoliciesResultSchema>;
+
+/** Only this execution's own CreateGroup answering success proves the group ours (groups cannot be tagged). */
+const createdByThisExecution = (input: StepInput): boolean => input.created.EnsureGroup?.created === true;
 
 /**
  * The profile's policies on its group. A shared group is configuration: what it carries comes from the
@@ -25,7 +28,7 @@ export const attachGroupPolicies = defineStep({
     const planned = input.plan.policies.filter((p) => p.attach).map((p) => p.arn);
     // AttachGroupPolicy is idempotent: a retry after a partial attempt simply attaches again.
     for (const arn of planned) await iam.attachGroupPolicy(group, arn);
-    return { groupName: group, attached: planned, driftRepair: !input.plan.group.create };
+    return { groupName: group, attached: planned, driftRepair: !createdByThisExecution(input) };
   },
 
   async undo(input, { iam }) {
@@ -38,6 +41,14 @@ export const attachGroupPolicies = defineStep({
       return {
         status: 'kept',
         detail: `kept ${planned.join(', ')} on existing group ${group} (attached as drift repair: the group's configuration, not this hire's)`,
+      };
+    }
+    if (!createdByThisExecution(input)) {
+      // The plan found no group, but CreateGroup answered "already exists": another onboarding created
+      // it meanwhile (or ours did, its answer lost). Either way it is not proven ours: its policies stay.
+      return {
+        status: 'kept',
+        detail: `kept ${planned.join(', ')} on group ${group}, which this execution did not prove it created (CreateGroup answered "already exists": another onboarding's, or its own with a lost answer)`,
       };
     }
     // This execution created the group, but others may have joined it since: their policies stay, and

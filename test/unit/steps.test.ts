@@ -349,13 +349,15 @@ describe('AttachGroupPolicies', () => {
       attached: [READ_ONLY],
       driftRepair: true,
     });
-    expect((await attachGroupPolicies.run(input(), deps())).driftRepair).toBe(false);
+    const created = { EnsureGroup: { groupName: 'developers', created: true } };
+    expect((await attachGroupPolicies.run(input({}, created), deps())).driftRepair).toBe(false);
   });
 
   it('detaches on undo the planned attachments of the group it created, when nobody else joined it', async () => {
     iamMock.on(GetGroupCommand).resolves({ Users: [{ UserName: 'grace' } as never] });
     iamMock.on(DetachGroupPolicyCommand).resolves({});
-    const result = await attachGroupPolicies.undo(input(), deps());
+    const created = { EnsureGroup: { groupName: 'developers', created: true } };
+    const result = await attachGroupPolicies.undo(input({}, created), deps());
     expect(result.status).toBe('undone');
     expect(iamMock).toHaveReceivedCommandTimes(DetachGroupPolicyCommand, 1);
     expect(iamMock).toHaveReceivedCommandWith(DetachGroupPolicyCommand, {
@@ -377,9 +379,21 @@ describe('AttachGroupPolicies', () => {
 
   it('keeps the policies of the group it created when others joined it meanwhile', async () => {
     iamMock.on(GetGroupCommand).resolves({ Users: [{ UserName: 'grace' }, { UserName: 'ada' }] as never });
-    const result = await attachGroupPolicies.undo(input(), deps());
+    const created = { EnsureGroup: { groupName: 'developers', created: true } };
+    const result = await attachGroupPolicies.undo(input({}, created), deps());
     expect(result).toMatchObject({ status: 'kept', detail: expect.stringMatching(/1 other member/) });
     expect(iamMock).not.toHaveReceivedCommand(DetachGroupPolicyCommand);
+  });
+
+  it('keeps the policies of a group its plan meant to create but whose CreateGroup found taken (not proven ours)', async () => {
+    const taken = { EnsureGroup: { groupName: 'developers', created: false } };
+    const result = await attachGroupPolicies.undo(input({}, taken), deps());
+    expect(result).toMatchObject({
+      status: 'kept',
+      detail: expect.stringMatching(/did not prove it created/),
+    });
+    expect(iamMock.calls()).toHaveLength(0);
+    expect((await attachGroupPolicies.run(input({}, taken), deps())).driftRepair).toBe(true);
   });
 });
 
