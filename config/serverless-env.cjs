@@ -1,13 +1,18 @@
 // What serverless.yml derives from config/onboarding.json, the one place a user edits: the Lambdas'
-// configuration, and the IAM resources their roles are scoped to. Fn::Sub strings keep the account
-// and partition out of the file.
+// configuration, the IAM resources their roles are scoped to, and one managed policy per boundary file
+// (config/boundaries/<name>.json). Fn::Sub strings keep the account and partition out of the file.
+const path = require('node:path');
+const fs = require('node:fs');
 const onboarding = require('./onboarding.json');
+
+const BOUNDARIES_DIR = path.join(__dirname, 'boundaries');
 
 const sub = (s) => ({ 'Fn::Sub': s });
 // Secrets Manager appends six random characters to a secret's name in its ARN.
 const secretArn = (name) =>
   sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-??????`);
 const iam = (rest) => sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${rest}`);
+const unique = (values) => [...new Set(values)].sort();
 
 /**
  * IAM policy variables (`${aws:username}`) look like Serverless variables: split each such string with
@@ -25,54 +30,115 @@ function keepPolicyVariables(value) {
   return value;
 }
 
+/** The CloudFormation logical id of a boundary's managed policy: `Boundary` + its name in PascalCase. */
+const boundaryResourceId = (name) =>
+  `Boundary${name
+    .split('-')
+    .map((w) => `${w.slice(0, 1).toUpperCase()}${w.slice(1)}`)
+    .join('')}`;
+
 /**
  * Everything serverless.yml reads, for one configuration: the file's by default (what the deploy uses),
  * or another one (the local stack resolves the same roles for the configuration it runs with).
  */
-const forConfig = (config) => ({
-  onboardingConfig: () => JSON.stringify(config),
-  boundaryName: () => config.permissionsBoundary.name,
-  boundaryPath: () => config.permissionsBoundary.path,
-  /** The onboarded users: everything this creates lives under the configured path. */
-  userArns: () => [iam(`user${config.userPath}*`)],
-  /** Reads of any user: the plan must see a name taken under another path (a collision). */
-  anyUserArns: () => [iam('user/*')],
-  /** The allowed groups, each at the configured group path exactly: no suffix match, no other path. */
-  groupArns: () => config.allowedGroups.map((g) => iam(`group${config.groupPath}${g}`)),
-  /**
-   * The allowed group names at any path, for the plan's read only: IAM evaluates a group that does not
-   * exist as `group/<name>` (it has no path for it), and a same-named group elsewhere under its own path,
-   * which the plan must see to refuse it.
-   */
-  anyPathGroupArns: () => config.allowedGroups.flatMap((g) => [iam(`group/${g}`), iam(`group/*/${g}`)]),
-  /**
-   * The allowed groups where they are, and as IAM evaluates them once they are gone (`group/<name>`):
-   * the undo's read-back of a group whose DeleteGroup was refused (see src/aws/errors.ts isAccessDenied).
-   */
-  readBackGroupArns: () =>
-    config.allowedGroups.flatMap((g) => [iam(`group${config.groupPath}${g}`), iam(`group/${g}`)]),
+const forConfig = (config) => {
+  const profiles = Object.entries(config.profiles ?? {});
+  const groups = unique(profiles.map(([, p]) => p.group));
+  const boundaries = unique(profiles.map(([, p]) => p.boundary).filter((b) => typeof b === 'string'));
+  const namePrefix = config.boundaries.namePrefix ?? 'iam-onboarding-';
+  const boundaryPath = config.boundaries.path;
+  const boundaryArn = (b) => iam(`policy${boundaryPath}${namePrefix}${b}`);
 
-  policyArns: () => config.allowedPolicyArns,
-  boundaryArn: () => iam(`policy${config.permissionsBoundary.path}${config.permissionsBoundary.name}`),
-  serviceLinkedRoleArns: () =>
-    config.allowedServiceLinkedRoles.map((s) => iam(`role/aws-service-role/${s}/*`)),
-  serviceLinkedRoleServices: () => config.allowedServiceLinkedRoles,
-  secretArns: () => [
-    sub(
-      `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${config.secretPrefix}*`,
-    ),
-  ],
-  apiSecretArns: () => [config.api.webhookSecretName, config.api.apiTokenSecretName].map(secretArn),
-  callbackSecretArns: () => [secretArn(config.api.callbackSecretName)],
-  /** The boundary document, with the configured user path and secret prefix in it. */
-  boundaryDocument: () => {
-    const document = JSON.parse(
-      JSON.stringify(require('./boundary-policy.json'))
+  /** A boundary's document, with the configured user path and secret prefix in it. */
+  const boundaryDocument = (name) => {
+    const owner = profiles.find(([, p]) => p.boundary === name)?.[0];
+    const file = path.join(BOUNDARIES_DIR, `${name}.json`);
+    let text;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      throw new Error(
+        `profiles.${owner}.boundary: "${name}" names config/boundaries/${name}.json, which does not exist (add the file, or name another boundary)`,
+      );
+    }
+    let document;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`config/boundaries/${name}.json is not valid JSON: ${error.message}`);
+    }
+    if (document?.Version !== '2012-10-17' || !Array.isArray(document.Statement)) {
+      throw new Error(
+        `config/boundaries/${name}.json is not an IAM policy document ("Version": "2012-10-17" and a "Statement" list)`,
+      );
+    }
+    return JSON.parse(
+      JSON.stringify(document)
         .replaceAll('/onboarded/', config.userPath)
         .replaceAll('secret:onboarding/', `secret:${config.secretPrefix}`),
     );
-    return keepPolicyVariables(document);
-  },
-});
+  };
 
-module.exports = { ...forConfig(onboarding), forConfig };
+  return {
+    onboardingConfig: () => JSON.stringify(config),
+    /** The onboarded users: everything this creates lives under the configured path. */
+    userArns: () => [iam(`user${config.userPath}*`)],
+    /** Reads of any user: the plan must see a name taken under another path (a collision). */
+    anyUserArns: () => [iam('user/*')],
+    /** The profiles' groups, each at the configured group path exactly: no suffix match, no other path. */
+    groupArns: () => groups.map((g) => iam(`group${config.groupPath}${g}`)),
+    /**
+     * The profiles' group names at any path, for the plan's read only: IAM evaluates a group that does
+     * not exist as `group/<name>` (it has no path for it), and a same-named group elsewhere under its own
+     * path, which the plan must see to refuse it.
+     */
+    anyPathGroupArns: () => groups.flatMap((g) => [iam(`group/${g}`), iam(`group/*/${g}`)]),
+    /**
+     * The profiles' groups where they are, and as IAM evaluates them once they are gone (`group/<name>`):
+     * the undo's read-back of a group whose DeleteGroup was refused (see src/aws/errors.ts isAccessDenied).
+     */
+    readBackGroupArns: () => groups.flatMap((g) => [iam(`group${config.groupPath}${g}`), iam(`group/${g}`)]),
+    /** Every managed policy a profile names, for the plan's existence check. */
+    policyArns: () =>
+      unique(profiles.flatMap(([, p]) => [...p.groupPolicyArns, ...(p.userPolicyArns ?? [])])),
+    /** What a group may be given: the profiles' group policies only. */
+    groupPolicyArns: () => unique(profiles.flatMap(([, p]) => p.groupPolicyArns)),
+    /** What a user may be given: the profiles' per-user allowlists only. */
+    userPolicyArns: () => unique(profiles.flatMap(([, p]) => p.userPolicyArns ?? [])),
+    /** Each configured boundary's ARN: a user is created under one of these, never another or none. */
+    boundaryArns: () => boundaries.map(boundaryArn),
+    serviceLinkedRoleArns: () =>
+      unique(profiles.flatMap(([, p]) => p.serviceLinkedRoles ?? [])).map((s) =>
+        iam(`role/aws-service-role/${s}/*`),
+      ),
+    serviceLinkedRoleServices: () => unique(profiles.flatMap(([, p]) => p.serviceLinkedRoles ?? [])),
+    secretArns: () => [
+      sub(
+        `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${config.secretPrefix}*`,
+      ),
+    ],
+    apiSecretArns: () => [config.api.webhookSecretName, config.api.apiTokenSecretName].map(secretArn),
+    callbackSecretArns: () => [secretArn(config.api.callbackSecretName)],
+    /** The boundaries' documents by name, as the deploy creates them (policy variables put back). */
+    boundaryDocuments: () => Object.fromEntries(boundaries.map((b) => [b, boundaryDocument(b)])),
+    /** One managed policy per boundary file: the CloudFormation resources serverless.yml merges in. */
+    boundaryResources: () => ({
+      Resources: Object.fromEntries(
+        boundaries.map((b) => [
+          boundaryResourceId(b),
+          {
+            Type: 'AWS::IAM::ManagedPolicy',
+            Properties: {
+              ManagedPolicyName: `${namePrefix}${b}`,
+              Path: boundaryPath,
+              Description: `Permissions boundary ${b}: the most a user of its profiles can ever do (config/boundaries/${b}.json).`,
+              PolicyDocument: keepPolicyVariables(boundaryDocument(b)),
+            },
+          },
+        ]),
+      ),
+    }),
+  };
+};
+
+module.exports = { ...forConfig(onboarding), forConfig, boundaryResourceId };

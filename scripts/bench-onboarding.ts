@@ -25,7 +25,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import rawConfig from '../config/onboarding.json' with { type: 'json' };
-import { boundaryArn, parseOnboardingConfig } from '../src/config.ts';
+import { boundaryArn, iamArnPrefixOf, parseOnboardingConfig } from '../src/config.ts';
 import { stackRunner } from '../src/local/onboarding.ts';
 import { openStack } from '../src/local/stack.ts';
 import { validateRequest } from '../src/request.ts';
@@ -37,10 +37,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const requestFor = (i: number, prefix: string) => ({
   requestId: `${prefix}-${i}`,
   userName: `${prefix}-user-${i}`,
-  group: 'developers',
-  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-  serviceLinkedRoles: i === 0 ? ['elasticache.amazonaws.com'] : [],
-  accessKey: true,
+  profile: 'developers',
 });
 
 const stats = (ms: number[]) => {
@@ -62,7 +59,7 @@ async function main() {
       ...clientConfig,
       endpoint: stack.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
     });
-    const boundary = boundaryArn(config, stack.accountId);
+    const boundary = boundaryArn(config, iamArnPrefixOf(stack.accountId), 'team-member');
     const runner = await stackRunner(stack);
     // Warm up both paths (module loading, JIT, connection pools).
     await runner.run(validateRequest(requestFor(0, 'warm'), config), { name: 'warm-0' });

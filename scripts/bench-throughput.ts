@@ -93,9 +93,7 @@ async function runVariant(variant: Variant): Promise<Row> {
           {
             requestId: `LOAD-${i}`,
             userName: `load-user-${i}`,
-            group: 'developers',
-            policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-            accessKey: true,
+            profile: 'developers',
           },
           config,
         );

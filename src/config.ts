@@ -22,7 +22,49 @@ const iamName = (max: number) =>
       z.regex(/^[\w+=,.@-]+$/, 'may only contain letters, digits and + = , . @ _ -'),
     );
 
+const policyArn = z
+  .string()
+  .check(z.regex(/^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/, 'must be an IAM policy ARN'));
+const servicePrincipal = z
+  .string()
+  .check(
+    z.regex(/^[a-z0-9.-]+\.amazonaws\.com$/, 'must be a service principal like "elasticache.amazonaws.com"'),
+  );
+
+/** A profile's or a boundary's name: it names a file (config/boundaries/<name>.json) and a ticket form's option. */
+export const PROFILE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const PROFILE_NAME_MESSAGE = '1-64 lower-case letters, digits and "-", starting with a letter or digit';
+const profileName = z.string().check(z.regex(PROFILE_NAME, PROFILE_NAME_MESSAGE));
+
+/**
+ * A job function: the group its members join and the managed policies that group carries (configuration,
+ * never a hire's request), the service-linked roles it needs, the credentials it gets, the permissions
+ * boundary its users are created under, whether it is privileged, and the extra managed policies a
+ * request may attach to one user of it.
+ */
+export const profileSchema = z.strictObject({
+  description: z._default(z.string().check(z.maxLength(500)), ''),
+  group: iamName(128),
+  /** What the group carries. A group shared by several profiles carries the same set in each. */
+  groupPolicyArns: z.array(policyArn).check(z.maxLength(10, 'a group carries at most 10 managed policies')),
+  serviceLinkedRoles: z._default(z.array(servicePrincipal), []),
+  /** Console sign-in is the next issue's; an access key today. */
+  credentials: z.strictObject({ accessKey: z.boolean() }),
+  /**
+   * The file `config/boundaries/<name>.json` whose document caps every user of the profile; `null` says,
+   * explicitly, that its users have none, which only a privileged profile may say.
+   */
+  boundary: z.nullable(z.string().check(z.regex(PROFILE_NAME, PROFILE_NAME_MESSAGE))),
+  /** A privileged profile needs an approval before anything is created (not yet supported: refused). */
+  privileged: z.boolean(),
+  /** The managed policies a request may add to one user of this profile (attached to the user). */
+  userPolicyArns: z._default(z.array(policyArn).check(z.maxLength(10)), []),
+});
+export type Profile = z.infer<typeof profileSchema>;
+
 export const onboardingConfigSchema = z.strictObject({
+  /** Where an editor finds the JSON Schema of this file (schema/onboarding-config.schema.json). */
+  $schema: z.optional(z.string()),
   userPath: iamPath,
   groupPath: iamPath,
   secretPrefix: z
@@ -32,12 +74,9 @@ export const onboardingConfigSchema = z.strictObject({
       z.maxLength(200),
       z.regex(/^[\w/+=.@-]+\/$/, 'must end with "/" and use only letters, digits and / _ + = . @ -'),
     ),
-  permissionsBoundary: z.strictObject({ name: iamName(128), path: iamPath }),
-  allowedGroups: z.array(iamName(128)).check(z.minLength(1)),
-  allowedPolicyArns: z
-    .array(z.string().check(z.regex(/^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/)))
-    .check(z.minLength(1)),
-  allowedServiceLinkedRoles: z.array(z.string().check(z.regex(/^[a-z0-9.-]+\.amazonaws\.com$/))),
+  /** Where the boundaries' managed policies live: `<path><namePrefix><boundary>`, one per boundary file. */
+  boundaries: z.strictObject({ path: iamPath, namePrefix: z._default(iamName(64), 'iam-onboarding-') }),
+  profiles: z.record(profileName, profileSchema),
   /** The HTTP API for ticketing tools and the completion callback; every key has a safe default. */
   api: z._default(
     z.strictObject({
@@ -94,7 +133,8 @@ export type OnboardingConfig = z.infer<typeof onboardingConfigSchema>;
 
 /** The config as a Lambda sees it: the file plus what only the deployment knows. */
 export interface RuntimeConfig extends OnboardingConfig {
-  permissionsBoundaryArn: string;
+  /** `arn:<partition>:iam::<account>:`: the boundaries' ARNs are built from it and the configuration. */
+  iamArnPrefix: string;
   /**
    * The deployment stage (`sls:stage`): picks `api.callbackAllowedHosts.<stage>`. Always set by
    * runtimeConfigFromEnv, and `local` by the in-process local stack.
@@ -130,18 +170,66 @@ export function withCallbackHosts<C extends Pick<OnboardingConfig, 'api'>>(
 }
 
 export const CONFIG_ENV = 'ONBOARDING_CONFIG';
-export const BOUNDARY_ENV = 'ONBOARDING_PERMISSIONS_BOUNDARY_ARN';
+export const IAM_ARN_PREFIX_ENV = 'ONBOARDING_IAM_ARN_PREFIX';
 
-function describeIssues(error: {
-  issues: readonly { path: readonly PropertyKey[]; message: string }[];
-}): string {
+interface ConfigIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+function describeIssues(error: { issues: readonly ConfigIssue[] }): string {
   return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+
+/** What the schema cannot say of one key alone: rules between profiles, and what a boundary-less profile must be. */
+function profileIssues(config: OnboardingConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const names = Object.keys(config.profiles);
+  if (names.length === 0) issues.push({ path: ['profiles'], message: 'at least one profile is needed' });
+  const byGroup = new Map<string, string>();
+  for (const name of names) {
+    const profile = config.profiles[name] as Profile;
+    if (profile.boundary === null && !profile.privileged) {
+      issues.push({
+        path: ['profiles', name, 'boundary'],
+        message:
+          'null (no permissions boundary) is only allowed for a privileged profile: set "privileged": true, or name a file of config/boundaries/',
+      });
+    }
+    const other = byGroup.get(profile.group);
+    if (other !== undefined) {
+      const first = config.profiles[other] as Profile;
+      if (!sameSet(first.groupPolicyArns, profile.groupPolicyArns)) {
+        issues.push({
+          path: ['profiles', name, 'groupPolicyArns'],
+          message: `group "${profile.group}" is also the group of profile "${other}", with other policies: a shared group carries one set of policies (make them equal, or use another group)`,
+        });
+      }
+    } else {
+      byGroup.set(profile.group, name);
+    }
+    const dupes = profile.userPolicyArns.filter((arn) => profile.groupPolicyArns.includes(arn));
+    if (dupes.length > 0) {
+      issues.push({
+        path: ['profiles', name, 'userPolicyArns'],
+        message: `${dupes.join(', ')} is carried by the group already: list it in one of the two`,
+      });
+    }
+  }
+  return issues;
 }
 
 export function parseOnboardingConfig(value: unknown, source: string): OnboardingConfig {
   const parsed = onboardingConfigSchema.safeParse(value);
   if (!parsed.success) {
     throw new InvalidConfigurationError(`${source} is invalid: ${describeIssues(parsed.error)}`);
+  }
+  const issues = profileIssues(parsed.data);
+  if (issues.length > 0) {
+    throw new InvalidConfigurationError(`${source} is invalid: ${describeIssues({ issues })}`);
   }
   return parsed.data;
 }
@@ -158,11 +246,15 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig & { 
     throw new InvalidConfigurationError(`${CONFIG_ENV} is not valid JSON`);
   }
   const config = parseOnboardingConfig(json, CONFIG_ENV);
-  const boundary = env[BOUNDARY_ENV];
-  if (!boundary)
-    throw new InvalidConfigurationError(`${BOUNDARY_ENV} is not set (the permissions boundary's ARN)`);
-  if (!/^arn:aws[\w-]*:iam::\d{12}:policy\/[\w+=,.@/-]+$/.test(boundary)) {
-    throw new InvalidConfigurationError(`${BOUNDARY_ENV} is not a customer managed policy ARN: ${boundary}`);
+  const prefix = env[IAM_ARN_PREFIX_ENV];
+  if (!prefix)
+    throw new InvalidConfigurationError(
+      `${IAM_ARN_PREFIX_ENV} is not set (arn:<partition>:iam::<account>:, the account the boundaries are in)`,
+    );
+  if (!/^arn:aws[\w-]*:iam::\d{12}:$/.test(prefix)) {
+    throw new InvalidConfigurationError(
+      `${IAM_ARN_PREFIX_ENV} is not of the form arn:<partition>:iam::<account>: (${prefix})`,
+    );
   }
   const stage = env[STAGE_ENV];
   if (!stage)
@@ -173,7 +265,7 @@ export function runtimeConfigFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig & { 
       `${STAGE_ENV} is "local", which is for the local stack only; deploy another stage`,
     );
   }
-  return { ...config, permissionsBoundaryArn: boundary, stage };
+  return { ...config, iamArnPrefix: prefix, stage };
 }
 
 export const STATE_MACHINE_ARN_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
@@ -192,8 +284,43 @@ export function stateMachineArnFromEnv(env: NodeJS.ProcessEnv): string {
   return arn;
 }
 
-export function boundaryArn(config: OnboardingConfig, accountId: string, partition = 'aws'): string {
-  return `arn:${partition}:iam::${accountId}:policy${config.permissionsBoundary.path}${config.permissionsBoundary.name}`;
+export const iamArnPrefixOf = (accountId: string, partition = 'aws') => `arn:${partition}:iam::${accountId}:`;
+
+/** The managed policy's name of a boundary file. */
+export function boundaryPolicyName(config: Pick<OnboardingConfig, 'boundaries'>, boundary: string): string {
+  return `${config.boundaries.namePrefix}${boundary}`;
+}
+
+export function boundaryArn(
+  config: Pick<OnboardingConfig, 'boundaries'>,
+  iamArnPrefix: string,
+  boundary: string,
+): string {
+  return `${iamArnPrefix}policy${config.boundaries.path}${boundaryPolicyName(config, boundary)}`;
+}
+
+/** Every boundary some profile names, once each. */
+export function boundaryNames(config: Pick<OnboardingConfig, 'profiles'>): string[] {
+  return [
+    ...new Set(Object.values(config.profiles).flatMap((p) => (p.boundary === null ? [] : [p.boundary]))),
+  ].sort();
+}
+
+/** The groups of all profiles, once each: the only groups the roles may touch. */
+export function configuredGroups(config: Pick<OnboardingConfig, 'profiles'>): string[] {
+  return [...new Set(Object.values(config.profiles).map((p) => p.group))].sort();
+}
+
+export function configuredGroupPolicyArns(config: Pick<OnboardingConfig, 'profiles'>): string[] {
+  return [...new Set(Object.values(config.profiles).flatMap((p) => p.groupPolicyArns))].sort();
+}
+
+export function configuredUserPolicyArns(config: Pick<OnboardingConfig, 'profiles'>): string[] {
+  return [...new Set(Object.values(config.profiles).flatMap((p) => p.userPolicyArns))].sort();
+}
+
+export function configuredServiceLinkedRoles(config: Pick<OnboardingConfig, 'profiles'>): string[] {
+  return [...new Set(Object.values(config.profiles).flatMap((p) => p.serviceLinkedRoles))].sort();
 }
 
 /** The environment a Lambda needs, built from the config file: what serverless.yml does on deploy. */
@@ -204,7 +331,7 @@ export function configEnv(
 ): Record<string, string> {
   return {
     [CONFIG_ENV]: JSON.stringify(config),
-    [BOUNDARY_ENV]: boundaryArn(config, accountId),
+    [IAM_ARN_PREFIX_ENV]: iamArnPrefixOf(accountId),
     [STAGE_ENV]: 'local',
     ...(stateMachineArn ? { [STATE_MACHINE_ARN_ENV]: stateMachineArn } : {}),
   };

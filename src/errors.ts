@@ -31,6 +31,12 @@ export class RequestNotAllowedError extends OnboardingError {
   readonly kind = 'permanent' as const;
 }
 
+/** The request names a privileged profile, which needs an approval this deployment cannot give yet. */
+export class ApprovalRequiredError extends OnboardingError {
+  override readonly name = 'ApprovalRequired' as const;
+  readonly kind = 'permanent' as const;
+}
+
 /** The configuration (environment or file) is missing a key or holds a bad value. */
 export class InvalidConfigurationError extends OnboardingError {
   override readonly name = 'InvalidConfiguration' as const;
@@ -161,6 +167,7 @@ export class RollbackIncompleteError extends OnboardingError {
 export const ERROR_CLASSES = [
   InvalidRequestError,
   RequestNotAllowedError,
+  ApprovalRequiredError,
   InvalidConfigurationError,
   UserAlreadyExistsError,
   SecretAlreadyExistsError,

@@ -1,12 +1,12 @@
 import * as z from 'zod/mini';
-import { secretNameFor } from './config.ts';
+import { boundaryArn, secretNameFor } from './config.ts';
 import {
   PolicyNotFoundError,
   RequestNotAllowedError,
   SecretAlreadyExistsError,
   UserAlreadyExistsError,
 } from './errors.ts';
-import type { OnboardingRequest } from './request.ts';
+import { checkAllowed, type OnboardingRequest } from './request.ts';
 import type { TaskDeps } from './steps/types.ts';
 
 /**
@@ -15,6 +15,14 @@ import type { TaskDeps } from './steps/types.ts';
  * the plan says did not exist.
  */
 export const planSchema = z.strictObject({
+  /** The profile the request named, as the configuration said when the plan was taken. */
+  profile: z.strictObject({
+    name: z.string().check(z.minLength(1)),
+    privileged: z.boolean(),
+    /** `required` for a privileged profile: nothing may be written before an approval. */
+    approval: z.enum(['not-needed', 'required']),
+    boundary: z.string().check(z.minLength(1)),
+  }),
   user: z.strictObject({
     name: z.string().check(z.minLength(1)),
     path: z.string().check(z.minLength(1)),
@@ -25,8 +33,16 @@ export const planSchema = z.strictObject({
     name: z.string().check(z.minLength(1)),
     path: z.string().check(z.minLength(1)),
     create: z.boolean(),
+    /** Attached to the existing group but not in the profile: reported as drift, never touched. */
+    otherPolicies: z.array(z.string()),
   }),
+  /**
+   * The profile's group policies. `attach` on a group this execution creates: attached, and removed
+   * with the group by a rollback; on an existing group: drift repair, attached and kept whatever happens.
+   */
   policies: z.array(z.strictObject({ arn: z.string(), attach: z.boolean() })),
+  /** The request's extra policies, attached to the user (this execution's own, undone with it). */
+  userPolicies: z.array(z.strictObject({ arn: z.string() })),
   serviceLinkedRoles: z.array(
     z.strictObject({ service: z.string(), create: z.boolean(), roleName: z.optional(z.string()) }),
   ),
@@ -39,42 +55,56 @@ export async function makePlan(
   deps: Pick<TaskDeps, 'iam' | 'secrets' | 'config'>,
 ): Promise<Plan> {
   const { iam, secrets, config } = deps;
+  const profile = checkAllowed(request, config);
   const existing = await iam.getUser(request.userName);
   if (existing) {
     throw new UserAlreadyExistsError(
       `user "${request.userName}" already exists (${existing.arn}); an onboarding never takes over an existing user`,
     );
   }
-  if (!(await iam.policyExists(config.permissionsBoundaryArn))) {
+  // checkAllowed refuses a profile without a boundary: a user is always created under one.
+  const boundary = profile.boundary as string;
+  const boundaryArnOfProfile = boundaryArn(config, config.iamArnPrefix, boundary);
+  if (!(await iam.policyExists(boundaryArnOfProfile))) {
     throw new PolicyNotFoundError(
-      `the permissions boundary ${config.permissionsBoundaryArn} does not exist in the account`,
+      `the permissions boundary ${boundaryArnOfProfile} (profiles.${request.profile}.boundary "${boundary}") does not exist in the account: deploy the stack, which creates it from config/boundaries/${boundary}.json`,
     );
   }
-  const group = await iam.groupExists(request.group);
+  const groupName = profile.group;
+  const group = await iam.groupExists(groupName);
   if (group && group.path !== config.groupPath) {
     // The roles may only touch groups under the configured path: a same-named group elsewhere (which
     // may carry anything) is never used, and saying so here beats an AccessDenied half-way.
     throw new RequestNotAllowedError(
-      `group "${request.group}" exists at path ${group.path}, not under the configured groupPath ${config.groupPath}: ` +
-        'an onboarding only uses groups there (move the group, or name another one)',
+      `group "${groupName}" exists at path ${group.path}, not under the configured groupPath ${config.groupPath}: ` +
+        'an onboarding only uses groups there (move the group, or give the profile another one)',
     );
   }
-  const attached = group ? new Set(await iam.listAttachedGroupPolicies(request.group)) : new Set<string>();
+  const attached = group ? await iam.listAttachedGroupPolicies(groupName) : [];
   const policies: Plan['policies'] = [];
+  for (const arn of profile.groupPolicyArns) {
+    if (!(await iam.policyExists(arn)))
+      throw new PolicyNotFoundError(
+        `policy ${arn} (profiles.${request.profile}.groupPolicyArns) does not exist in the account`,
+      );
+    policies.push({ arn, attach: !attached.includes(arn) });
+  }
+  const userPolicies: Plan['userPolicies'] = [];
   for (const arn of request.policyArns) {
     if (!(await iam.policyExists(arn)))
       throw new PolicyNotFoundError(`policy ${arn} does not exist in the account`);
-    policies.push({ arn, attach: !attached.has(arn) });
+    userPolicies.push({ arn });
   }
   const serviceLinkedRoles: Plan['serviceLinkedRoles'] = [];
-  for (const service of request.serviceLinkedRoles) {
+  for (const service of profile.serviceLinkedRoles) {
     const role = await iam.findServiceLinkedRole(service);
     serviceLinkedRoles.push(
       role ? { service, create: false, roleName: role.name } : { service, create: true },
     );
   }
   const secretName = secretNameFor(config, request.userName);
-  if (request.accessKey) {
+  const accessKey = profile.credentials.accessKey;
+  if (accessKey) {
     const secret = await secrets.describeSecret(secretName);
     if (secret) {
       throw new SecretAlreadyExistsError(
@@ -83,23 +113,44 @@ export async function makePlan(
     }
   }
   return {
+    profile: {
+      name: request.profile,
+      privileged: profile.privileged,
+      approval: profile.privileged ? 'required' : 'not-needed',
+      boundary,
+    },
     user: {
       name: request.userName,
       path: config.userPath,
-      permissionsBoundaryArn: config.permissionsBoundaryArn,
+      permissionsBoundaryArn: boundaryArnOfProfile,
       create: true,
     },
-    group: { name: request.group, path: config.groupPath, create: !group },
+    group: {
+      name: groupName,
+      path: config.groupPath,
+      create: !group,
+      otherPolicies: attached.filter((arn) => !profile.groupPolicyArns.includes(arn)).sort(),
+    },
     policies,
+    userPolicies,
     serviceLinkedRoles,
-    accessKey: { create: request.accessKey, secretName },
+    accessKey: { create: accessKey, secretName },
   };
 }
+
+/** What drift repair means on an existing group: the profile's policies it lacked. */
+export const driftRepairOf = (plan: Plan): string[] =>
+  plan.group.create ? [] : plan.policies.filter((p) => p.attach).map((p) => p.arn);
 
 /** One line per planned action, for `onboard plan` and the timeline. */
 export function describePlan(plan: Plan): { action: string; target: string; create: boolean }[] {
   return [
     { action: 'create user', target: `${plan.user.path}${plan.user.name}`, create: true },
+    {
+      action: 'under permissions boundary',
+      target: `${plan.user.permissionsBoundaryArn} (${plan.profile.boundary})`,
+      create: false,
+    },
     {
       action: plan.group.create ? 'create group' : 'use existing group',
       target: plan.group.name,
@@ -107,10 +158,20 @@ export function describePlan(plan: Plan): { action: string; target: string; crea
     },
     { action: 'add user to group', target: `${plan.user.name} -> ${plan.group.name}`, create: true },
     ...plan.policies.map((p) => ({
-      action: p.attach ? 'attach policy to group' : 'policy already attached',
+      action: !p.attach
+        ? 'policy already on group'
+        : plan.group.create
+          ? 'attach policy to new group'
+          : 'attach to existing group (drift repair)',
       target: p.arn,
       create: p.attach,
     })),
+    ...plan.group.otherPolicies.map((arn) => ({
+      action: 'on group, not in profile (left alone)',
+      target: arn,
+      create: false,
+    })),
+    ...plan.userPolicies.map((p) => ({ action: 'attach policy to user', target: p.arn, create: true })),
     ...plan.serviceLinkedRoles.map((r) => ({
       action: r.create ? 'create service-linked role' : 'service-linked role exists',
       target: r.roleName ?? r.service,

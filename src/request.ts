@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
-import type { OnboardingConfig } from './config.ts';
-import { InvalidRequestError, RequestNotAllowedError } from './errors.ts';
+import type { OnboardingConfig, Profile } from './config.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { ApprovalRequiredError, InvalidRequestError, RequestNotAllowedError } from './errors.ts';
 import { ENGLISH_ERRORS } from './zod-english.ts';
 
 /**
@@ -25,8 +26,6 @@ export const USER_NAME_CHARS = /^[A-Za-z0-9_+=.@-]+$/;
 export const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
 export const USER_NAME_CHARS_MESSAGE =
   'may only contain letters, digits and + = . @ _ - (valid in both IAM user and Secrets Manager secret names; no comma)';
-const GROUP_NAME_CHARS = /^[\w+=,.@-]+$/;
-const GROUP_NAME_CHARS_MESSAGE = 'may only contain letters, digits and + = , . @ _ -';
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** An IAM user or group name: its character set, 1 to `max` characters. */
@@ -63,13 +62,17 @@ export const onboardingRequestSchema = z.strictObject({
     USER_NAME_CHARS_MESSAGE,
     'The IAM user name to create (it also names the access key secret).',
   ),
-  group: iamName(
-    128,
-    'IAM group name limit',
-    GROUP_NAME_CHARS,
-    GROUP_NAME_CHARS_MESSAGE,
-    'The IAM group to put the user in; created if it does not exist. Must be allowlisted.',
-  ),
+  profile: z
+    .string()
+    .check(
+      z.regex(
+        /^[a-z0-9][a-z0-9-]{0,63}$/,
+        'must be a profile name: 1-64 lower-case letters, digits and "-" (onboard schema lists them)',
+      ),
+      z.describe(
+        "The access profile (a job function in the configuration): it decides the group, the group's policies, the service-linked roles, the credentials and the permissions boundary.",
+      ),
+    ),
   policyArns: z._default(
     z
       .array(
@@ -80,34 +83,12 @@ export const onboardingRequestSchema = z.strictObject({
           ),
       )
       .check(
-        z.maxLength(10, 'at most 10 managed policies can be attached to a group'),
-        z.describe('Managed policies the group must carry (attached if missing). Each must be allowlisted.'),
+        z.maxLength(10, 'at most 10 managed policies can be attached to a user'),
+        z.describe(
+          "Extra managed policies for this user alone (attached to the user, never to the shared group). Each must be on the profile's userPolicyArns.",
+        ),
       ),
     [],
-  ),
-  serviceLinkedRoles: z._default(
-    z
-      .array(
-        z
-          .string()
-          .check(
-            z.regex(
-              /^[a-z0-9.-]+\.amazonaws\.com$/,
-              'must be a service principal like "elasticache.amazonaws.com"',
-            ),
-          ),
-      )
-      .check(
-        z.maxLength(20),
-        z.describe('Services whose service-linked role must exist in the account. Each must be allowlisted.'),
-      ),
-    [],
-  ),
-  accessKey: z._default(
-    z
-      .boolean()
-      .check(z.describe('Issue an access key (stored in Secrets Manager, readable by the user only).')),
-    true,
   ),
   tags: z._default(
     z
@@ -157,15 +138,36 @@ export interface FieldIssue {
   message: string;
 }
 
+/** Keys of the request model before profiles: what the profile decides now, and how to say it. */
+const DECIDED_BY_THE_PROFILE: Record<string, string> = {
+  group: 'the group comes from the profile: name a "profile" instead',
+  serviceLinkedRoles: 'the service-linked roles come from the profile: name a "profile" instead',
+  accessKey: 'the credentials come from the profile: name a "profile" instead',
+};
+
 /** Schema check: a clear error naming every offending field, before anything is created. */
 export function parseRequest(input: unknown): OnboardingRequest {
-  const parsed = onboardingRequestSchema.safeParse(input, ENGLISH_ERRORS);
+  // A key the profile decides now is named with what to do instead, alongside every other issue.
+  const issues: FieldIssue[] = [];
+  let body = input;
+  if (input && typeof input === 'object' && !Array.isArray(input)) {
+    const legacy = Object.keys(input).filter((k) => Object.hasOwn(DECIDED_BY_THE_PROFILE, k));
+    for (const k of legacy) issues.push({ path: k, message: DECIDED_BY_THE_PROFILE[k] as string });
+    if (legacy.length > 0) {
+      body = Object.fromEntries(Object.entries(input).filter(([k]) => !legacy.includes(k)));
+    }
+  }
+  const parsed = onboardingRequestSchema.safeParse(body, ENGLISH_ERRORS);
   if (!parsed.success) {
-    const issues: FieldIssue[] = parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join('.') || '(request)',
-      // A record key's own failure is nested ("Invalid input" alone says nothing).
-      message: (i.code === 'invalid_key' ? i.issues[0]?.message : undefined) ?? i.message,
-    }));
+    issues.push(
+      ...parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(request)',
+        // A record key's own failure is nested ("Invalid input" alone says nothing).
+        message: (i.code === 'invalid_key' ? i.issues[0]?.message : undefined) ?? i.message,
+      })),
+    );
+  }
+  if (!parsed.success || issues.length > 0) {
     throw new InvalidRequestError(
       `invalid onboarding request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       issues,
@@ -187,33 +189,73 @@ export function parseRequest(input: unknown): OnboardingRequest {
   return request;
 }
 
-/** Policy check: everything asked for must be on the allowlists of the configuration. */
-export function checkAllowed(request: OnboardingRequest, config: OnboardingConfig): void {
+/** The profile a request names, or a clear refusal listing the known ones. */
+export function profileOf(
+  request: Pick<OnboardingRequest, 'profile' | 'requestId'>,
+  config: OnboardingConfig,
+): Profile {
+  const profile = Object.hasOwn(config.profiles, request.profile)
+    ? config.profiles[request.profile]
+    : undefined;
+  if (!profile) {
+    const known = Object.keys(config.profiles);
+    throw new RequestNotAllowedError(
+      `request ${request.requestId} is not allowed: profile "${request.profile}" is not in the configuration's profiles${didYouMean(request.profile, known)} (known: ${known.join(', ')})`,
+    );
+  }
+  return profile;
+}
+
+/** Policy check: the profile exists, and every extra policy is on that profile's own allowlist. */
+export function checkAllowed(request: OnboardingRequest, config: OnboardingConfig): Profile {
+  const profile = profileOf(request, config);
   const problems: string[] = [];
-  if (!config.allowedGroups.includes(request.group)) {
-    problems.push(`group "${request.group}" is not in allowedGroups`);
-  }
   for (const arn of request.policyArns) {
-    if (!config.allowedPolicyArns.includes(arn)) problems.push(`policy "${arn}" is not in allowedPolicyArns`);
-  }
-  for (const service of request.serviceLinkedRoles) {
-    if (!config.allowedServiceLinkedRoles.includes(service)) {
-      problems.push(`service-linked role for "${service}" is not in allowedServiceLinkedRoles`);
+    if (!profile.userPolicyArns.includes(arn)) {
+      problems.push(
+        profile.groupPolicyArns.includes(arn)
+          ? `policy "${arn}" is carried by the profile's group already; leave it out`
+          : `policy "${arn}" is not in profiles.${request.profile}.userPolicyArns (allowed: ${profile.userPolicyArns.join(', ') || 'none'})`,
+      );
     }
+  }
+  if (profile.boundary === null) {
+    // The roles allow CreateUser with a configured boundary only: say so before anything is created.
+    problems.push(
+      `profile "${request.profile}" has no permissions boundary ("boundary": null); this deployment creates users under a configured boundary only`,
+    );
   }
   if (problems.length > 0) {
     throw new RequestNotAllowedError(`request ${request.requestId} is not allowed: ${problems.join('; ')}`);
   }
+  return profile;
 }
 
-/** The full check made by ValidateRequest, `onboard plan` and the HTTP API. */
-export function validateRequest(input: unknown, config: OnboardingConfig): OnboardingRequest {
+/**
+ * A privileged profile waits for an approval before any write. The approval gate is not built yet, so
+ * an execution refuses it here, before anything is read or created; `onboard plan` still plans it and
+ * says that an approval is needed.
+ */
+export function refuseUnapproved(request: OnboardingRequest, config: OnboardingConfig): void {
+  if (profileOf(request, config).privileged) {
+    throw new ApprovalRequiredError(
+      `request ${request.requestId}: profile "${request.profile}" is privileged and needs an approval before anything is created; this deployment does not support approvals yet (nothing was created; use an unprivileged profile, or wait for the approval gate)`,
+    );
+  }
+}
+
+/**
+ * The full check made by ValidateRequest and the HTTP API: schema, allowlists, and no privileged profile
+ * without an approval. `onboard plan` passes `{ privileged: 'plan' }` to plan one all the same.
+ */
+export function validateRequest(
+  input: unknown,
+  config: OnboardingConfig,
+  options: { privileged?: 'refuse' | 'plan' } = {},
+): OnboardingRequest {
   const request = parseRequest(input);
   checkAllowed(request, config);
+  if (options.privileged !== 'plan') refuseUnapproved(request, config);
   // Duplicates are harmless to IAM but would make the plan list a resource twice.
-  return {
-    ...request,
-    policyArns: [...new Set(request.policyArns)],
-    serviceLinkedRoles: [...new Set(request.serviceLinkedRoles)],
-  };
+  return { ...request, policyArns: [...new Set(request.policyArns)] };
 }

@@ -33,15 +33,6 @@ const list = (v: unknown): unknown =>
         .filter(Boolean)
     : given(v);
 
-/** Check boxes and smart values give text: "true"/"false", "yes"/"no". */
-function bool(v: unknown): unknown {
-  if (typeof v !== 'string') return given(v);
-  const t = v.trim().toLowerCase();
-  if (t === 'true' || t === 'yes') return true;
-  if (t === 'false' || t === 'no') return false;
-  return given(v);
-}
-
 /** Tags as an object, or as text: `team=analytics, cost-center=4711`. Text that is not k=v stays text. */
 function tags(v: unknown): unknown {
   if (typeof v !== 'string') return given(v);
@@ -69,24 +60,13 @@ const JIRA: Mapping = {
   shape: {
     '': ['issue', 'onboarding'],
     issue: ['key'],
-    onboarding: [
-      'userName',
-      'group',
-      'policyArns',
-      'serviceLinkedRoles',
-      'accessKey',
-      'tags',
-      'email',
-      'callbackUrl',
-    ],
+    onboarding: ['userName', 'profile', 'policyArns', 'tags', 'email', 'callbackUrl'],
   },
   fields: {
     requestId: ['issue.key', given],
     userName: ['onboarding.userName', given],
-    group: ['onboarding.group', given],
+    profile: ['onboarding.profile', given],
     policyArns: ['onboarding.policyArns', list],
-    serviceLinkedRoles: ['onboarding.serviceLinkedRoles', list],
-    accessKey: ['onboarding.accessKey', bool],
     tags: ['onboarding.tags', tags],
     'contact.email': ['onboarding.email', given],
     'contact.callbackUrl': ['onboarding.callbackUrl', given],
@@ -96,24 +76,13 @@ const JIRA: Mapping = {
 const SERVICENOW: Mapping = {
   shape: {
     '': ['number', 'variables'],
-    variables: [
-      'user_name',
-      'group',
-      'policy_arns',
-      'service_linked_roles',
-      'access_key',
-      'tags',
-      'email',
-      'callback_url',
-    ],
+    variables: ['user_name', 'profile', 'policy_arns', 'tags', 'email', 'callback_url'],
   },
   fields: {
     requestId: ['number', given],
     userName: ['variables.user_name', given],
-    group: ['variables.group', given],
+    profile: ['variables.profile', given],
     policyArns: ['variables.policy_arns', list],
-    serviceLinkedRoles: ['variables.service_linked_roles', list],
-    accessKey: ['variables.access_key', bool],
     tags: ['variables.tags', tags],
     'contact.email': ['variables.email', given],
     'contact.callbackUrl': ['variables.callback_url', given],

@@ -1,5 +1,10 @@
 import type { OnboardingConfig } from '../config.ts';
-import { InvalidRequestError, OnboardingError, RequestNotAllowedError } from '../errors.ts';
+import {
+  ApprovalRequiredError,
+  InvalidRequestError,
+  OnboardingError,
+  RequestNotAllowedError,
+} from '../errors.ts';
 import { accessOf, type RequestLedger } from '../ledger/items.ts';
 import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
 import { type OnboardingRequest, validateRequest } from '../request.ts';
@@ -242,6 +247,8 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
       });
     }
     if (error instanceof RequestNotAllowedError) return json(403, { error: error.message });
+    // A privileged profile: refused before an execution starts, with nothing created.
+    if (error instanceof ApprovalRequiredError) return json(403, { error: error.message });
     throw error;
   }
   // Refused now, naming the host and the fix, rather than accepted and skipped when it ends.
@@ -270,7 +277,7 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
         source,
         ...(call.entry.auth ? { auth: call.entry.auth } : {}),
       },
-      access: accessOf(request),
+      access: accessOf(request, deps.config),
       startedAt: started.startDate ?? now,
       acceptedAt: now,
     });

@@ -65,8 +65,15 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
 
 export async function loadConfigFile(path = DEFAULT_CONFIG_PATH): Promise<OnboardingConfig> {
   // Imported when needed: `onboard --help` and the commands that read no configuration start faster.
-  const { parseOnboardingConfig } = await import('../config.ts');
-  return parseOnboardingConfig(await readJsonFile(path, 'configuration'), path);
+  const [{ parseOnboardingConfig }, { resolveBoundaries }] = await Promise.all([
+    import('../config.ts'),
+    import('../deploy/roles.ts'),
+  ]);
+  const config = parseOnboardingConfig(await readJsonFile(path, 'configuration'), path);
+  // Every boundary a profile names is a file of config/boundaries/ holding a policy: refused here, at
+  // start-up, naming the profile's key, rather than when the first user of that profile is created.
+  resolveBoundaries(config);
+  return config;
 }
 
 /** Runs in the foreground until Ctrl-C or SIGTERM, then stops what the command started, and returns. */

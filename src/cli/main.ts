@@ -30,7 +30,12 @@ export function makeProgram(ctx: CliContext): Command {
   return program;
 }
 
-const REJECTIONS = new Set(['InvalidRequest', 'RequestNotAllowed', 'InvalidConfiguration']);
+const REJECTIONS = new Set([
+  'InvalidRequest',
+  'RequestNotAllowed',
+  'ApprovalRequired',
+  'InvalidConfiguration',
+]);
 
 /** Whether the command line asks for JSON (`--json` before any `--`): then its errors are JSON too. */
 export function wantsJson(argv: readonly string[]): boolean {

@@ -85,8 +85,16 @@ function renderCreated(outcome: ExecutionOutcome, took: string): string[] {
     `  user          ${c.CreateUser?.userArn ?? ''}`,
     `  group         ${c.EnsureGroup?.groupName ?? ''}${c.EnsureGroup?.created ? ' (created)' : ' (existing)'}`,
   ];
-  if (c.AttachGroupPolicies?.attached?.length)
-    lines.push(`  attached      ${c.AttachGroupPolicies.attached.join(', ')}`);
+  const group = c.AttachGroupPolicies;
+  if (group?.attached?.length) {
+    lines.push(
+      group.driftRepair
+        ? `  attached      ${group.attached.join(', ')} to existing group (drift repair)`
+        : `  attached      ${group.attached.join(', ')} to the new group`,
+    );
+  }
+  if (c.AttachUserPolicies?.attached?.length)
+    lines.push(`  user policies ${c.AttachUserPolicies.attached.join(', ')}`);
   for (const r of c.EnsureServiceLinkedRoles?.roles ?? []) {
     lines.push(`  service role  ${r.roleName}${r.created ? ' (created)' : ' (existing)'}`);
   }

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { OnboardingConfig } from '../config.ts';
 import { PROJECT_ROOT, SERVERLESS_PATH } from '../definition.ts';
+import { InvalidConfigurationError } from '../errors.ts';
 
 /**
  * The functions' roles as `serverless.yml` defines them, resolved for one account, region and stage
  * the way the deploy resolves them: `${file(./config/serverless-env.cjs):x}` from the configuration,
- * `!Ref` of the boundary and the state machine, `!Sub` with the account's pseudo parameters, YAML
- * anchors. The local stack signs each function's calls with its own key and the emulator evaluates
+ * `!Ref` of the state machine, `!Ref`/`!GetAtt` of the ledger table, `!Sub` with the account's pseudo
+ * parameters, YAML anchors. The local stack signs each function's calls with its own key and the emulator evaluates
  * them against these documents, so a missing or too-wide grant shows up locally, not in production.
  */
 
@@ -27,10 +28,27 @@ export interface RoleContext {
   partition?: string;
 }
 
+interface ServerlessResource {
+  Type?: string;
+  Properties?: unknown;
+}
+
 interface ServerlessFile {
   service: string;
   functions: Record<string, { iamRoleStatements?: unknown[] }>;
-  resources?: { Resources?: Record<string, { Type?: string; Properties?: unknown }> };
+  /** One block, or a list of blocks (some of them `${file(...)}` fragments the framework merges). */
+  resources?:
+    | { Resources?: Record<string, ServerlessResource> }
+    | (string | { Resources?: Record<string, ServerlessResource> })[];
+}
+
+/** The resources serverless.yml writes out itself (a `${file(...)}` fragment is the configuration's). */
+function inlineResources(doc: ServerlessFile): Record<string, ServerlessResource> {
+  const blocks = Array.isArray(doc.resources) ? doc.resources : doc.resources ? [doc.resources] : [];
+  return Object.assign(
+    {},
+    ...blocks.map((b) => (typeof b === 'object' && b !== null ? (b.Resources ?? {}) : {})),
+  ) as Record<string, ServerlessResource>;
 }
 
 class Ref {
@@ -82,7 +100,7 @@ function loadServerless(): Promise<ServerlessFile> {
 
 /**
  * Resolves serverless.yml's values for one account, region and stage as the deploy would: the
- * configuration's `${file(...)}` exports, `!Ref`, `!GetAtt` and `!Sub` of this stack's resources and
+ * configuration's `${file(...)}` exports, `!Ref` and `!GetAtt` of this stack's resources, `!Sub` of
  * pseudo parameters.
  */
 function resolverOf(doc: ServerlessFile, ctx: RoleContext) {
@@ -90,6 +108,7 @@ function resolverOf(doc: ServerlessFile, ctx: RoleContext) {
   const partition = ctx.partition ?? 'aws';
   const stage = ctx.stage;
   const stateMachineName = `${doc.service}-${stage}`;
+  const resources = inlineResources(doc);
   const pseudo: Record<string, string> = {
     'AWS::Partition': partition,
     'AWS::Region': ctx.region,
@@ -105,28 +124,22 @@ function resolverOf(doc: ServerlessFile, ctx: RoleContext) {
     });
   // A DynamoDB table's Ref is its name, its Arn is built from it (as CloudFormation does).
   const tableName = (id: string) => {
-    const name = (doc.resources?.Resources?.[id]?.Properties as { TableName?: unknown } | undefined)
-      ?.TableName;
-    return typeof name === 'string' ? substitute(name, `resources.${id}.TableName`) : undefined;
-  };
-  const tableArn = (id: string) => {
-    const name = tableName(id);
-    return name && `arn:${partition}:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`;
+    const resource = resources[id];
+    const name = (resource?.Properties as { TableName?: unknown } | undefined)?.TableName;
+    return resource?.Type === 'AWS::DynamoDB::Table' && typeof name === 'string'
+      ? substitute(name, `resources.${id}.TableName`)
+      : undefined;
   };
   const refOf = (name: string): string | undefined => {
-    if (name === 'OnboardingPermissionsBoundary') {
-      return `arn:${partition}:iam::${ctx.accountId}:policy${ctx.config.permissionsBoundary.path}${ctx.config.permissionsBoundary.name}`;
-    }
     if (name === 'OnboardingStateMachine') {
       return `arn:${partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${stateMachineName}`;
     }
-    if (doc.resources?.Resources?.[name]?.Type === 'AWS::DynamoDB::Table') return tableName(name);
-    return undefined;
+    return tableName(name);
   };
-  const getAttOf = (id: string, attribute: string): string | undefined =>
-    doc.resources?.Resources?.[id]?.Type === 'AWS::DynamoDB::Table' && attribute === 'Arn'
-      ? tableArn(id)
-      : undefined;
+  const getAttOf = (id: string, attribute: string): string | undefined => {
+    const name = attribute === 'Arn' ? tableName(id) : undefined;
+    return name && `arn:${partition}:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`;
+  };
 
   const resolve = (value: unknown, where: string): unknown => {
     if (value instanceof Ref) {
@@ -189,13 +202,13 @@ export async function resolveRoles(ctx: RoleContext): Promise<Record<string, Pol
   return roles;
 }
 
-/** One resource of serverless.yml's `resources.Resources`, its properties resolved for this stack. */
+/** One resource that serverless.yml itself defines, its properties resolved for this stack. */
 export async function resolveResource(
   ctx: RoleContext,
   logicalId: string,
 ): Promise<{ Type: string; Properties: Record<string, unknown> }> {
   const doc = await loadServerless();
-  const resource = doc.resources?.Resources?.[logicalId];
+  const resource = inlineResources(doc)[logicalId];
   if (!resource?.Type) {
     throw new UnresolvableRoleError(`serverless.yml defines no resource ${logicalId}`);
   }
@@ -203,20 +216,14 @@ export async function resolveResource(
   return { Type: resource.Type, Properties: properties as Record<string, unknown> };
 }
 
-/** The permissions boundary's document as the deploy creates it, for the same configuration. */
-export function resolveBoundary(config: OnboardingConfig): PolicyDocument {
-  const document = loadEnvModule(config).boundaryDocument?.() as unknown;
-  const join = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(join);
-    if (value && typeof value === 'object') {
-      const o = value as Record<string, unknown>;
-      if ('Fn::Join' in o) {
-        const [separator, parts] = o['Fn::Join'] as [string, unknown[]];
-        return parts.map(join).join(separator);
-      }
-      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, join(v)]));
-    }
-    return value;
-  };
-  return join(document) as PolicyDocument;
+/**
+ * The boundaries' documents by name, as the deploy creates them for the same configuration. Throws,
+ * naming the profile's key, when a profile names a boundary file that does not exist or is no policy.
+ */
+export function resolveBoundaries(config: OnboardingConfig): Record<string, PolicyDocument> {
+  try {
+    return loadEnvModule(config).boundaryDocuments?.() as Record<string, PolicyDocument>;
+  } catch (error) {
+    throw new InvalidConfigurationError((error as Error).message);
+  }
 }

@@ -2,6 +2,7 @@ import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
 import { type FailureCause, messageOf } from '../rollback-report.ts';
 import type { AddUserToGroupResult } from '../steps/add-user-to-group.ts';
 import type { AttachGroupPoliciesResult } from '../steps/attach-group-policies.ts';
+import type { AttachUserPoliciesResult } from '../steps/attach-user-policies.ts';
 import type { CreateAccessKeyResult } from '../steps/create-access-key.ts';
 import type { CreateUserResult } from '../steps/create-user.ts';
 import type { EnsureGroupResult } from '../steps/ensure-group.ts';
@@ -47,6 +48,7 @@ export interface CreatedResources {
   EnsureGroup?: EnsureGroupResult;
   AddUserToGroup?: AddUserToGroupResult;
   AttachGroupPolicies?: AttachGroupPoliciesResult;
+  AttachUserPolicies?: AttachUserPoliciesResult;
   EnsureServiceLinkedRoles?: EnsureServiceLinkedRolesResult;
   CreateAccessKey?: CreateAccessKeyResult;
 }

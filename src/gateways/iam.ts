@@ -1,6 +1,7 @@
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
+  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateGroupCommand,
   CreateServiceLinkedRoleCommand,
@@ -89,12 +90,17 @@ export interface IamGateway {
    * refuses (DeleteConflict: members or policies).
    */
   deleteGroup(name: string): Promise<'deleted' | 'absent' | 'in-use'>;
+  /** The group's members' names, or undefined when there is no such group. */
+  groupMembers(name: string): Promise<string[] | undefined>;
   addUserToGroup(user: string, group: string): Promise<void>;
   removeUserFromGroup(user: string, group: string): Promise<boolean>;
   listGroupsForUser(user: string): Promise<string[]>;
   listAttachedGroupPolicies(group: string): Promise<string[]>;
   attachGroupPolicy(group: string, policyArn: string): Promise<void>;
   detachGroupPolicy(group: string, policyArn: string): Promise<boolean>;
+  attachUserPolicy(user: string, policyArn: string): Promise<void>;
+  /** False when the policy was not attached (or there is no such user). */
+  detachUserPolicy(user: string, policyArn: string): Promise<boolean>;
   policyExists(policyArn: string): Promise<boolean>;
   findServiceLinkedRole(service: string): Promise<RoleInfo | undefined>;
   /** `created: false` when the role exists already (IAM answers InvalidInput "has been taken"). */
@@ -208,6 +214,23 @@ export class SdkIamGateway implements IamGateway {
     }
   }
 
+  async groupMembers(name: string): Promise<string[] | undefined> {
+    try {
+      return await collect(async (marker) => {
+        const out = await this.client.send(
+          new GetGroupCommand({ GroupName: name, ...(marker ? { Marker: marker } : {}) }),
+        );
+        return {
+          items: (out.Users ?? []).map((u) => u.UserName ?? ''),
+          ...(out.IsTruncated && out.Marker ? { marker: out.Marker } : {}),
+        };
+      });
+    } catch (error) {
+      if (isAwsError(error, 'NoSuchEntity')) return undefined;
+      throw toDomainError(error, `GetGroup ${name}`);
+    }
+  }
+
   async createGroup(name: string, path: string) {
     try {
       const { Group } = await this.client.send(new CreateGroupCommand({ GroupName: name, Path: path }));
@@ -301,6 +324,30 @@ export class SdkIamGateway implements IamGateway {
     } catch (error) {
       if (isAwsError(error, 'NoSuchEntity')) return false;
       throw toDomainError(error, `DetachGroupPolicy ${group} ${policyArn}`);
+    }
+  }
+
+  async attachUserPolicy(user: string, policyArn: string): Promise<void> {
+    try {
+      await this.client.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: policyArn }));
+    } catch (error) {
+      // IAM is eventually consistent: a user created a moment ago can be NoSuchEntity briefly.
+      if (isAwsError(error, 'NoSuchEntity')) {
+        throw new NotYetVisibleError(`AttachUserPolicy ${user} ${policyArn}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      throw toDomainError(error, `AttachUserPolicy ${user} ${policyArn}`);
+    }
+  }
+
+  async detachUserPolicy(user: string, policyArn: string): Promise<boolean> {
+    try {
+      await this.client.send(new DetachUserPolicyCommand({ UserName: user, PolicyArn: policyArn }));
+      return true;
+    } catch (error) {
+      if (isAwsError(error, 'NoSuchEntity')) return false;
+      throw toDomainError(error, `DetachUserPolicy ${user} ${policyArn}`);
     }
   }
 

@@ -4,7 +4,7 @@ import { callbackPolicyOf, type RuntimeConfig, STAGE_ENV } from '../config.ts';
 import { ForgedInvocationError, InvalidConfigurationError } from '../errors.ts';
 import { checkCallbackUrl } from '../notifier/callback-policy.ts';
 import { makePlan } from '../plan.ts';
-import { checkAllowed, onboardingRequestSchema, validateRequest } from '../request.ts';
+import { checkAllowed, onboardingRequestSchema, refuseUnapproved, validateRequest } from '../request.ts';
 import { reportRollback, requestIdOf } from '../rollback-report.ts';
 import { stepInputSchema, undoStateName } from '../steps/index.ts';
 import type { SagaStep, StepInput, TaskDeps, UndoResult } from '../steps/types.ts';
@@ -86,6 +86,7 @@ export function planHandler(deps: Provider<TaskDeps>): Handler<unknown> {
       await verifyInvocation(d, 'Plan', arn, { request });
       // The request is checked against the configuration again: the event is never trusted for it.
       checkAllowed(request, d.config);
+      refuseUnapproved(request, d.config);
       return makePlan(request, d);
     });
   };
@@ -101,6 +102,7 @@ export function stepHandlers<N extends string, R>(step: SagaStep<N, R>, deps: Pr
     const { request, plan, created, execution } = input;
     await verifyInvocation(d, state, execution, { request, plan, created });
     checkAllowed(request, d.config);
+    refuseUnapproved(request, d.config);
     return d;
   };
   const handler: Handler<R> = async (event, context) => {

@@ -52,13 +52,18 @@ export interface RequestedBy {
   identity?: string;
 }
 
-/** What the request asked for, as the request carries it (references only). */
+/**
+ * What the request asked for, as the request carries it (references only), and what its profile
+ * meant when it was accepted (the configuration may change later; the record keeps what was granted).
+ */
 export interface RequestedAccess {
   userName: string;
-  group: string;
+  profile: string;
+  /** The per-user extra policies the request added (attached to the user). */
   policyArns: string[];
-  serviceLinkedRoles: string[];
-  accessKey: boolean;
+  /** The profile's group and whether it needs an approval, as configured at acceptance. */
+  group?: string;
+  privileged?: boolean;
 }
 
 /** The `REQUEST` item, as stored. Timestamps are ISO 8601; `statusAt` orders writes (epoch ms). */
@@ -123,19 +128,17 @@ export class LedgerConflictError extends Error {
 }
 
 /** The request's fields the ledger keeps (a whitelist: nothing else of the request is stored). */
-export function accessOf(request: {
-  userName: string;
-  group: string;
-  policyArns?: readonly string[];
-  serviceLinkedRoles?: readonly string[];
-  accessKey?: boolean;
-}): RequestedAccess {
+export function accessOf(
+  request: { userName: string; profile: string; policyArns?: readonly string[] },
+  config?: { profiles: Record<string, { group: string; privileged: boolean }> },
+): RequestedAccess {
+  const profile =
+    config && Object.hasOwn(config.profiles, request.profile) ? config.profiles[request.profile] : undefined;
   return {
     userName: request.userName,
-    group: request.group,
+    profile: request.profile,
     policyArns: [...(request.policyArns ?? [])],
-    serviceLinkedRoles: [...(request.serviceLinkedRoles ?? [])],
-    accessKey: request.accessKey ?? true,
+    ...(profile ? { group: profile.group, privileged: profile.privileged } : {}),
   };
 }
 
@@ -144,15 +147,11 @@ export function accessOfInput(input: string | null | undefined): RequestedAccess
   if (!input) return undefined;
   try {
     const value = JSON.parse(input) as Record<string, unknown> | null;
-    if (!value || typeof value.userName !== 'string' || typeof value.group !== 'string') return undefined;
-    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-    return accessOf({
-      userName: value.userName,
-      group: value.group,
-      policyArns: strings(value.policyArns),
-      serviceLinkedRoles: strings(value.serviceLinkedRoles),
-      accessKey: value.accessKey !== false,
-    });
+    if (!value || typeof value.userName !== 'string' || typeof value.profile !== 'string') return undefined;
+    const policyArns = Array.isArray(value.policyArns)
+      ? value.policyArns.filter((x): x is string => typeof x === 'string')
+      : [];
+    return accessOf({ userName: value.userName, profile: value.profile, policyArns });
   } catch {
     return undefined;
   }

@@ -144,7 +144,7 @@ export async function runLocalOnboarding(
         requestId: request.requestId,
         executionArn: running.executionArn,
         requestedBy: options.requestedBy ?? { channel: 'cli', identity: 'onboard run' },
-        access: accessOf(request),
+        access: accessOf(request, options.config),
         startedAt,
         acceptedAt: new Date(),
       })

@@ -8,8 +8,15 @@ import type { Emulator, EmulatorState, FaultSpec, JsonService } from '@iam-onboa
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
-import { boundaryArn, configEnv, type OnboardingConfig, type RuntimeConfig } from '../config.ts';
-import { type PolicyDocument, resolveBoundary, resolveRoles } from '../deploy/roles.ts';
+import {
+  boundaryArn,
+  boundaryPolicyName,
+  configEnv,
+  iamArnPrefixOf,
+  type OnboardingConfig,
+  type RuntimeConfig,
+} from '../config.ts';
+import { type PolicyDocument, resolveBoundaries, resolveRoles } from '../deploy/roles.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
@@ -162,8 +169,8 @@ async function accountOf(env: Record<string, string | undefined>): Promise<strin
   }
 }
 
-/** The embedded account starts empty: give it the permissions boundary the deploy would create. */
-async function seedBoundary(
+/** The embedded account starts empty: give it the permissions boundaries the deploy would create. */
+async function seedBoundaries(
   emulatorEnv: Record<string, string>,
   config: OnboardingConfig,
   accountId: string,
@@ -174,23 +181,25 @@ async function seedBoundary(
     ...credentialsOf(emulatorEnv),
   });
   try {
-    const arn = boundaryArn(config, accountId);
-    try {
-      await iam.send(new GetPolicyCommand({ PolicyArn: arn }));
-      return;
-    } catch (error) {
-      if (!isAwsError(error, 'NoSuchEntity')) throw error;
+    // The documents the deploy creates for this configuration (its user path and secret prefix in them).
+    for (const [name, document] of Object.entries(resolveBoundaries(config))) {
+      try {
+        await iam.send(
+          new GetPolicyCommand({ PolicyArn: boundaryArn(config, iamArnPrefixOf(accountId), name) }),
+        );
+        continue;
+      } catch (error) {
+        if (!isAwsError(error, 'NoSuchEntity')) throw error;
+      }
+      await iam.send(
+        new CreatePolicyCommand({
+          PolicyName: boundaryPolicyName(config, name),
+          Path: config.boundaries.path,
+          PolicyDocument: JSON.stringify(document),
+          Description: `Permissions boundary ${name} (seeded by the local stack)`,
+        }),
+      );
     }
-    // The document the deploy creates for this configuration (its user path and secret prefix in it).
-    const document = JSON.stringify(resolveBoundary(config));
-    await iam.send(
-      new CreatePolicyCommand({
-        PolicyName: config.permissionsBoundary.name,
-        Path: config.permissionsBoundary.path,
-        PolicyDocument: document,
-        Description: 'Permissions boundary of onboarded users (seeded by the local stack)',
-      }),
-    );
   } finally {
     iam.destroy();
   }
@@ -585,7 +594,7 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     const accountId = await accountOf(emulator.env);
     const [, tableName] = await Promise.all([
       (async () => {
-        await seedBoundary(emulator.env, options.config, accountId);
+        await seedBoundaries(emulator.env, options.config, accountId);
         if (options.authorize ?? true) {
           await registerFunctionRoles(emulator, options, accountId, region);
           emulator.authorization.setEnabled(true);
@@ -694,7 +703,7 @@ async function stepFunctionsHost(region: string): Promise<Emulator> {
 
 function runtime(config: OnboardingConfig, accountId: string): RuntimeConfig {
   // The local stage: its callback hosts are what ValidateRequest holds a callback URL to.
-  return { ...config, permissionsBoundaryArn: boundaryArn(config, accountId), stage: LOCAL_STAGE };
+  return { ...config, iamArnPrefix: iamArnPrefixOf(accountId), stage: LOCAL_STAGE };
 }
 
 /** The emulator does not check signatures: any key works, and the key id names the caller. */

@@ -3,6 +3,7 @@ import { planSchema } from '../plan.ts';
 import { onboardingRequestSchema } from '../request.ts';
 import { addUserToGroup } from './add-user-to-group.ts';
 import { attachGroupPolicies } from './attach-group-policies.ts';
+import { attachUserPolicies } from './attach-user-policies.ts';
 import { type AwsAction, call, type DeclaredCall } from './calls.ts';
 import { createAccessKey } from './create-access-key.ts';
 import { createUser } from './create-user.ts';
@@ -20,6 +21,7 @@ export const SAGA_STEPS = [
   ensureGroup,
   addUserToGroup,
   attachGroupPolicies,
+  attachUserPolicies,
   ensureServiceLinkedRoles,
   createAccessKey,
 ] as const;
@@ -114,6 +116,7 @@ export const stepInputSchema = z.strictObject({
 export {
   addUserToGroup,
   attachGroupPolicies,
+  attachUserPolicies,
   createAccessKey,
   createUser,
   ensureGroup,

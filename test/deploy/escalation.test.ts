@@ -1,8 +1,9 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { awsManagedDocument } from '@iam-onboarding/aws-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
-import { parseOnboardingConfig } from '../../src/config.ts';
-import { type PolicyDocument, resolveBoundary, resolveRoles } from '../../src/deploy/roles.ts';
+import { boundaryArn, type Profile, parseOnboardingConfig } from '../../src/config.ts';
+import { type PolicyDocument, resolveBoundaries, resolveRoles } from '../../src/deploy/roles.ts';
 
 /**
  * The escalation suite: every function's role as serverless.yml defines it (resolved as the deploy
@@ -15,7 +16,8 @@ const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 const iam = (rest: string) => `arn:aws:iam::${ACCOUNT}:${rest}`;
-const BOUNDARY = iam(`policy${config.permissionsBoundary.path}${config.permissionsBoundary.name}`);
+const boundaryOf = (name: string) => boundaryArn(config, `arn:aws:iam::${ACCOUNT}:`, name);
+const BOUNDARY = boundaryOf('team-member');
 const OWN_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:iam-onboarding-prod:HR-1`;
 const OTHER_STACK_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:iam-onboarding-dev:HR-1`;
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:iam-onboarding-prod`;
@@ -43,11 +45,11 @@ interface Row {
 
 const rows: (Row & { evaluated?: Decision | string })[] = [];
 let roles: Record<string, PolicyDocument>;
-let boundary: PolicyDocument;
+let boundaries: Record<string, PolicyDocument>;
 
 beforeAll(async () => {
   roles = await resolveRoles({ config, accountId: ACCOUNT, region: REGION, stage: 'prod' });
-  boundary = resolveBoundary(config);
+  boundaries = resolveBoundaries(config);
 });
 
 /** The calls each function is meant to make: allowed. */
@@ -112,6 +114,46 @@ const INTENDED: Row[] = [
     },
     expected: 'allowed',
     why: "CreateUser's own tags",
+  },
+  ...['elasticache-developer', 'stepfunctions-admin', 'kinesis-video-admin'].map(
+    (b): Row => ({
+      principal: 'createUser',
+      action: 'iam:CreateUser',
+      resource: ONBOARDED_USER,
+      context: { 'iam:PermissionsBoundary': boundaryOf(b) },
+      expected: 'allowed',
+      why: `under the ${b} boundary`,
+    }),
+  ),
+  {
+    principal: 'plan',
+    action: 'iam:GetPolicy',
+    resource: boundaryOf('stepfunctions-admin'),
+    expected: 'allowed',
+    why: "a profile's boundary exists",
+  },
+  {
+    principal: 'attachUserPolicies',
+    action: 'iam:AttachUserPolicy',
+    resource: ONBOARDED_USER,
+    context: { ...ourUser, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' },
+    expected: 'allowed',
+    why: 'an allowlisted extra policy on our own user',
+  },
+  {
+    principal: 'undoAttachUserPolicies',
+    action: 'iam:DetachUserPolicy',
+    resource: ONBOARDED_USER,
+    context: { ...ourUser, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' },
+    expected: 'allowed',
+    why: 'our own user',
+  },
+  {
+    principal: 'undoAttachGroupPolicies',
+    action: 'iam:GetGroup',
+    resource: iam(`group${config.groupPath}sre`),
+    expected: 'allowed',
+    why: 'who else joined',
   },
   {
     principal: 'ensureGroup',
@@ -295,6 +337,46 @@ const ESCALATIONS: Row[] = [
     context: { 'iam:PolicyARN': ADMIN },
     expected: 'denied',
     why: 'AdministratorAccess to a user',
+  },
+  {
+    principal: 'attachGroupPolicies',
+    action: 'iam:AttachGroupPolicy',
+    resource: iam(`group${config.groupPath}sre`),
+    context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' },
+    expected: 'denied',
+    why: 'a per-user policy on a shared group',
+  },
+  {
+    principal: 'attachUserPolicies',
+    action: 'iam:AttachUserPolicy',
+    resource: ONBOARDED_USER,
+    context: { ...ourUser, 'iam:PolicyARN': ADMIN },
+    expected: 'denied',
+    why: 'AdministratorAccess to our own user',
+  },
+  {
+    principal: 'attachUserPolicies',
+    action: 'iam:AttachUserPolicy',
+    resource: ONBOARDED_USER,
+    context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' },
+    expected: 'denied',
+    why: 'a user this project did not create',
+  },
+  {
+    principal: 'attachUserPolicies',
+    action: 'iam:AttachUserPolicy',
+    resource: iam('user/admins/root-ish'),
+    context: { ...ourUser, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser' },
+    expected: 'denied',
+    why: 'outside the user path',
+  },
+  {
+    principal: 'createUser',
+    action: 'iam:CreateUser',
+    resource: ONBOARDED_USER,
+    context: { 'iam:PermissionsBoundary': iam('policy/iam-onboarding/iam-onboarding-breakglass') },
+    expected: 'denied',
+    why: 'under a boundary no profile names',
   },
   {
     principal: 'addUserToGroup',
@@ -601,9 +683,36 @@ const RETRIED_DELETES: Row[] = [
   },
 ];
 
-/** The onboarded users' boundary: the most any of them can ever do. */
-const BOUNDARY_ROWS: Omit<Row, 'principal'>[] = [
+/**
+ * What every boundary denies, whatever the user's policies: IAM writes on others, on itself what
+ * escalates, boundary removal, assuming roles, the organization.
+ */
+const ESCALATION_TABLE: Omit<Row, 'principal'>[] = [
   { action: 'iam:CreateUser', resource: iam('user/eve'), expected: 'denied', why: 'creating users' },
+  {
+    action: 'iam:CreateAccessKey',
+    resource: iam(`user${config.userPath}bob`),
+    expected: 'denied',
+    why: 'a key for another user',
+  },
+  {
+    action: 'iam:UpdateLoginProfile',
+    resource: iam(`user${config.userPath}bob`),
+    expected: 'denied',
+    why: "another user's password",
+  },
+  {
+    action: 'iam:DeactivateMFADevice',
+    resource: iam(`user${config.userPath}bob`),
+    expected: 'denied',
+    why: "another user's MFA device",
+  },
+  {
+    action: 'iam:CreateVirtualMFADevice',
+    resource: iam('mfa/bob'),
+    expected: 'denied',
+    why: "another user's MFA device",
+  },
   {
     action: 'iam:AttachUserPolicy',
     resource: ONBOARDED_USER,
@@ -612,39 +721,175 @@ const BOUNDARY_ROWS: Omit<Row, 'principal'>[] = [
     why: 'attaching a policy to itself',
   },
   {
+    action: 'iam:PutUserPolicy',
+    resource: ONBOARDED_USER,
+    expected: 'denied',
+    why: 'an inline policy on itself',
+  },
+  {
+    action: 'iam:CreateAccessKey',
+    resource: ONBOARDED_USER,
+    expected: 'denied',
+    why: 'another key for itself',
+  },
+  {
+    action: 'iam:AddUserToGroup',
+    resource: iam(`group${config.groupPath}sre`),
+    expected: 'denied',
+    why: 'joining a group',
+  },
+  {
     action: 'iam:DeleteUserPermissionsBoundary',
     resource: ONBOARDED_USER,
     expected: 'denied',
     why: 'removing its boundary',
   },
-  { action: 'sts:AssumeRole', resource: iam('role/admin'), expected: 'denied', why: 'assuming a role' },
+  {
+    action: 'iam:PutUserPermissionsBoundary',
+    resource: ONBOARDED_USER,
+    context: { 'iam:PermissionsBoundary': ADMIN },
+    expected: 'denied',
+    why: 'replacing its boundary',
+  },
+  { action: 'iam:CreatePolicyVersion', resource: BOUNDARY, expected: 'denied', why: 'rewriting a boundary' },
+  { action: 'iam:CreateRole', resource: iam('role/escape'), expected: 'denied', why: 'creating a role' },
+  {
+    action: 'iam:AttachRolePolicy',
+    resource: iam('role/service-role/StatesExecutionRole-x'),
+    context: { 'iam:PolicyARN': ADMIN },
+    expected: 'denied',
+    why: 'arming a role',
+  },
+  {
+    action: 'iam:PassRole',
+    resource: iam('role/admin'),
+    context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+    expected: 'denied',
+    why: 'passing an admin role',
+  },
+  {
+    action: 'sts:AssumeRole',
+    resource: iam('role/OrganizationAccountAccessRole'),
+    expected: 'denied',
+    why: 'assuming another role',
+  },
   { action: 'organizations:LeaveOrganization', resource: '*', expected: 'denied', why: 'organizations' },
   {
-    action: 'codecommit:DeleteRepository',
-    resource: `arn:aws:codecommit:${REGION}:${ACCOUNT}:repo`,
-    expected: 'denied',
-    why: 'destroying a repository',
-  },
-  {
-    action: 'elasticache:CopySnapshot',
-    resource: `arn:aws:elasticache:${REGION}:${ACCOUNT}:snapshot:s1`,
-    expected: 'denied',
-    why: 'exporting a snapshot',
-  },
-  {
-    action: 'elasticache:CreateCacheCluster',
-    resource: `arn:aws:elasticache:${REGION}:${ACCOUNT}:cluster:c1`,
-    expected: 'allowed',
-    why: 'the ElastiCache work it is for',
-  },
-  {
-    action: 'iam:ChangePassword',
-    resource: ONBOARDED_USER,
+    action: 'secretsmanager:GetSecretValue',
+    resource: secret(`${config.secretPrefix}bob/access-key`),
     context: { 'aws:username': 'ada' },
-    expected: 'allowed',
-    why: 'its own password',
+    expected: 'denied',
+    why: "another user's credentials secret",
   },
 ];
+
+/** What every boundary lets a user do for itself: password, MFA device, its own credentials secret. */
+const SELF_SERVICE: Omit<Row, 'principal'>[] = [
+  { action: 'iam:ChangePassword', resource: ONBOARDED_USER, expected: 'allowed', why: 'its own password' },
+  { action: 'iam:GetAccountPasswordPolicy', resource: '*', expected: 'allowed', why: 'the password rules' },
+  {
+    action: 'iam:CreateVirtualMFADevice',
+    resource: iam('mfa/ada'),
+    expected: 'allowed',
+    why: 'its own MFA device',
+  },
+  { action: 'iam:EnableMFADevice', resource: ONBOARDED_USER, expected: 'allowed', why: 'its own MFA device' },
+  { action: 'iam:ListMFADevices', resource: ONBOARDED_USER, expected: 'allowed', why: 'its own MFA devices' },
+  {
+    action: 'secretsmanager:GetSecretValue',
+    resource: secret(`${config.secretPrefix}ada/access-key`),
+    expected: 'allowed',
+    why: 'its own credentials secret',
+  },
+];
+
+const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:hello`;
+const EXECUTION_ROLE = iam('role/service-role/StatesExecutionRole-hello');
+
+/**
+ * The seeds' next steps, by profile, through the profile's real policies (group and allowlisted extras)
+ * under its boundary: what the getting-started page goes on to do is allowed, the rest of the ceiling
+ * is no further than the profile says.
+ */
+const PROFILE_WORK: Record<string, Omit<Row, 'principal'>[]> = {
+  'elasticache-developer': [
+    {
+      action: 'elasticache:CreateCacheCluster',
+      resource: `arn:aws:elasticache:${REGION}:${ACCOUNT}:cluster:demo`,
+      expected: 'allowed',
+      why: 'creates a cluster',
+    },
+    {
+      action: 'elasticache:CopySnapshot',
+      resource: `arn:aws:elasticache:${REGION}:${ACCOUNT}:snapshot:s1`,
+      expected: 'denied',
+      why: 'exporting a snapshot',
+    },
+    {
+      action: 'states:CreateStateMachine',
+      resource: STATE_MACHINE_ARN,
+      expected: 'denied',
+      why: "another profile's work",
+    },
+  ],
+  'stepfunctions-admin': [
+    {
+      action: 'states:CreateStateMachine',
+      resource: STATE_MACHINE_ARN,
+      expected: 'allowed',
+      why: 'creates a state machine',
+    },
+    { action: 'states:StartExecution', resource: STATE_MACHINE_ARN, expected: 'allowed', why: 'runs it' },
+    {
+      action: 'iam:PassRole',
+      resource: EXECUTION_ROLE,
+      context: { 'iam:PassedToService': 'states.amazonaws.com' },
+      expected: 'allowed',
+      why: 'an execution role to Step Functions, as the profile allows',
+    },
+    {
+      action: 'iam:PassRole',
+      resource: EXECUTION_ROLE,
+      context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      expected: 'denied',
+      why: 'that role to another service',
+    },
+    {
+      action: 'iam:PassRole',
+      resource: iam('role/admin'),
+      context: { 'iam:PassedToService': 'states.amazonaws.com' },
+      expected: 'denied',
+      why: 'another role to Step Functions',
+    },
+    {
+      action: 'kinesisvideo:CreateStream',
+      resource: `arn:aws:kinesisvideo:${REGION}:${ACCOUNT}:stream/demo/1`,
+      expected: 'denied',
+      why: "another profile's work",
+    },
+  ],
+  'kinesis-video-admin': [
+    {
+      action: 'kinesisvideo:CreateStream',
+      resource: `arn:aws:kinesisvideo:${REGION}:${ACCOUNT}:stream/demo/1`,
+      expected: 'allowed',
+      why: 'creates a stream',
+    },
+    {
+      action: 'iam:PassRole',
+      resource: EXECUTION_ROLE,
+      context: { 'iam:PassedToService': 'states.amazonaws.com' },
+      expected: 'denied',
+      why: 'no role passing in this profile',
+    },
+    {
+      action: 'elasticache:CreateCacheCluster',
+      resource: `arn:aws:elasticache:${REGION}:${ACCOUNT}:cluster:demo`,
+      expected: 'denied',
+      why: "another profile's work",
+    },
+  ],
+};
 
 async function evaluate(
   principalArn: string,
@@ -741,18 +986,82 @@ describe('a retried delete whose target is gone, evaluated', () => {
   });
 });
 
-describe("the onboarded users' boundary, evaluated", () => {
-  it('caps even AdministratorAccess: escalation denied, the profile work allowed', async () => {
-    // The user's identity allows everything; the boundary decides.
-    const everything: PolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
-    };
-    for (const attempt of BOUNDARY_ROWS) {
-      const row = { ...attempt, principal: 'onboarded user (ada)' };
-      const evaluated = await evaluate(ONBOARDED_USER, [everything], row, boundary);
-      rows.push({ ...row, evaluated });
-      expect(evaluated, `${row.action} (${row.why})`).toBe(row.expected);
-    }
+const EVERYTHING: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
+
+/** A profile's identity policies: its group's and the extras its allowlist offers, as AWS publishes them. */
+function identityOf(profile: Profile): PolicyDocument[] {
+  return [...profile.groupPolicyArns, ...profile.userPolicyArns].map((arn) => {
+    const document = awsManagedDocument(arn);
+    expect(document, `the evaluator knows ${arn}`).toBeDefined();
+    return document as PolicyDocument;
   });
+}
+
+const USER_CONTEXT = { 'aws:username': 'ada' };
+
+describe("the onboarded users' boundaries, evaluated", () => {
+  const profiles = Object.entries(config.profiles);
+
+  it('gives every profile a boundary (none is shipped without one)', () => {
+    for (const [name, profile] of profiles) expect(profile.boundary, name).not.toBeNull();
+  });
+
+  it.each(profiles)(
+    '%s: its boundary caps even AdministratorAccess - escalation denied, self-service allowed',
+    async (name, profile) => {
+      const boundary = boundaries[profile.boundary as string] as PolicyDocument;
+      for (const attempt of [...ESCALATION_TABLE, ...SELF_SERVICE]) {
+        const row = {
+          ...attempt,
+          context: { ...USER_CONTEXT, ...attempt.context },
+          principal: `${name} user (ada)`,
+        };
+        const evaluated = await evaluate(ONBOARDED_USER, [EVERYTHING], row, boundary);
+        rows.push({ ...row, evaluated });
+        expect(evaluated, `${name}: ${row.action} ${row.resource} (${row.why})`).toBe(row.expected);
+      }
+    },
+  );
+
+  it.each(profiles)(
+    '%s: its explicit denies alone stop the escalation table, should its ceiling ever be widened to everything',
+    async (name, profile) => {
+      const boundary = boundaries[profile.boundary as string] as PolicyDocument;
+      const denies = (boundary.Statement as { Effect: string }[]).filter((st) => st.Effect === 'Deny');
+      const widened: PolicyDocument = {
+        Version: '2012-10-17',
+        Statement: [...EVERYTHING.Statement, ...denies],
+      };
+      for (const attempt of [...ESCALATION_TABLE, ...SELF_SERVICE]) {
+        const row = {
+          ...attempt,
+          context: { ...USER_CONTEXT, ...attempt.context },
+          principal: `${name} user (ada)`,
+        };
+        const evaluated = await evaluate(ONBOARDED_USER, [EVERYTHING], row, widened);
+        expect(evaluated, `${name}: ${row.action} ${row.resource} (${row.why})`).toBe(row.expected);
+      }
+    },
+  );
+
+  it.each(Object.keys(PROFILE_WORK))(
+    "%s: the getting-started page's next steps are allowed by its policies under its boundary, escalation denied",
+    async (name) => {
+      const profile = config.profiles[name] as Profile;
+      const boundary = boundaries[profile.boundary as string] as PolicyDocument;
+      for (const attempt of [...(PROFILE_WORK[name] ?? []), ...ESCALATION_TABLE]) {
+        const row = {
+          ...attempt,
+          context: { ...USER_CONTEXT, ...attempt.context },
+          principal: `${name} user (ada)`,
+        };
+        const evaluated = await evaluate(ONBOARDED_USER, identityOf(profile), row, boundary);
+        rows.push({ ...row, evaluated });
+        expect(evaluated, `${name}: ${row.action} ${row.resource} (${row.why})`).toBe(row.expected);
+      }
+    },
+  );
 });

@@ -2,7 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import config from '../../config/onboarding.json' with { type: 'json' };
+import rawConfig from '../../config/onboarding.json' with { type: 'json' };
+import {
+  boundaryNames,
+  boundaryPolicyName,
+  configuredGroupPolicyArns,
+  configuredGroups,
+  configuredServiceLinkedRoles,
+  configuredUserPolicyArns,
+  parseOnboardingConfig,
+} from '../../src/config.ts';
 import { declaredCallsByFunction } from '../../src/declarations.ts';
 import { loadServerlessFunctions, PROJECT_ROOT } from '../../src/definition.ts';
 import { authorizedActions } from '../../src/steps/calls.ts';
@@ -66,6 +75,18 @@ function grantedActions(roleId: string): string[] {
   ].sort();
 }
 
+const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
+const groups = configuredGroups(config);
+
+/** A boundary's ARN as the template writes it (CloudFormation's own placeholders, not a template literal). */
+const boundaryArnInTemplate = (name: string) => ({
+  'Fn::Sub': [
+    'arn:$',
+    '{AWS::Partition}:iam::$',
+    `{AWS::AccountId}:policy${config.boundaries.path}${boundaryPolicyName(config, name)}`,
+  ].join(''),
+});
+
 /** This stack's executions, as the template writes them (the tag's value is an execution ARN). */
 const OWN_EXECUTIONS = {
   // CloudFormation's own placeholders, not a template literal.
@@ -122,19 +143,26 @@ describe('the Lambda roles', () => {
     }
   });
 
-  it('scopes users to the configured path, and creates them only with the permissions boundary', () => {
+  it('scopes users to the configured path, and creates them only under one of the configured boundaries', () => {
     const create = statementsOf(roleOf('createUser')).find((s) => actions(s).includes('iam:CreateUser'));
     expect(JSON.stringify(create?.Resource)).toContain(`:user${config.userPath}*`);
+    // Exactly the boundary files the profiles name: no other boundary, and never none.
     expect(create?.Condition).toEqual({
-      StringEquals: { 'iam:PermissionsBoundary': { Ref: 'OnboardingPermissionsBoundary' } },
+      StringEquals: { 'iam:PermissionsBoundary': boundaryNames(config).map(boundaryArnInTemplate) },
     });
+    expect(boundaryNames(config)).toEqual([
+      'elasticache-developer',
+      'kinesis-video-admin',
+      'stepfunctions-admin',
+      'team-member',
+    ]);
   });
 
   it('names groups exactly - the configured path and an allowed name, no wildcard - wherever a role names one', () => {
-    const allowed = config.allowedGroups.map((g) => `:group${config.groupPath}${g}`);
+    const allowed = groups.map((g) => `:group${config.groupPath}${g}`);
     // Only GetGroup may name an allowed group at any path: IAM evaluates a missing group as group/<name>,
     // and the plan must see a same-named group elsewhere to refuse it.
-    const anyPath = config.allowedGroups.flatMap((g) => [`:group/${g}`, `:group/*/${g}`]);
+    const anyPath = groups.flatMap((g) => [`:group/${g}`, `:group/*/${g}`]);
     let seen = 0;
     for (const [id, r] of Object.entries(resources)) {
       if (r.Type !== 'AWS::IAM::Role') continue;
@@ -155,7 +183,7 @@ describe('the Lambda roles', () => {
         }
       }
     }
-    expect(seen).toBeGreaterThan(config.allowedGroups.length);
+    expect(seen).toBeGreaterThan(groups.length);
   });
 
   it("tags users only with one of this stack's execution tags, and never re-tags an onboarded user", () => {
@@ -186,15 +214,31 @@ describe('the Lambda roles', () => {
     }
   });
 
-  it('attaches and detaches only the allowlisted policies, on the allowed groups', () => {
+  it("attaches and detaches only the profiles' group policies, on the profiles' groups", () => {
     for (const [fnKey, action] of [
       ['attachGroupPolicies', 'iam:AttachGroupPolicy'],
       ['undoAttachGroupPolicies', 'iam:DetachGroupPolicy'],
     ] as const) {
       const s = statementsOf(roleOf(fnKey)).find((x) => actions(x).includes(action));
-      expect(s?.Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': config.allowedPolicyArns } });
-      expect(resourcesOf(s as Statement)).toHaveLength(config.allowedGroups.length);
+      expect(s?.Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': configuredGroupPolicyArns(config) } });
+      expect(resourcesOf(s as Statement)).toHaveLength(groups.length);
     }
+  });
+
+  it("attaches and detaches only the profiles' per-user policies, on this stack's onboarded users", () => {
+    for (const [fnKey, action] of [
+      ['attachUserPolicies', 'iam:AttachUserPolicy'],
+      ['undoAttachUserPolicies', 'iam:DetachUserPolicy'],
+    ] as const) {
+      const s = statementsOf(roleOf(fnKey)).find((x) => x.Effect === 'Allow' && actions(x).includes(action));
+      expect(s?.Condition, fnKey).toEqual({
+        ArnEquals: { 'iam:PolicyARN': configuredUserPolicyArns(config) },
+        StringLike: { 'iam:ResourceTag/onboarding:execution': OWN_EXECUTIONS },
+      });
+      expect(JSON.stringify(s?.Resource)).toContain(`:user${config.userPath}*`);
+    }
+    // No group policy can reach a user this way, and AdministratorAccess is nowhere.
+    expect(configuredUserPolicyArns(config)).not.toContain('arn:aws:iam::aws:policy/AdministratorAccess');
   });
 
   it('creates service-linked roles only for the allowlisted services', () => {
@@ -202,7 +246,7 @@ describe('the Lambda roles', () => {
       actions(x).includes('iam:CreateServiceLinkedRole'),
     );
     expect(s?.Condition).toEqual({
-      StringEquals: { 'iam:AWSServiceName': config.allowedServiceLinkedRoles },
+      StringEquals: { 'iam:AWSServiceName': configuredServiceLinkedRoles(config) },
     });
   });
 
@@ -359,13 +403,15 @@ describe('operations', () => {
     });
   });
 
-  it('creates the permissions boundary from the configuration and outputs the state machine', () => {
-    const boundary = resources.OnboardingPermissionsBoundary as Resource;
-    expect(boundary.Properties).toMatchObject({
-      ManagedPolicyName: config.permissionsBoundary.name,
-      Path: config.permissionsBoundary.path,
-    });
-    expect(JSON.stringify(boundary.Properties.PolicyDocument)).toContain('"Effect":"Deny"');
+  it('creates one managed policy per boundary file, from the configuration, and outputs the state machine', () => {
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy');
+    expect(policies.map((p) => p.Properties.ManagedPolicyName).sort()).toEqual(
+      boundaryNames(config).map((b) => boundaryPolicyName(config, b)),
+    );
+    for (const boundary of policies) {
+      expect(boundary.Properties.Path).toBe(config.boundaries.path);
+      expect(JSON.stringify(boundary.Properties.PolicyDocument)).toContain('"Effect":"Deny"');
+    }
     expect(outputs.StateMachineArn).toEqual(
       expect.objectContaining({ Value: { Ref: 'OnboardingStateMachine' } }),
     );

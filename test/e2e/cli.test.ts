@@ -80,14 +80,14 @@ describe('onboard run', () => {
       created: { CreateAccessKey: Record<string, unknown> };
     };
     expect(outcome).toMatchObject({ requestId: 'HR-1042', status: 'succeeded' });
-    expect(outcome.timeline.map((s) => s.status)).toEqual(Array(9).fill('succeeded'));
+    expect(outcome.timeline.map((s) => s.status)).toEqual(Array(10).fill('succeeded'));
     expect(outcome.created.CreateAccessKey.secretArn).toMatch(/^arn:aws:secretsmanager:/);
     expect(stdout).not.toMatch(/SecretAccessKey/);
   });
 
   it('answers errors as JSON on stdout under --json, with the usual exit codes', async () => {
     const bad = join(tmpdir(), `bad-request-json-${process.pid}.json`);
-    await writeFile(bad, JSON.stringify({ requestId: 'HR-1', userName: 'has space', group: 'developers' }));
+    await writeFile(bad, JSON.stringify({ requestId: 'HR-1', userName: 'has space', profile: 'developers' }));
     const rejected = await onboard(['run', bad, '--json']);
     expect(rejected.code).toBe(2);
     expect(JSON.parse(rejected.stdout)).toEqual({
@@ -126,7 +126,7 @@ describe('onboard run', () => {
 
   it('rejects a bad request with exit 2, naming the field, before starting anything', async () => {
     const bad = join(tmpdir(), `bad-request-${process.pid}.json`);
-    await writeFile(bad, JSON.stringify({ requestId: 'HR-1', userName: 'has space', group: 'admins' }));
+    await writeFile(bad, JSON.stringify({ requestId: 'HR-1', userName: 'has space', profile: 'admins' }));
     const { code, stderr, stdout } = await onboard(['run', bad]);
     expect(code).toBe(2);
     expect(stderr).toContain('userName: may only contain');
@@ -153,16 +153,71 @@ describe('onboard run', () => {
 });
 
 describe('onboard plan, graph and schema', () => {
-  it('plans without writing anything', async () => {
+  it('plans without writing anything: the profile, its boundary, the group and whether an approval is needed', async () => {
     const { code, stdout } = await onboard(['plan', EXAMPLE]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/\+ create user\s+\/onboarded\/ada\.lovelace/);
     expect(stdout).toContain('nothing written');
+    expect(stdout).toMatch(/profile\s+data-engineers\n/);
+    expect(stdout).toMatch(
+      /boundary\s+team-member: arn:aws:iam::000000000000:policy\/iam-onboarding\/iam-onboarding-team-member/,
+    );
+    expect(stdout).toMatch(/approval\s+not needed/);
+    expect(stdout).toMatch(/group\s+data-engineers: to be created/);
+    expect(stdout).toMatch(/\+ attach policy to user\s+arn:aws:iam::aws:policy\/AmazonEC2ReadOnlyAccess/);
+  });
+
+  it('plans a privileged profile and says it needs an approval; run refuses it with exit 2, starting nothing', async () => {
+    const admin = EXAMPLE.replace('new-hire.json', 'stepfunctions-admin.json');
+    const plan = await onboard(['plan', admin]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/profile\s+stepfunctions-admin \(privileged\)/);
+    expect(plan.stdout).toMatch(/approval\s+required/);
+    const run = await onboard(['run', admin]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/profile "stepfunctions-admin" is privileged and needs an approval/);
+    expect(run.stdout).not.toContain('embedded local stack');
+  });
+
+  it('says "attached to existing group (drift repair)" in the plan and the output', async () => {
+    const state = join(tmpdir(), `drift-state-${process.pid}.json`);
+    // The profile's group exists, without the policy its profile says it carries.
+    await writeFile(
+      state,
+      JSON.stringify({
+        groups: { 'elasticache-developers': { name: 'elasticache-developers', path: '/onboarded/' } },
+      }),
+    );
+    const example = EXAMPLE.replace('new-hire.json', 'elasticache-developer.json');
+    const plan = await onboard(['plan', example, '--emulator-state', state]);
+    expect(plan.stdout).toMatch(
+      /drift: 1 profile policy missing \(attached to existing group as drift repair/,
+    );
+    expect(plan.stdout).toMatch(
+      /\+ attach to existing group \(drift repair\)\s+arn:aws:iam::aws:policy\/AmazonElastiCacheFullAccess/,
+    );
+    const run = await onboard(['run', example, '--emulator-state', state]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /attached\s+arn:aws:iam::aws:policy\/AmazonElastiCacheFullAccess to existing group \(drift repair\)/,
+    );
   });
 
   it('draws the state machine and prints the request schema', async () => {
     expect((await onboard(['graph'])).stdout).toMatch(/^flowchart TD/);
-    const schema = JSON.parse((await onboard(['schema'])).stdout) as { required: string[] };
-    expect(schema.required).toEqual(expect.arrayContaining(['requestId', 'userName', 'group']));
+    const schema = JSON.parse((await onboard(['schema'])).stdout) as {
+      required: string[];
+      properties: { profile: { enum: string[] } };
+    };
+    expect(schema.required).toEqual(expect.arrayContaining(['requestId', 'userName', 'profile']));
+    expect(schema.properties.profile.enum).toEqual([
+      'elasticache-developer',
+      'stepfunctions-admin',
+      'kinesis-video-admin',
+      'developers',
+      'data-engineers',
+      'sre',
+      'support',
+    ]);
   });
 });

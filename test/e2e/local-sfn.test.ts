@@ -196,7 +196,7 @@ describe('the local Step Functions API through the real SFNClient', () => {
       new StartExecutionCommand({
         stateMachineArn: serve.stateMachineArn,
         name: 'HR-502',
-        input: JSON.stringify(request({ requestId: 'HR-502', group: 'sre' })),
+        input: JSON.stringify(request({ requestId: 'HR-502', profile: 'sre', policyArns: [] })),
       }),
     );
     const described = await finished(executionArn ?? '');

@@ -12,8 +12,8 @@ export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json')
 export const request = (over: Record<string, unknown> = {}) => ({
   requestId: 'HR-500',
   userName: 'katherine',
-  group: 'developers',
-  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  profile: 'developers',
+  policyArns: ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
   ...over,
 });
 

@@ -61,6 +61,7 @@ describe('POST /onboardings', () => {
       'EnsureGroup',
       'AddUserToGroup',
       'AttachGroupPolicies',
+      'AttachUserPolicies',
       'EnsureServiceLinkedRoles',
       'CreateAccessKey',
       'OnboardingSucceeded',
@@ -168,11 +169,11 @@ describe('POST /onboardings', () => {
     const { issues } = (await invalid.json()) as { issues: { path: string; message: string }[] };
     expect(issues.map((i) => i.path)).toEqual(['userName', 'policyArns.0']);
 
-    const admin = JSON.stringify(request({ group: 'admins' }));
+    const admin = JSON.stringify(request({ profile: 'admins' }));
     const refused = await post(serve, admin, signed(serve, admin));
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toContain(
-      'group "admins" is not in allowedGroups',
+      'profile "admins" is not in the configuration\'s profiles',
     );
 
     const notJson = '{"requestId": ';
@@ -249,10 +250,8 @@ describe('ticketing payloads', () => {
       issue: { key: 'JSM-42' },
       onboarding: {
         userName: 'jira.user',
-        group: 'developers',
-        policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
-        serviceLinkedRoles: '',
-        accessKey: 'false',
+        profile: 'data-engineers',
+        policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         email: '',
       },
     });
@@ -266,7 +265,7 @@ describe('ticketing payloads', () => {
   it("maps a ServiceNow outbound REST message signed in base64, as ServiceNow's generateMac writes it", async () => {
     const body = JSON.stringify({
       number: 'RITM0010001',
-      variables: { user_name: 'snow.user', group: 'sre', access_key: 'true', tags: 'team=platform' },
+      variables: { user_name: 'snow.user', profile: 'sre', tags: 'team=platform' },
     });
     const t = Math.floor(Date.now() / 1000);
     const mac = createHmac('sha256', serve.secrets.webhookSecret)
@@ -285,7 +284,7 @@ describe('ticketing payloads', () => {
   it("selects the adapter by header too, and names the tool's own fields in errors", async () => {
     const body = JSON.stringify({
       number: 'RITM0010002',
-      variables: { user_name: 'bad name', group: 'sre' },
+      variables: { user_name: 'bad name', profile: 'sre' },
     });
     const response = await post(serve, body, { ...signed(serve, body), 'x-onboarding-source': 'servicenow' });
     expect(response.status).toBe(400);

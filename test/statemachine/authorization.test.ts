@@ -14,10 +14,8 @@ import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/loc
 const request = {
   requestId: 'HR-700',
   userName: 'katherine',
-  group: 'developers',
-  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-  serviceLinkedRoles: ['elasticache.amazonaws.com'],
-  accessKey: true,
+  profile: 'elasticache-developer',
+  policyArns: ['arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess'],
   tags: { team: 'flight' },
 };
 
@@ -55,7 +53,7 @@ describe('the least-privilege roles, enforced by the local stack', () => {
     const cause = JSON.parse(result.cause ?? '{}') as FailureCause;
     expect(cause.failedStep).toBe('AddUserToGroup');
     expect(cause.message).toContain('iam:AddUserToGroup');
-    expect(cause.message).toContain(`group${config.groupPath}developers`);
+    expect(cause.message).toContain(`group${config.groupPath}elasticache-developers`);
     expect(cause.leftBehind ?? []).toEqual([]);
     expect(await readAccount(iam, secretsOf(stack))).toEqual(before);
   });

@@ -46,14 +46,18 @@ import {
 
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const CW_READ = 'arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess';
 const USER = 'linus';
+/**
+ * Profile data-engineers: group data-engineers carrying S3 and CloudWatch reads, the ElastiCache and ECS
+ * service-linked roles, an access key; ReadOnlyAccess is the extra policy on the user.
+ */
 const GROUP = 'data-engineers';
 const request = {
   requestId: 'HR-900',
   userName: USER,
-  group: GROUP,
-  policyArns: [READ_ONLY, S3_READ],
-  serviceLinkedRoles: ['elasticache.amazonaws.com', 'ecs.amazonaws.com'],
+  profile: 'data-engineers',
+  policyArns: [READ_ONLY],
   tags: { team: 'kernel' },
 };
 
@@ -73,7 +77,7 @@ const trigger = rollbackTrigger();
 const OWNERS: Record<string, string[]> = {
   user: ['CreateUser'],
   'user key': ['CreateAccessKey', 'CreateUser'],
-  'user extras': ['CreateUser'],
+  'user extras': ['CreateUser', 'AttachUserPolicies'],
   membership: ['AddUserToGroup', 'CreateUser'],
   group: ['EnsureGroup'],
   'group policy': ['AttachGroupPolicies'],
@@ -259,7 +263,8 @@ async function runCell(cell: Cell) {
       expect(user?.tags['onboarding:execution']).toBe(result.executionArn);
       expect(user?.groups).toEqual([GROUP]);
       expect(user?.keys).toBe(1);
-      expect(after.groups[GROUP]?.policies).toEqual([S3_READ, READ_ONLY].sort());
+      expect(after.groups[GROUP]?.policies).toEqual([S3_READ, CW_READ].sort());
+      expect(user?.policies).toEqual([READ_ONLY]);
       expect(after.groups[GROUP]?.members).toEqual([USER]);
       expect(Object.keys(after.secrets)).toEqual([`onboarding/${USER}/access-key`]);
       expect(Object.keys(after.roles).filter((r) => r.includes('ElastiCache'))).toHaveLength(1);

@@ -10,6 +10,7 @@ import * as attachGroupPolicies from '../../functions/attach-group-policies.ts';
 import * as createAccessKey from '../../functions/create-access-key.ts';
 import * as createUser from '../../functions/create-user.ts';
 import * as plan from '../../functions/plan.ts';
+import { boundaryArn } from '../../src/config.ts';
 import { stackRunner, stackStepFunctions } from '../../src/local/onboarding.ts';
 import type { Stack } from '../../src/local/stack.ts';
 import type { Plan } from '../../src/plan.ts';
@@ -25,7 +26,7 @@ import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/loc
  */
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
-const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const EC2_READ = 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess';
 
 let stack: Stack;
 let iam: IAMClient;
@@ -49,14 +50,16 @@ const executionArn = (name: string) =>
 
 function planFor(userName: string, group: string, policies: string[] = []): Plan {
   return {
+    profile: { name: group, privileged: false, approval: 'not-needed', boundary: 'team-member' },
     user: {
       name: userName,
       path: config.userPath,
-      permissionsBoundaryArn: stack.runtimeConfig.permissionsBoundaryArn,
+      permissionsBoundaryArn: boundaryArn(config, stack.runtimeConfig.iamArnPrefix, 'team-member'),
       create: true,
     },
-    group: { name: group, path: config.groupPath, create: false },
+    group: { name: group, path: config.groupPath, create: false, otherPolicies: [] },
     policies: policies.map((arn) => ({ arn, attach: true })),
+    userPolicies: [],
     serviceLinkedRoles: [],
     accessKey: { create: true, secretName: `${config.secretPrefix}${userName}/access-key` },
   };
@@ -73,7 +76,7 @@ describe('a forged event', () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: ADMIN }));
     const before = await account();
-    const request = validateRequest({ requestId: 'FAKE-1', userName: 'mallory', group: 'sre' }, config);
+    const request = validateRequest({ requestId: 'FAKE-1', userName: 'mallory', profile: 'sre' }, config);
     // Act: an execution of this stack's state machine that never ran
     const forged = handlers(addUserToGroup, 'addUserToGroup').handler({
       request,
@@ -92,10 +95,7 @@ describe('a forged event', () => {
   it('cannot attach an allowlisted policy to a group outside any onboarding', async () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'support', Path: config.groupPath }));
     const before = await account();
-    const request = validateRequest(
-      { requestId: 'FAKE-2', userName: 'nobody', group: 'support', policyArns: [READ_ONLY] },
-      config,
-    );
+    const request = validateRequest({ requestId: 'FAKE-2', userName: 'nobody', profile: 'support' }, config);
     for (const execution of [
       executionArn('FAKE-2'),
       'arn:aws:states:us-east-1:000000000000:execution:another-state-machine:FAKE-2',
@@ -104,7 +104,7 @@ describe('a forged event', () => {
       await expect(
         handlers(attachGroupPolicies, 'attachGroupPolicies').handler({
           request,
-          plan: planFor('nobody', 'support', [READ_ONLY]),
+          plan: planFor('nobody', 'support', [EC2_READ]),
           created: {},
           execution,
         }),
@@ -115,10 +115,10 @@ describe('a forged event', () => {
 
   it('cannot delete another onboarded user with his key and secret, whose execution ARN is guessable', async () => {
     // Prepare: the victim was onboarded; his execution's ARN is built from his ticket key.
-    const victim = await onboard(stack, { requestId: 'HR-7', userName: 'victim', group: 'developers' });
+    const victim = await onboard(stack, { requestId: 'HR-7', userName: 'victim', profile: 'developers' });
     expect(victim.status).toBe('SUCCEEDED');
     const before = await account();
-    const request = validateRequest({ requestId: 'HR-7', userName: 'victim', group: 'developers' }, config);
+    const request = validateRequest({ requestId: 'HR-7', userName: 'victim', profile: 'developers' }, config);
     const event = {
       request,
       plan: planFor('victim', 'developers'),
@@ -153,7 +153,7 @@ describe('a forged event', () => {
         await released;
       },
     });
-    const request = validateRequest({ requestId: 'HR-8', userName: 'grace', group: 'developers' }, config);
+    const request = validateRequest({ requestId: 'HR-8', userName: 'grace', profile: 'developers' }, config);
     const running = runner.start(request, { name: request.requestId });
     await atCreateUser;
     const before = await account();

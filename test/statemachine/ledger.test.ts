@@ -13,10 +13,9 @@ import { config, onboard, openTestStack, secretValue } from '../helpers/local-st
 const request = (over: Record<string, unknown> = {}) => ({
   requestId: 'HR-300',
   userName: 'katherine',
-  group: 'developers',
-  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-  serviceLinkedRoles: ['elasticache.amazonaws.com'],
-  accessKey: true,
+  // The ElastiCache developer: a group with AmazonElastiCacheFullAccess, the service-linked role, a key.
+  profile: 'elasticache-developer',
+  policyArns: ['arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess'],
   // A loopback host: the local stage's callback hosts (the run itself sends no callback).
   contact: { callbackUrl: 'http://127.0.0.1:9/hooks/HR-300?token=local-ticket-token' },
   ...over,
@@ -69,8 +68,10 @@ describe('the ledger on the local stack', () => {
       executionArn: result.executionArn,
       status: 'SUCCEEDED',
       userName: 'katherine',
-      group: 'developers',
-      policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      profile: 'elasticache-developer',
+      group: 'elasticache-developers',
+      privileged: false,
+      policyArns: ['arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess'],
       requestedBy: { channel: 'cli', identity: 'onboard run' },
       created: output.created,
       statusAt: result.stoppedAt,

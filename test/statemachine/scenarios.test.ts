@@ -8,6 +8,7 @@ import {
   type IAMClient,
   ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
+  ListAttachedUserPoliciesCommand,
   ListGroupsForUserCommand,
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
@@ -31,15 +32,18 @@ import {
 
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const CW_READ = 'arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess';
+const EC2_READ = 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess';
 const ELASTICACHE = 'elasticache.amazonaws.com';
 const ECS = 'ecs.amazonaws.com';
 
 const request = (over: Record<string, unknown> = {}) => ({
   requestId: 'HR-100',
   userName: 'grace',
-  group: 'developers',
-  policyArns: [READ_ONLY, S3_READ],
-  serviceLinkedRoles: [ELASTICACHE, ECS],
+  // The data-engineers profile: group data-engineers with S3 and CloudWatch reads, the ElastiCache and
+  // ECS service-linked roles, an access key; ReadOnlyAccess is on its per-user allowlist.
+  profile: 'data-engineers',
+  policyArns: [READ_ONLY],
   tags: { team: 'platform' },
   ...over,
 });
@@ -56,7 +60,10 @@ afterEach(async () => {
   await stack.close();
 });
 
-/** What existed before: the group "sre" carrying ReadOnlyAccess, and the ECS service-linked role. */
+/**
+ * What existed before: the group "sre" carrying ReadOnlyAccess (its profile also names
+ * CloudWatchReadOnlyAccess: drift), and the ECS service-linked role.
+ */
 async function seedExisting() {
   await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
   await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: READ_ONLY }));
@@ -116,7 +123,7 @@ describe('a successful onboarding', () => {
     const user = await iam.send(new GetUserCommand({ UserName: 'grace' }));
     expect(user.User?.Path).toBe('/onboarded/');
     expect(user.User?.PermissionsBoundary?.PermissionsBoundaryArn).toMatch(
-      /:policy\/iam-onboarding\/iam-onboarding-boundary$/,
+      /:policy\/iam-onboarding\/iam-onboarding-team-member$/,
     );
     expect(user.User?.Tags).toEqual(
       expect.arrayContaining([
@@ -126,8 +133,11 @@ describe('a successful onboarding', () => {
       ]),
     );
     const groups = await iam.send(new ListGroupsForUserCommand({ UserName: 'grace' }));
-    expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['developers']);
-    expect(await attached('developers')).toEqual([S3_READ, READ_ONLY].sort());
+    expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['data-engineers']);
+    // The group carries the profile's policies; the request's extra one is on the user alone.
+    expect(await attached('data-engineers')).toEqual([S3_READ, CW_READ].sort());
+    const own = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'grace' }));
+    expect(own.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([READ_ONLY]);
     expect((await serviceRole(ELASTICACHE))?.Description).toContain(result.executionArn);
     const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'grace' }));
     expect(keys.AccessKeyMetadata).toHaveLength(1);
@@ -137,14 +147,18 @@ describe('a successful onboarding', () => {
     expect(policy.ResourcePolicy).toContain(user.User?.Arn);
   });
 
-  it('leaves what existed before as it was and reports it as existing', async () => {
+  it('uses an existing group as it is, attaching only its missing profile policy as drift repair', async () => {
     await seedExisting();
-    const result = await onboard(stack, request({ group: 'sre' }));
+    const result = await onboard(stack, request({ profile: 'sre', policyArns: [EC2_READ] }));
     expect(result.status).toBe('SUCCEEDED');
     const out = result.output as { created: Record<string, Record<string, unknown>> };
     expect(out.created.EnsureGroup).toEqual({ groupName: 'sre', created: false });
-    expect(out.created.AttachGroupPolicies).toEqual({ groupName: 'sre', attached: [S3_READ] });
-    expect(await attached('sre')).toEqual([S3_READ, READ_ONLY].sort());
+    expect(out.created.AttachGroupPolicies).toEqual({
+      groupName: 'sre',
+      attached: [CW_READ],
+      driftRepair: true,
+    });
+    expect(await attached('sre')).toEqual([CW_READ, READ_ONLY].sort());
   });
 
   it('never lets the secret access key into the events, the output or the logs', async () => {
@@ -208,7 +222,7 @@ describe('a permanent failure at each step', () => {
       expect(cause.failedStep).toBe(step);
       expect(cause.leftBehind).toEqual([]);
       expect(await userExists('grace')).toBe(false);
-      expect(await groupExists('developers')).toBe(false);
+      expect(await groupExists('data-engineers')).toBe(false);
       expect(await serviceRole(ELASTICACHE)).toBeUndefined();
       expect(await secretExists('onboarding/grace/access-key')).toBe(false);
       expect(await groupExists('sre')).toBe(true);
@@ -218,10 +232,12 @@ describe('a permanent failure at each step', () => {
   );
 
   it.each(MUTATING_CALLS)(
-    'keeps an existing group and its existing policies when $action is denied',
+    'keeps an existing group, its policies and its drift repair when $action is denied',
     async ({ action, service }) => {
       await seedExisting();
-      const result = await onboard(stack, request({ group: 'sre' }), { faults: denied(action, service) });
+      const result = await onboard(stack, request({ profile: 'sre', policyArns: [EC2_READ] }), {
+        faults: denied(action, service),
+      });
       const made = Object.entries(stack.emulator?.callsByCaller() ?? {})
         .filter(([caller]) => caller !== principalKeyId('test'))
         .some(([, calls]) => calls.some((c) => c.service === service && c.action === action));
@@ -232,7 +248,10 @@ describe('a permanent failure at each step', () => {
       }
       expect(result.status).toBe('FAILED');
       expect(await groupExists('sre')).toBe(true);
-      expect(await attached('sre')).toEqual([READ_ONLY]);
+      // What drift repair attached before the failure stays: the group's members rely on it.
+      const order = SAGA_STEPS.map((s) => s.name as string);
+      const repaired = order.indexOf(causeOf(result.cause).failedStep) > order.indexOf('AttachGroupPolicies');
+      expect(await attached('sre')).toEqual(repaired ? [CW_READ, READ_ONLY].sort() : [READ_ONLY]);
       expect(await userExists('grace')).toBe(false);
       expect(await serviceRole(ECS)).toBeDefined();
     },
@@ -273,12 +292,28 @@ describe('transient failures', () => {
 });
 
 describe('failures before any write', () => {
+  it('refuses a privileged profile in ValidateRequest: ApprovalRequired, nothing read or created', async () => {
+    const runner = await stackRunner(stack, { retryDelayMs: 1 });
+    const result = await runner.run(
+      { requestId: 'HR-300', userName: 'grace', profile: 'stepfunctions-admin' },
+      { name: 'HR-300' },
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ApprovalRequired');
+    expect(causeOf(result.cause).failedStep).toBe('ValidateRequest');
+    expect(causeOf(result.cause).message).toMatch(/needs an approval/);
+    const entered = result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    expect(entered).not.toContain('Plan');
+    expect(await userExists('grace')).toBe(false);
+    expect(await groupExists('stepfunctions-admins')).toBe(false);
+  });
+
   it('refuses a group of the allowed name at another path, naming both paths, before any write', async () => {
     // A same-named group elsewhere may carry anything (here AdministratorAccess): it is never used.
-    await iam.send(new CreateGroupCommand({ GroupName: 'developers', Path: '/admin/' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'data-engineers', Path: '/admin/' }));
     await iam.send(
       new AttachGroupPolicyCommand({
-        GroupName: 'developers',
+        GroupName: 'data-engineers',
         PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
       }),
     );
@@ -311,7 +346,7 @@ describe('failures before any write', () => {
     expect(causeOf(result.cause).failedStep).toBe('Plan');
     const entered = result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
     expect(entered).not.toContain('CreateUser');
-    expect(await groupExists('developers')).toBe(false);
+    expect(await groupExists('data-engineers')).toBe(false);
     const user = await iam.send(new GetUserCommand({ UserName: 'grace' }));
     expect(user.User?.Tags ?? []).toEqual([]);
   });
@@ -333,7 +368,7 @@ describe('a rollback that cannot finish', () => {
     ]);
     expect(retriesOf(result.events, 'UndoCreateUser')).toBeGreaterThan(0);
     // The other undos still ran: the group this execution created is gone, its role too.
-    expect(await groupExists('developers')).toBe(false);
+    expect(await groupExists('data-engineers')).toBe(false);
     expect(await serviceRole(ELASTICACHE)).toBeUndefined();
     expect(await userExists('grace')).toBe(true);
   });

@@ -23,7 +23,7 @@ import {
   TRANSIENT_ERROR_NAMES,
 } from '../../src/errors.ts';
 import { mermaidFromAsl } from '../../src/graph.ts';
-import { requestJsonSchema } from '../../src/request-schema.ts';
+import { configJsonSchema, requestJsonSchema } from '../../src/request-schema.ts';
 import {
   FORWARD_STATES,
   REPORT_STATE,
@@ -31,6 +31,7 @@ import {
   UNDO_STATES,
   undoStateName,
 } from '../../src/steps/index.ts';
+import { config } from '../helpers/local-stack.ts';
 
 type Retrier = {
   ErrorEquals: string[];
@@ -222,6 +223,16 @@ describe('what reviewers and ticketing tools read', () => {
     const published = JSON.parse(
       await readFile(join(PROJECT_ROOT, 'schema', 'onboarding-request.schema.json'), 'utf8'),
     );
-    expect(published).toEqual(requestJsonSchema());
+    expect(published).toEqual(requestJsonSchema(config));
+    expect(published.properties.profile.enum).toEqual(Object.keys(config.profiles));
+  });
+
+  it('publishes the configuration JSON Schema that config/onboarding.json names', async () => {
+    const published = JSON.parse(
+      await readFile(join(PROJECT_ROOT, 'schema', 'onboarding-config.schema.json'), 'utf8'),
+    );
+    expect(published).toEqual(configJsonSchema());
+    const file = JSON.parse(await readFile(join(PROJECT_ROOT, 'config', 'onboarding.json'), 'utf8'));
+    expect(file.$schema).toBe('../schema/onboarding-config.schema.json');
   });
 });

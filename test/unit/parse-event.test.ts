@@ -20,7 +20,7 @@ describe('task input parsing', () => {
 
   it('a request with an unknown field names it', () => {
     expect(() =>
-      parseRequest({ requestId: 'HR-1', userName: 'grace', group: 'developers', admin: true }),
+      parseRequest({ requestId: 'HR-1', userName: 'grace', profile: 'developers', admin: true }),
     ).toThrow(/Unrecognized key: "admin"/);
   });
 });

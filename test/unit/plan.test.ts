@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { Profile } from '../../src/config.ts';
 import type { GroupInfo, IamGateway, RoleInfo, UserInfo } from '../../src/gateways/iam.ts';
 import type { SecretInfo, SecretStore } from '../../src/gateways/secrets.ts';
-import { makePlan } from '../../src/plan.ts';
+import { describePlan, driftRepairOf, makePlan } from '../../src/plan.ts';
 import { parseRequest } from '../../src/request.ts';
-import { BOUNDARY, CACHE, READ_ONLY, runtime } from './fixtures.ts';
+import { boundaryOf, CACHE, READ_ONLY, runtime } from './fixtures.ts';
+
+const BOUNDARY = boundaryOf('elasticache-developer');
+const CW_READ = 'arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess';
+const GROUP = 'elasticache-developers';
 
 interface Account {
   users?: Record<string, UserInfo>;
@@ -41,10 +46,8 @@ const request = (over: Record<string, unknown> = {}) =>
   parseRequest({
     requestId: 'HR-1',
     userName: 'grace',
-    group: 'developers',
-    policyArns: [CACHE],
-    serviceLinkedRoles: ['elasticache.amazonaws.com'],
-    accessKey: true,
+    profile: 'elasticache-developer',
+    policyArns: [CW_READ],
     ...over,
   });
 
@@ -57,20 +60,28 @@ const group = (name: string, path: string, policies: string[] = []) => ({
 
 describe('makePlan', () => {
   it('on an empty account plans to create everything, under the configured paths and boundary', async () => {
-    const { deps } = account({ policies: [BOUNDARY, CACHE] });
+    const { deps } = account({ policies: [BOUNDARY, CACHE, CW_READ] });
     expect(await makePlan(request(), deps)).toEqual({
+      profile: {
+        name: 'elasticache-developer',
+        privileged: false,
+        approval: 'not-needed',
+        boundary: 'elasticache-developer',
+      },
       user: { name: 'grace', path: runtime.userPath, permissionsBoundaryArn: BOUNDARY, create: true },
-      group: { name: 'developers', path: runtime.groupPath, create: true },
+      group: { name: GROUP, path: runtime.groupPath, create: true, otherPolicies: [] },
       policies: [{ arn: CACHE, attach: true }],
+      userPolicies: [{ arn: CW_READ }],
       serviceLinkedRoles: [{ service: 'elasticache.amazonaws.com', create: true }],
       accessKey: { create: true, secretName: `${runtime.secretPrefix}grace/access-key` },
     });
   });
 
-  it('records what already exists so the rollback never touches it', async () => {
+  it("takes the group's policies from the profile, never from the request, and records the group's drift", async () => {
     const { deps } = account({
-      policies: [BOUNDARY, CACHE, READ_ONLY],
-      groups: { developers: group('developers', runtime.groupPath, [READ_ONLY]) },
+      policies: [BOUNDARY, CACHE, READ_ONLY, CW_READ],
+      // The existing group lacks the profile's policy and carries one the profile does not name.
+      groups: { [GROUP]: group(GROUP, runtime.groupPath, [READ_ONLY]) },
       roles: {
         'elasticache.amazonaws.com': {
           name: 'AWSServiceRoleForElastiCache',
@@ -80,19 +91,29 @@ describe('makePlan', () => {
         },
       },
     });
-    const plan = await makePlan(request({ policyArns: [READ_ONLY, CACHE] }), deps);
-    expect(plan.group).toEqual({ name: 'developers', path: runtime.groupPath, create: false });
-    expect(plan.policies).toEqual([
-      { arn: READ_ONLY, attach: false },
-      { arn: CACHE, attach: true },
-    ]);
+    const plan = await makePlan(request(), deps);
+    expect(plan.group).toEqual({
+      name: GROUP,
+      path: runtime.groupPath,
+      create: false,
+      otherPolicies: [READ_ONLY],
+    });
+    expect(plan.policies).toEqual([{ arn: CACHE, attach: true }]);
+    expect(plan.userPolicies).toEqual([{ arn: CW_READ }]);
+    expect(driftRepairOf(plan)).toEqual([CACHE]);
+    expect(describePlan(plan).map((l) => l.action)).toEqual(
+      expect.arrayContaining([
+        'attach to existing group (drift repair)',
+        'on group, not in profile (left alone)',
+      ]),
+    );
     expect(plan.serviceLinkedRoles).toEqual([
       { service: 'elasticache.amazonaws.com', create: false, roleName: 'AWSServiceRoleForElastiCache' },
     ]);
   });
 
   it('does not read attachments of a group that does not exist yet', async () => {
-    const { deps, reads } = account({ policies: [BOUNDARY, CACHE] });
+    const { deps, reads } = account({ policies: [BOUNDARY, CACHE, CW_READ] });
     await makePlan(request(), deps);
     expect(reads.some((r) => r.startsWith('listAttached'))).toBe(false);
   });
@@ -128,7 +149,7 @@ describe('makePlan', () => {
   it('refuses a same-named group at another path, naming both paths', async () => {
     const { deps } = account({
       policies: [BOUNDARY, CACHE],
-      groups: { developers: group('developers', '/', ['arn:aws:iam::aws:policy/AdministratorAccess']) },
+      groups: { [GROUP]: group(GROUP, '/', ['arn:aws:iam::aws:policy/AdministratorAccess']) },
     });
     const refusal = makePlan(request(), deps);
     await expect(refusal).rejects.toMatchObject({ name: 'RequestNotAllowed' });
@@ -141,7 +162,7 @@ describe('makePlan', () => {
     const { deps } = account({ policies: [BOUNDARY] });
     await expect(makePlan(request(), deps)).rejects.toMatchObject({
       name: 'PolicyNotFound',
-      message: `policy ${CACHE} does not exist in the account`,
+      message: `policy ${CACHE} (profiles.elasticache-developer.groupPolicyArns) does not exist in the account`,
     });
   });
 
@@ -152,19 +173,43 @@ describe('makePlan', () => {
       name: secretName,
       tags: {},
     };
-    const { deps } = account({ policies: [BOUNDARY, CACHE], secrets: { [secretName]: taken } });
+    const { deps } = account({ policies: [BOUNDARY, CACHE, CW_READ], secrets: { [secretName]: taken } });
     await expect(makePlan(request(), deps)).rejects.toMatchObject({ name: 'SecretAlreadyExists' });
     const { deps: deleting } = account({
-      policies: [BOUNDARY, CACHE],
+      policies: [BOUNDARY, CACHE, CW_READ],
       secrets: { [secretName]: { ...taken, deletedDate: new Date().toISOString() } },
     });
     await expect(makePlan(request(), deleting)).rejects.toThrow('(scheduled for deletion)');
   });
 
-  it('without an access key it does not look at the secret and plans none', async () => {
-    const { deps, reads } = account({ policies: [BOUNDARY, CACHE] });
-    const plan = await makePlan(request({ accessKey: false }), deps);
+  it('without an access key in the profile it does not look at the secret and plans none', async () => {
+    const { deps, reads } = account({ policies: [BOUNDARY, CACHE, CW_READ] });
+    const profile = runtime.profiles['elasticache-developer'] as Profile;
+    const config = {
+      ...runtime,
+      profiles: {
+        ...runtime.profiles,
+        'elasticache-developer': { ...profile, credentials: { accessKey: false } },
+      },
+    };
+    const plan = await makePlan(request(), { ...deps, config });
     expect(plan.accessKey.create).toBe(false);
     expect(reads.some((r) => r.startsWith('describeSecret'))).toBe(false);
+  });
+
+  it('plans a privileged profile under its own boundary, marked as needing an approval', async () => {
+    const sfn = boundaryOf('stepfunctions-admin');
+    const console = 'arn:aws:iam::aws:policy/AWSStepFunctionsConsoleFullAccess';
+    const { deps } = account({ policies: [sfn, console] });
+    const plan = await makePlan(request({ profile: 'stepfunctions-admin', policyArns: [] }), deps);
+    expect(plan.profile).toEqual({
+      name: 'stepfunctions-admin',
+      privileged: true,
+      approval: 'required',
+      boundary: 'stepfunctions-admin',
+    });
+    expect(plan.user.permissionsBoundaryArn).toBe(sfn);
+    expect(plan.group.name).toBe('stepfunctions-admins');
+    expect(plan.policies).toEqual([{ arn: console, attach: true }]);
   });
 });

@@ -6,27 +6,32 @@ import {
   runtimeConfigFromEnv,
   secretNameFor,
 } from '../../src/config.ts';
-import { InvalidConfigurationError, InvalidRequestError, RequestNotAllowedError } from '../../src/errors.ts';
+import {
+  ApprovalRequiredError,
+  InvalidConfigurationError,
+  InvalidRequestError,
+  RequestNotAllowedError,
+} from '../../src/errors.ts';
 import { validateRequest } from '../../src/request.ts';
 
 const cfg: OnboardingConfig = parseOnboardingConfig(config, 'config/onboarding.json');
-const valid = { requestId: 'HR-1', userName: 'alice', group: 'developers' };
+const valid = { requestId: 'HR-1', userName: 'alice', profile: 'developers' };
 
 describe('the onboarding request', () => {
   it('fills in the defaults of a minimal request', () => {
     const request = validateRequest(valid, cfg);
-    expect(request).toEqual({ ...valid, policyArns: [], serviceLinkedRoles: [], accessKey: true, tags: {} });
+    expect(request).toEqual({ ...valid, policyArns: [], tags: {} });
   });
 
   it('names every offending field of a malformed request', () => {
     const act = () =>
-      validateRequest({ requestId: 'HR 1', userName: 'a'.repeat(65), group: 'dev ops', extra: 1 }, cfg);
+      validateRequest({ requestId: 'HR 1', userName: 'a'.repeat(65), profile: 'Dev Ops', extra: 1 }, cfg);
     expect(act).toThrow(InvalidRequestError);
     try {
       act();
     } catch (error) {
       const paths = (error as InvalidRequestError).issues.map((i) => i.path);
-      expect(paths).toEqual(expect.arrayContaining(['requestId', 'userName', 'group', '(request)']));
+      expect(paths).toEqual(expect.arrayContaining(['requestId', 'userName', 'profile', '(request)']));
       expect((error as Error).message).toContain('at most 64 characters');
     }
   });
@@ -60,24 +65,76 @@ describe('the onboarding request', () => {
     expect(() => validateRequest({ ...valid, requestId: 'x'.repeat(81) }, cfg)).toThrow(/requestId/);
   });
 
-  it('rejects a group outside the allowlist, naming it', () => {
-    expect(() => validateRequest({ ...valid, group: 'admins' }, cfg)).toThrow(RequestNotAllowedError);
-    expect(() => validateRequest({ ...valid, group: 'admins' }, cfg)).toThrow(
-      /group "admins" is not in allowedGroups/,
+  it('rejects a profile the configuration does not have, listing the known ones', () => {
+    const act = () => validateRequest({ ...valid, profile: 'developer' }, cfg);
+    expect(act).toThrow(RequestNotAllowedError);
+    expect(act).toThrow(
+      /profile "developer" is not in the configuration's profiles \(did you mean "developers"\?\)/,
     );
+    expect(act).toThrow(/known: .*elasticache-developer/);
   });
 
-  it('rejects a policy outside the allowlist, naming it', () => {
-    const arn = 'arn:aws:iam::aws:policy/AdministratorAccess';
-    expect(() => validateRequest({ ...valid, policyArns: [arn] }, cfg)).toThrow(
-      `policy "${arn}" is not in allowedPolicyArns`,
-    );
+  it('says what the profile decides now when a request still carries group, serviceLinkedRoles or accessKey', () => {
+    const act = () =>
+      validateRequest({ ...valid, group: 'admins', serviceLinkedRoles: [], accessKey: true }, cfg);
+    expect(act).toThrow(InvalidRequestError);
+    try {
+      act();
+    } catch (error) {
+      expect((error as InvalidRequestError).issues.map((i) => i.path)).toEqual([
+        'group',
+        'serviceLinkedRoles',
+        'accessKey',
+      ]);
+      expect((error as Error).message).toContain('the group comes from the profile');
+    }
   });
 
-  it('rejects a service-linked role outside the allowlist, naming it', () => {
-    expect(() => validateRequest({ ...valid, serviceLinkedRoles: ['redshift.amazonaws.com'] }, cfg)).toThrow(
-      /redshift\.amazonaws\.com/,
+  it("rejects a per-user policy that is not on the profile's own allowlist, naming the key", () => {
+    const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    expect(() => validateRequest({ ...valid, policyArns: [admin] }, cfg)).toThrow(
+      `policy "${admin}" is not in profiles.developers.userPolicyArns (allowed: arn:aws:iam::aws:policy/AWSCodeCommitPowerUser)`,
     );
+    // On another profile's allowlist is not on this one's.
+    const ec2 = 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess';
+    expect(cfg.profiles.sre?.userPolicyArns).toContain(ec2);
+    expect(() => validateRequest({ ...valid, policyArns: [ec2] }, cfg)).toThrow(RequestNotAllowedError);
+    expect(validateRequest({ ...valid, profile: 'sre', policyArns: [ec2] }, cfg).policyArns).toEqual([ec2]);
+  });
+
+  it("refuses to put the group's own policy on the user, saying the group carries it", () => {
+    expect(() =>
+      validateRequest({ ...valid, policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] }, cfg),
+    ).toThrow(/carried by the profile's group already/);
+  });
+
+  it('refuses a profile without a boundary even when planning: users are only created under a configured one', () => {
+    const breakglass = parseOnboardingConfig(
+      {
+        ...config,
+        profiles: {
+          ...config.profiles,
+          breakglass: {
+            ...config.profiles.developers,
+            group: 'breakglass',
+            boundary: null,
+            privileged: true,
+          },
+        },
+      },
+      'cfg.json',
+    );
+    const act = () =>
+      validateRequest({ ...valid, profile: 'breakglass' }, breakglass, { privileged: 'plan' });
+    expect(act).toThrow(RequestNotAllowedError);
+    expect(act).toThrow(/profile "breakglass" has no permissions boundary \("boundary": null\)/);
+  });
+
+  it('refuses a privileged profile with ApprovalRequired, and plans it when asked to', () => {
+    const admin = { ...valid, profile: 'stepfunctions-admin' };
+    expect(() => validateRequest(admin, cfg)).toThrow(ApprovalRequiredError);
+    expect(() => validateRequest(admin, cfg)).toThrow(/privileged and needs an approval/);
+    expect(validateRequest(admin, cfg, { privileged: 'plan' }).profile).toBe('stepfunctions-admin');
   });
 
   it('refuses tags that would spoof the ownership tags', () => {
@@ -87,8 +144,8 @@ describe('the onboarding request', () => {
     expect(() => validateRequest({ ...valid, tags: { 'aws:foo': 'x' } }, cfg)).toThrow(/reserved/);
   });
 
-  it('drops duplicate policies and services so the plan lists each once', () => {
-    const arn = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+  it('drops duplicate policies so the plan lists each once', () => {
+    const arn = 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser';
     const request = validateRequest({ ...valid, policyArns: [arn, arn] }, cfg);
     expect(request.policyArns).toEqual([arn]);
   });
@@ -98,7 +155,7 @@ describe('the configuration', () => {
   it('fails fast naming the missing environment key', () => {
     expect(() => runtimeConfigFromEnv({})).toThrow(/ONBOARDING_CONFIG is not set/);
     expect(() => runtimeConfigFromEnv({ ONBOARDING_CONFIG: JSON.stringify(config) })).toThrow(
-      /ONBOARDING_PERMISSIONS_BOUNDARY_ARN is not set/,
+      /ONBOARDING_IAM_ARN_PREFIX is not set/,
     );
   });
 
@@ -112,18 +169,18 @@ describe('the configuration', () => {
   it('reads a complete environment', () => {
     const runtime = runtimeConfigFromEnv({
       ONBOARDING_CONFIG: JSON.stringify(config),
-      ONBOARDING_PERMISSIONS_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/b',
+      ONBOARDING_IAM_ARN_PREFIX: 'arn:aws:iam::123456789012:',
       ONBOARDING_STAGE: 'prod',
     });
-    expect(runtime.permissionsBoundaryArn).toBe('arn:aws:iam::123456789012:policy/b');
-    expect(runtime.allowedGroups).toContain('developers');
+    expect(runtime.iamArnPrefix).toBe('arn:aws:iam::123456789012:');
+    expect(Object.keys(runtime.profiles)).toContain('developers');
     expect(runtime.stage).toBe('prod');
   });
 
   it('needs the stage, and refuses stage local inside a Lambda', () => {
     const env = {
       ONBOARDING_CONFIG: JSON.stringify(config),
-      ONBOARDING_PERMISSIONS_BOUNDARY_ARN: 'arn:aws:iam::123456789012:policy/b',
+      ONBOARDING_IAM_ARN_PREFIX: 'arn:aws:iam::123456789012:',
     };
     expect(() => runtimeConfigFromEnv(env)).toThrow(/ONBOARDING_STAGE is not set/);
     expect(() =>

@@ -7,12 +7,13 @@ const STEPS = [
   'EnsureGroup',
   'AddUserToGroup',
   'AttachGroupPolicies',
+  'AttachUserPolicies',
   'EnsureServiceLinkedRoles',
   'CreateAccessKey',
 ] as const;
 
-const RAW_INPUT = { requestId: 'HR-7', userName: 'grace', group: 'developers' };
-const REQUEST = { ...RAW_INPUT, policyArns: [], serviceLinkedRoles: [], accessKey: true, tags: {} };
+const RAW_INPUT = { requestId: 'HR-7', userName: 'grace', profile: 'developers' };
+const REQUEST = { ...RAW_INPUT, policyArns: [], tags: {} };
 const PLAN = { user: { name: 'grace' } };
 
 /** A Lambda error as the Catch records it: the Cause is the JSON Lambda writes. */

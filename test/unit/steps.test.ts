@@ -1,6 +1,7 @@
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
+  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateGroupCommand,
   CreateServiceLinkedRoleCommand,
@@ -10,6 +11,7 @@ import {
   DeleteServiceLinkedRoleCommand,
   DeleteUserCommand,
   DetachGroupPolicyCommand,
+  DetachUserPolicyCommand,
   GetGroupCommand,
   GetServiceLinkedRoleDeletionStatusCommand,
   GetUserCommand,
@@ -42,6 +44,7 @@ import { roleDescription } from '../../src/steps/ensure-service-linked-roles.ts'
 import {
   addUserToGroup,
   attachGroupPolicies,
+  attachUserPolicies,
   createAccessKey,
   createUser,
   ensureGroup,
@@ -58,8 +61,10 @@ const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const runtime: RuntimeConfig = {
   ...parseOnboardingConfig(config, 'config'),
-  permissionsBoundaryArn: 'arn:aws:iam::000000000000:policy/iam-onboarding/iam-onboarding-boundary',
+  iamArnPrefix: 'arn:aws:iam::000000000000:',
 };
+const BOUNDARY = 'arn:aws:iam::000000000000:policy/iam-onboarding/iam-onboarding-team-member';
+const CODECOMMIT = 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser';
 
 const awsError = (name: string, message = name, status = 400) =>
   Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
@@ -80,21 +85,23 @@ function deps(): TaskDeps {
 
 function input(overrides: Partial<Plan> = {}, created: StepInput['created'] = {}): StepInput {
   const request = validateRequest(
-    { requestId: 'HR-7', userName: 'grace', group: 'developers', policyArns: [READ_ONLY, S3_READ] },
+    { requestId: 'HR-7', userName: 'grace', profile: 'developers', policyArns: [CODECOMMIT] },
     runtime,
   );
   const plan: Plan = {
+    profile: { name: 'developers', privileged: false, approval: 'not-needed', boundary: 'team-member' },
     user: {
       name: 'grace',
       path: '/onboarded/',
-      permissionsBoundaryArn: runtime.permissionsBoundaryArn,
+      permissionsBoundaryArn: BOUNDARY,
       create: true,
     },
-    group: { name: 'developers', path: '/onboarded/', create: true },
+    group: { name: 'developers', path: '/onboarded/', create: true, otherPolicies: [] },
     policies: [
       { arn: READ_ONLY, attach: true },
       { arn: S3_READ, attach: false },
     ],
+    userPolicies: [{ arn: CODECOMMIT }],
     serviceLinkedRoles: [{ service: 'elasticache.amazonaws.com', create: true }],
     accessKey: { create: true, secretName: 'onboarding/grace/access-key' },
     ...overrides,
@@ -123,7 +130,7 @@ describe('CreateUser', () => {
     expect(iamMock).toHaveReceivedCommandWith(CreateUserCommand, {
       UserName: 'grace',
       Path: '/onboarded/',
-      PermissionsBoundary: runtime.permissionsBoundaryArn,
+      PermissionsBoundary: BOUNDARY,
       Tags: expect.arrayContaining(ourTags()),
     });
   });
@@ -229,7 +236,7 @@ describe('EnsureGroup', () => {
 
   it('leaves an existing group alone', async () => {
     const result = await ensureGroup.run(
-      input({ group: { name: 'developers', path: '/onboarded/', create: false } }),
+      input({ group: { name: 'developers', path: '/onboarded/', create: false, otherPolicies: [] } }),
       deps(),
     );
     expect(result.created).toBe(false);
@@ -332,15 +339,100 @@ describe('AttachGroupPolicies', () => {
     });
   });
 
-  it('detaches on undo the planned attachments only, never one that existed before the plan', async () => {
+  it('says an attachment to an existing group is drift repair', async () => {
+    iamMock.on(AttachGroupPolicyCommand).resolves({});
+    const existing = input({
+      group: { name: 'developers', path: '/onboarded/', create: false, otherPolicies: [] },
+    });
+    expect(await attachGroupPolicies.run(existing, deps())).toEqual({
+      groupName: 'developers',
+      attached: [READ_ONLY],
+      driftRepair: true,
+    });
+    const created = { EnsureGroup: { groupName: 'developers', created: true } };
+    expect((await attachGroupPolicies.run(input({}, created), deps())).driftRepair).toBe(false);
+  });
+
+  it('detaches on undo the planned attachments of the group it created, when nobody else joined it', async () => {
+    iamMock.on(GetGroupCommand).resolves({ Users: [{ UserName: 'grace' } as never] });
     iamMock.on(DetachGroupPolicyCommand).resolves({});
-    const result = await attachGroupPolicies.undo(input(), deps());
+    const created = { EnsureGroup: { groupName: 'developers', created: true } };
+    const result = await attachGroupPolicies.undo(input({}, created), deps());
     expect(result.status).toBe('undone');
     expect(iamMock).toHaveReceivedCommandTimes(DetachGroupPolicyCommand, 1);
     expect(iamMock).toHaveReceivedCommandWith(DetachGroupPolicyCommand, {
       GroupName: 'developers',
       PolicyArn: READ_ONLY,
     });
+  });
+
+  it('never detaches from a group that existed before this execution (drift repair is kept)', async () => {
+    const existing = input({
+      group: { name: 'developers', path: '/onboarded/', create: false, otherPolicies: [] },
+    });
+    const result = await attachGroupPolicies.undo(existing, deps());
+    expect(result.status).toBe('kept');
+    expect(result.detail).toMatch(/drift repair/);
+    expect(iamMock).not.toHaveReceivedCommand(DetachGroupPolicyCommand);
+    expect(iamMock).not.toHaveReceivedCommand(GetGroupCommand);
+  });
+
+  it('keeps the policies of the group it created when others joined it meanwhile', async () => {
+    iamMock.on(GetGroupCommand).resolves({ Users: [{ UserName: 'grace' }, { UserName: 'ada' }] as never });
+    const created = { EnsureGroup: { groupName: 'developers', created: true } };
+    const result = await attachGroupPolicies.undo(input({}, created), deps());
+    expect(result).toMatchObject({ status: 'kept', detail: expect.stringMatching(/1 other member/) });
+    expect(iamMock).not.toHaveReceivedCommand(DetachGroupPolicyCommand);
+  });
+
+  it('keeps the policies of a group its plan meant to create but whose CreateGroup found taken (not proven ours)', async () => {
+    const taken = { EnsureGroup: { groupName: 'developers', created: false } };
+    const result = await attachGroupPolicies.undo(input({}, taken), deps());
+    expect(result).toMatchObject({
+      status: 'kept',
+      detail: expect.stringMatching(/did not prove it created/),
+    });
+    expect(iamMock.calls()).toHaveLength(0);
+    expect((await attachGroupPolicies.run(input({}, taken), deps())).driftRepair).toBe(true);
+  });
+});
+
+describe('AttachUserPolicies', () => {
+  it("attaches the request's extra policies to the user, never to the group", async () => {
+    iamMock.on(AttachUserPolicyCommand).resolves({});
+    expect(await attachUserPolicies.run(input(), deps())).toEqual({
+      userName: 'grace',
+      attached: [CODECOMMIT],
+    });
+    expect(iamMock).toHaveReceivedCommandWith(AttachUserPolicyCommand, {
+      UserName: 'grace',
+      PolicyArn: CODECOMMIT,
+    });
+    expect(iamMock).not.toHaveReceivedCommand(AttachGroupPolicyCommand);
+  });
+
+  it('calls nothing when the request has no extra policy', async () => {
+    expect((await attachUserPolicies.run(input({ userPolicies: [] }), deps())).attached).toEqual([]);
+    expect((await attachUserPolicies.undo(input({ userPolicies: [] }), deps())).status).toBe('nothing');
+    expect(iamMock.calls()).toHaveLength(0);
+  });
+
+  it("detaches on undo from this execution's user only (tag-proven)", async () => {
+    iamMock
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: 'grace', Arn: USER_ARN, Tags: ourTags() } as never });
+    iamMock.on(DetachUserPolicyCommand).resolves({});
+    expect((await attachUserPolicies.undo(input(), deps())).status).toBe('undone');
+    expect(iamMock).toHaveReceivedCommandWith(DetachUserPolicyCommand, {
+      UserName: 'grace',
+      PolicyArn: CODECOMMIT,
+    });
+    iamMock.reset();
+    iamMock
+      .on(GetUserCommand)
+      .resolves({ User: { UserName: 'grace', Arn: USER_ARN, Tags: ourTags(OTHER_EXECUTION) } as never });
+    expect((await attachUserPolicies.undo(input(), deps())).status).toBe('nothing');
+    expect(iamMock).not.toHaveReceivedCommand(DetachUserPolicyCommand);
   });
 });
 

@@ -70,6 +70,11 @@ function parseDocument(text: string | undefined): PolicyDocument | undefined {
   }
 }
 
+/** An AWS managed policy's real (vendored) document, or undefined when the emulator does not catalogue it. */
+export function awsManagedDocument(policyArn: string): PolicyDocument | undefined {
+  return AWS_MANAGED.get(policyArn)?.document as PolicyDocument | undefined;
+}
+
 function managedDocument(s: EmulatorState, policyArn: string): PolicyDocument | undefined {
   if (policyArn.startsWith('arn:aws:iam::aws:policy/')) {
     // The real documents (vendored): a policy the emulator does not catalogue grants nothing.

@@ -4,6 +4,7 @@ export type {
   PrincipalSpec,
   RegisteredPrincipal,
 } from './authz.ts';
+export { awsManagedDocument } from './authz.ts';
 export type { CallFilter, CallStats } from './calls.ts';
 export { AwsError, PortInUseError } from './errors.ts';
 export { type FaultKind, type FaultSpec, InvalidFaultError } from './faults.ts';

@@ -5,7 +5,7 @@ export function planCommand(): Command {
   return new Command('plan')
     .description('show what an onboarding would create and what already exists (a dry run: reads only)')
     .argument('<request>', 'the onboarding request: a JSON file, or - for stdin')
-    .option('--config <file>', 'the configuration (allowlists, paths)')
+    .option('--config <file>', 'the configuration (profiles, paths)')
     .option('--json', 'print the plan as JSON')
     .option('--aws', 'read the real AWS account of your credentials')
     .option('--emulator-state <file>', 'seed the embedded emulator from a state file (read, never written)')
@@ -14,15 +14,22 @@ export function planCommand(): Command {
         requestPath: string,
         flags: { config?: string; json?: boolean; aws?: boolean; emulatorState?: string },
       ) => {
-        const [{ openStack }, { describePlan, makePlan }, { validateRequest }, { bold, dim, green }] =
-          await Promise.all([
-            import('../../local/stack.ts'),
-            import('../../plan.ts'),
-            import('../../request.ts'),
-            import('../render.ts'),
-          ]);
+        const [
+          { openStack },
+          { describePlan, driftRepairOf, makePlan },
+          { validateRequest },
+          { bold, dim, green, yellow },
+        ] = await Promise.all([
+          import('../../local/stack.ts'),
+          import('../../plan.ts'),
+          import('../../request.ts'),
+          import('../render.ts'),
+        ]);
         const config = await loadConfigFile(flags.config);
-        const request = validateRequest(await readJsonFile(requestPath, 'request'), config);
+        // A privileged profile is planned all the same (nothing is written): the plan says it needs an approval.
+        const request = validateRequest(await readJsonFile(requestPath, 'request'), config, {
+          privileged: 'plan',
+        });
         const stack = await openStack({
           config,
           ...(flags.aws ? { aws: true } : {}),
@@ -39,8 +46,30 @@ export function planCommand(): Command {
             bold(`Plan for ${request.requestId}`),
             dim(`(read from ${stack.description}; nothing written)`),
           );
+          const drift = driftRepairOf(plan);
+          console.log(`  profile   ${plan.profile.name}${plan.profile.privileged ? ' (privileged)' : ''}`);
+          console.log(`  boundary  ${plan.profile.boundary}: ${plan.user.permissionsBoundaryArn}`);
+          console.log(
+            `  approval  ${
+              plan.profile.approval === 'required'
+                ? yellow(
+                    'required: a privileged profile waits for an approver before anything is created (not supported by this deployment yet: `onboard run` refuses it)',
+                  )
+                : 'not needed'
+            }`,
+          );
+          console.log(
+            `  group     ${plan.group.name}: ${
+              plan.group.create
+                ? "to be created with the profile's policies"
+                : drift.length || plan.group.otherPolicies.length
+                  ? `drift: ${drift.length} profile polic${drift.length === 1 ? 'y' : 'ies'} missing (attached to existing group as drift repair, kept on rollback)${plan.group.otherPolicies.length ? `, ${plan.group.otherPolicies.length} not in the profile (left alone)` : ''}`
+                  : "no drift (carries exactly the profile's policies)"
+            }`,
+          );
+          console.log('');
           for (const line of describePlan(plan)) {
-            console.log(`  ${line.create ? green('+') : dim('=')} ${line.action.padEnd(36)} ${line.target}`);
+            console.log(`  ${line.create ? green('+') : dim('=')} ${line.action.padEnd(40)} ${line.target}`);
           }
         } finally {
           await stack.close();

@@ -94,7 +94,9 @@ export function runCommand(ctx: CliContext): Command {
         },
         onStack: (stack) => {
           if (flags.json) return;
-          console.log(bold(`Onboarding ${request.requestId}: ${request.userName} -> ${request.group}`));
+          console.log(
+            bold(`Onboarding ${request.requestId}: ${request.userName} (profile ${request.profile})`),
+          );
           console.log(dim(`  on ${stack.description}`));
           if (faults.length || crashes.length) {
             const described = [

@@ -104,7 +104,7 @@ export function startCommand(): Command {
             requestId: request.requestId,
             executionArn: started.executionArn,
             requestedBy: { channel: 'cli', identity: `onboard start (${operatorName()})` },
-            access: accessOf(request),
+            access: accessOf(request, config),
             startedAt: started.startDate ?? now,
             acceptedAt: now,
           });

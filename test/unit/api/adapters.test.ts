@@ -5,15 +5,13 @@ import { validateRequest } from '../../../src/request.ts';
 import { config } from './fakes.ts';
 
 describe('the Jira Service Management adapter', () => {
-  it('maps the automation body: issue key, lists as text or arrays, "true"/"false", empty fields as absent', () => {
+  it('maps the automation body: issue key, the profile, lists as text or arrays, empty fields as absent', () => {
     const { request } = adapt('jira', {
       issue: { key: 'JSM-7' },
       onboarding: {
         userName: 'jira.user',
-        group: 'developers',
-        policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
-        serviceLinkedRoles: ['elasticache.amazonaws.com'],
-        accessKey: 'false',
+        profile: 'data-engineers',
+        policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         tags: 'team=analytics; cost-center=4711',
         email: '',
         callbackUrl: 'https://tickets.example.com/hooks/JSM-7',
@@ -22,13 +20,11 @@ describe('the Jira Service Management adapter', () => {
     expect(request).toEqual({
       requestId: 'JSM-7',
       userName: 'jira.user',
-      group: 'developers',
+      profile: 'data-engineers',
       policyArns: [
         'arn:aws:iam::aws:policy/ReadOnlyAccess',
-        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+        'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
       ],
-      serviceLinkedRoles: ['elasticache.amazonaws.com'],
-      accessKey: false,
       tags: { team: 'analytics', 'cost-center': '4711' },
       contact: { callbackUrl: 'https://tickets.example.com/hooks/JSM-7' },
     });
@@ -36,7 +32,10 @@ describe('the Jira Service Management adapter', () => {
   });
 
   it('names the Jira fields in errors, and refuses fields it does not know', () => {
-    const adapted = adapt('jira', { issue: { key: 'JSM-7' }, onboarding: { userName: 'a b', group: 'sre' } });
+    const adapted = adapt('jira', {
+      issue: { key: 'JSM-7' },
+      onboarding: { userName: 'a b', profile: 'sre' },
+    });
     expect(adapted.fieldName('userName')).toBe('onboarding.userName');
     expect(adapted.fieldName('policyArns.1')).toBe('onboarding.policyArns.1');
     expect(adapted.fieldName('contact.callbackUrl')).toBe('onboarding.callbackUrl');
@@ -45,6 +44,10 @@ describe('the Jira Service Management adapter', () => {
       /onboarding\.usrName: unknown field/,
     );
     expect(() => adapt('jira', { issue: 'JSM-7' })).toThrow(/issue: must be a JSON object/);
+    // The profile decides the group now: a form still sending it is told which field is unknown.
+    expect(() => adapt('jira', { issue: { key: 'JSM-7' }, onboarding: { group: 'sre' } })).toThrow(
+      /onboarding\.group: unknown field/,
+    );
     expect(() => adapt('jira', [])).toThrow(InvalidRequestError);
   });
 });
@@ -55,10 +58,8 @@ describe('the ServiceNow adapter', () => {
       number: 'RITM0010001',
       variables: {
         user_name: 'snow.user',
-        group: 'sre',
-        policy_arns: '',
-        service_linked_roles: 'ecs.amazonaws.com rds.amazonaws.com',
-        access_key: 'yes',
+        profile: 'sre',
+        policy_arns: 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         email: 'snow.user@example.com',
         callback_url: '',
       },
@@ -66,10 +67,8 @@ describe('the ServiceNow adapter', () => {
     expect(request).toEqual({
       requestId: 'RITM0010001',
       userName: 'snow.user',
-      group: 'sre',
-      policyArns: [],
-      serviceLinkedRoles: ['ecs.amazonaws.com', 'rds.amazonaws.com'],
-      accessKey: true,
+      profile: 'sre',
+      policyArns: ['arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess'],
       contact: { email: 'snow.user@example.com' },
     });
     expect(() => validateRequest(request, config)).not.toThrow();

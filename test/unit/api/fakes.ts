@@ -86,6 +86,6 @@ export const post = (
 export const validRequest = {
   requestId: 'HR-1',
   userName: 'alice',
-  group: 'developers',
-  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+  profile: 'developers',
+  policyArns: ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
 };

@@ -74,10 +74,8 @@ const validJira = {
   issue: { key: 'JSM-1' },
   onboarding: {
     userName: 'jira.user',
-    group: 'sre',
-    policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
-    serviceLinkedRoles: 'elasticache.amazonaws.com',
-    accessKey: 'true',
+    profile: 'sre',
+    policyArns: 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
     email: 'a@example.com',
     callbackUrl: 'https://tickets.example.com/hook',
   },
@@ -87,9 +85,8 @@ const validServiceNow = {
   number: 'RITM0001',
   variables: {
     user_name: 'snow.user',
-    group: 'support',
-    policy_arns: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
-    access_key: 'false',
+    profile: 'support',
+    policy_arns: '',
     tags: 'team=support',
   },
 };

@@ -27,11 +27,7 @@ describe('POST /onboardings', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     expect(fake.started).toHaveLength(1);
     // Defaults filled in: what runs is the request as validated.
-    expect(JSON.parse(fake.started[0]?.input ?? '')).toMatchObject({
-      accessKey: true,
-      serviceLinkedRoles: [],
-      tags: {},
-    });
+    expect(JSON.parse(fake.started[0]?.input ?? '')).toMatchObject({ profile: 'developers', tags: {} });
     expect(logged).toEqual([
       { method: 'POST', route: 'POST /onboardings', status: 202, auth: 'signature', requestId: 'HR-1' },
     ]);
@@ -82,7 +78,7 @@ describe('POST /onboardings', () => {
     const issues = (parse(response).issues as { path: string }[]).map((i) => i.path).sort();
     expect(issues).toEqual(['(request)', 'accessKey', 'userName']);
 
-    const jira = JSON.stringify({ issue: { key: 'JSM-1' }, onboarding: { userName: 'a b', group: 'sre' } });
+    const jira = JSON.stringify({ issue: { key: 'JSM-1' }, onboarding: { userName: 'a b', profile: 'sre' } });
     const fromJira = await handleHttp(post(jira, bearer, '/onboardings/jira'), deps);
     expect(fromJira.status).toBe(400);
     expect(parse(fromJira)).toEqual({
@@ -94,10 +90,23 @@ describe('POST /onboardings', () => {
 
   it('answers 403 with the reason for what is off the allowlists', async () => {
     const { deps, fake } = apiDeps();
-    const admin = JSON.stringify({ ...validRequest, group: 'admins' });
+    const admin = JSON.stringify({ ...validRequest, profile: 'admins' });
     const response = await handleHttp(post(admin, bearer), deps);
     expect(response.status).toBe(403);
-    expect(parse(response).error).toBe('request HR-1 is not allowed: group "admins" is not in allowedGroups');
+    expect(parse(response).error).toMatch(
+      /^request HR-1 is not allowed: profile "admins" is not in the configuration's profiles/,
+    );
+    expect(fake.started).toEqual([]);
+  });
+
+  it('answers 403 for a privileged profile, which needs an approval, and starts nothing', async () => {
+    const { deps, fake } = apiDeps();
+    const admin = JSON.stringify({ ...validRequest, profile: 'kinesis-video-admin', policyArns: [] });
+    const response = await handleHttp(post(admin, bearer), deps);
+    expect(response.status).toBe(403);
+    expect(parse(response).error).toMatch(
+      /profile "kinesis-video-admin" is privileged and needs an approval/,
+    );
     expect(fake.started).toEqual([]);
   });
 

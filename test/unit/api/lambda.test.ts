@@ -29,7 +29,7 @@ describe('the API Gateway HTTP API (payload 2.0) entry point', () => {
     const handler = makeHttpApiHandler(() => deps);
     const body = JSON.stringify({
       issue: { key: 'JSM-9' },
-      onboarding: { userName: 'jira.user', group: 'sre' },
+      onboarding: { userName: 'jira.user', profile: 'sre' },
     });
     const result = await handler(
       event({

@@ -28,10 +28,11 @@ describe('the HTTP API records accepted requests', () => {
         requestedBy: { channel: 'http-api', source: 'generic', auth: 'signature' },
         access: {
           userName: 'alice',
+          profile: 'developers',
+          policyArns: ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
+          // What the profile meant at acceptance, from the configuration.
           group: 'developers',
-          policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-          serviceLinkedRoles: [],
-          accessKey: true,
+          privileged: false,
         },
         startedAt: new Date(NOW),
         acceptedAt: new Date(NOW),
@@ -43,7 +44,7 @@ describe('the HTTP API records accepted requests', () => {
     const { deps, ledger } = apiDeps();
     const jira = JSON.stringify({
       issue: { key: 'JSM-7' },
-      onboarding: { userName: 'jira.user', group: 'developers' },
+      onboarding: { userName: 'jira.user', profile: 'developers' },
     });
     const response = await handleHttp(post(jira, bearer, '/onboardings/jira'), deps);
     expect(response.status).toBe(202);
@@ -54,7 +55,10 @@ describe('the HTTP API records accepted requests', () => {
 
   it('records nothing for a refused request, a conflict, or a start that failed', async () => {
     const { deps, ledger } = apiDeps();
-    const bad = JSON.stringify({ ...validRequest, group: 'admins' });
+    const bad = JSON.stringify({
+      ...validRequest,
+      policyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    });
     expect((await handleHttp(post(bad, signed(bad)), deps)).status).toBe(403);
     expect((await handleHttp(post(body, {}), deps)).status).toBe(401);
     await handleHttp(post(body, signed(body)), deps);

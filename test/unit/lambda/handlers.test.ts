@@ -6,14 +6,16 @@ import { planHandler, validateRequestHandler } from '../../../src/lambda/handler
 import { planSchema } from '../../../src/plan.ts';
 import { parseRequest } from '../../../src/request.ts';
 import type { TaskDeps } from '../../../src/steps/types.ts';
-import { BOUNDARY, CACHE, runtime } from '../fixtures.ts';
+import { BOUNDARY, READ_ONLY, runtime } from '../fixtures.ts';
+
+const CODECOMMIT = 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser';
 
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:iam-onboarding-local:HR-1';
 const request = parseRequest({
   requestId: 'HR-1',
   userName: 'grace',
-  group: 'developers',
-  policyArns: [CACHE],
+  profile: 'developers',
+  policyArns: [CODECOMMIT],
 });
 
 /**
@@ -127,7 +129,7 @@ describe('Plan handler', () => {
   });
 
   it('refuses a request the execution did not record, and reads nothing from the account', async () => {
-    const deps = fakeDeps({ request: { ...request, group: 'sre' } });
+    const deps = fakeDeps({ request: { ...request, profile: 'sre' } });
     await expect(planHandler(deps.provider)({ request, execution: EXECUTION })).rejects.toMatchObject({
       name: 'ForgedInvocation',
       message: expect.stringContaining(EXECUTION),
@@ -143,8 +145,17 @@ describe('Plan handler', () => {
     expect(deps.calls).toHaveLength(1);
   });
 
+  it('re-checks the profile and its approval even for a recorded request', async () => {
+    const privileged = { ...request, profile: 'stepfunctions-admin', policyArns: [] };
+    const approvalless = fakeDeps({ request: privileged });
+    await expect(
+      planHandler(approvalless.provider)({ request: privileged, execution: EXECUTION }),
+    ).rejects.toMatchObject({ name: 'ApprovalRequired' });
+    expect(approvalless.calls).toEqual([`currentStateInput ${EXECUTION} Plan`]);
+  });
+
   it('re-checks the allowlists even for a recorded request', async () => {
-    const offList = { ...request, group: 'admins' };
+    const offList = { ...request, policyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'] };
     const deps = fakeDeps({ request: offList });
     await expect(
       planHandler(deps.provider)({ request: offList, execution: EXECUTION }),
@@ -157,9 +168,16 @@ describe('Plan handler', () => {
 
 describe('a step handler (CreateUser)', () => {
   const plan = {
+    profile: {
+      name: 'developers',
+      privileged: false,
+      approval: 'not-needed' as const,
+      boundary: 'team-member',
+    },
     user: { name: 'grace', path: '/onboarded/', permissionsBoundaryArn: BOUNDARY, create: true as const },
-    group: { name: 'developers', path: '/onboarded/', create: true },
-    policies: [{ arn: CACHE, attach: true }],
+    group: { name: 'developers', path: '/onboarded/', create: true, otherPolicies: [] },
+    policies: [{ arn: READ_ONLY, attach: true }],
+    userPolicies: [{ arn: CODECOMMIT }],
     serviceLinkedRoles: [],
     accessKey: { create: false, secretName: 'onboarding/grace/access-key' },
   };

@@ -58,10 +58,10 @@ const accepted = (id: string, over: Partial<AcceptedEntry> = {}): AcceptedEntry 
   requestedBy: { channel: 'http-api', source: 'jira', auth: 'signature' },
   access: {
     userName: 'ada',
+    profile: 'developers',
+    policyArns: ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
     group: 'developers',
-    policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-    serviceLinkedRoles: [],
-    accessKey: true,
+    privileged: false,
   },
   startedAt: new Date(T0),
   acceptedAt: new Date(T0 + 5),
@@ -123,7 +123,9 @@ describe('the ledger', () => {
       status: 'RUNNING',
       statusAt: T0,
       userName: 'ada',
+      profile: 'developers',
       group: 'developers',
+      privileged: false,
       requestedBy: { channel: 'http-api', source: 'jira', auth: 'signature' },
       acceptedAt: new Date(T0 + 5).toISOString(),
     });
@@ -218,7 +220,7 @@ describe('the ledger', () => {
       input: JSON.stringify({
         requestId: 'L-8',
         userName: 'bob',
-        group: 'developers',
+        profile: 'developers',
         contact: { callbackUrl: 'https://tickets.example.com/hook?token=local-hook-token' },
       }),
       output: JSON.stringify({ created: { CreateUser: { userName: 'bob' } }, extra: 'local-not-kept' }),
