@@ -1,6 +1,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rawConfig from '../../../config/onboarding.json' with { type: 'json' };
+import { HTTP_API_CALLS } from '../../../src/api/lambda.ts';
 import { parseOnboardingConfig } from '../../../src/config.ts';
 import { DynamoLedger } from '../../../src/ledger/dynamodb.ts';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../../../src/ledger/items.ts';
 import { createTableInputOf, ensureLedgerTable, ledgerTableInput } from '../../../src/ledger/table.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../src/local/ledger.ts';
+import { NOTIFIER_CALLS } from '../../../src/notifier/lambda.ts';
 
 /**
  * The ledger module against dynalite (a DynamoDB implementation on loopback, in memory): the table as
@@ -231,5 +233,49 @@ describe('the ledger', () => {
     expect(all).toContain('bob');
     expect(all).not.toContain('local-hook-token');
     expect(all).not.toContain('local-not-kept');
+  });
+});
+
+describe('the calls the ledger makes', () => {
+  /** The DynamoDB actions a client sent, read from the wire (X-Amz-Target), whatever the code calls them. */
+  function recordingClient() {
+    const sent: string[] = [];
+    const recording = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: db.endpoint,
+      credentials: { accessKeyId: 'local-unit', secretAccessKey: 'local-unit' },
+    });
+    recording.middlewareStack.add(
+      (next) => async (args) => {
+        const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+        const target = headers['x-amz-target'] ?? '';
+        sent.push(`dynamodb:${target.slice(target.indexOf('.') + 1)}`);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordTarget' },
+    );
+    return { sent, recording };
+  }
+  const declaredDynamo = (calls: readonly { action: string }[]) =>
+    [...new Set(calls.map((c) => c.action).filter((a) => a.startsWith('dynamodb:')))].sort();
+
+  it('are exactly the ones the HTTP API declares (and its role grants): the acceptance, and the read', async () => {
+    const { sent, recording } = recordingClient();
+    const api = new DynamoLedger(recording, tableName);
+    await api.recordAccepted(accepted('C-1'));
+    await api.recordAccepted(accepted('C-1'));
+    await expect(api.recordAccepted(accepted('C-1', { executionArn: 'arn:other' }))).rejects.toThrow();
+    await api.get('C-1');
+    recording.destroy();
+    expect([...new Set(sent)].sort()).toEqual(declaredDynamo(HTTP_API_CALLS));
+  });
+
+  it('are exactly the ones the notifier declares (and its role grants): the end, and the read that explains a refused one', async () => {
+    const { sent, recording } = recordingClient();
+    const notifier = new DynamoLedger(recording, tableName);
+    await notifier.recordEnded(ended('C-2'));
+    await notifier.recordEnded(ended('C-2'));
+    recording.destroy();
+    expect([...new Set(sent)].sort()).toEqual(declaredDynamo(NOTIFIER_CALLS));
   });
 });
