@@ -122,7 +122,7 @@ const SERVICE_ENDPOINT_VARS = [
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_STS',
 ] as const;
-/** Optional: without it the ledger is a dynalite of the stack's own, whatever the other endpoints. */
+/** Optional: without it (or AWS_ENDPOINT_URL) the ledger is a dynalite of the stack's own. */
 const DYNAMODB_ENDPOINT_VAR = 'AWS_ENDPOINT_URL_DYNAMODB';
 
 export class StackError extends Error {
@@ -499,11 +499,12 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
       if (value) merged[key] = value;
     }
     const keys = credentialVars(env);
-    // The ledger: the configured DynamoDB only where one is named for it (an `onboard emulator` has none).
+    // The ledger: the configured DynamoDB, by its own variable or the shared one (LocalStack and moto
+    // serve DynamoDB); else a dynalite of the stack's own (`onboard emulator`'s per-service variables).
     const accountId = await accountOf(
       keys.AWS_ACCESS_KEY_ID ? { ...merged, ...keys } : { ...merged, ...localCredentialVars('stack') },
     );
-    const ledger = await ledgerHost(endpoints[DYNAMODB_ENDPOINT_VAR]);
+    const ledger = await ledgerHost(endpoints[DYNAMODB_ENDPOINT_VAR] ?? endpoints.AWS_ENDPOINT_URL);
     try {
       const iamEndpoint = merged.AWS_ENDPOINT_URL_IAM ?? '';
       const runtimeConfig = runtime(options.config, accountId);

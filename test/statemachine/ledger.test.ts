@@ -1,9 +1,11 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { startEmulator } from '@iam-onboarding/aws-emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LEDGER_RESOURCE } from '../../src/ledger/items.ts';
 import { ledgerTableInput } from '../../src/ledger/table.ts';
-import type { Stack } from '../../src/local/stack.ts';
-import { config, onboard, openTestStack, secretValue } from '../helpers/local-stack.ts';
+import { startLocalDynamoDb } from '../../src/local/ledger.ts';
+import { openStack, type Stack } from '../../src/local/stack.ts';
+import { config, onboard, openTestStack, secretValue, TEST_TIMING } from '../helpers/local-stack.ts';
 
 /**
  * The ledger on the embedded stack: each local run records its request when it starts and its end
@@ -122,5 +124,60 @@ describe('the ledger on the local stack', () => {
       ['REQUEST#HR-302', 'SUCCEEDED'],
       ['REQUEST#HR-303', 'FAILED'],
     ]);
+  });
+});
+
+describe('the ledger on configured endpoints', () => {
+  it('uses the DynamoDB that AWS_ENDPOINT_URL_DYNAMODB names, creating the table once and keeping it across runs', async () => {
+    // Prepare: IAM, Secrets Manager and STS on an emulator, DynamoDB on a dynalite of the test's own.
+    // Nobody deployed the boundaries into that account: each run fails at Plan, and is recorded so.
+    const [emulator, dynamo] = await Promise.all([startEmulator(), startLocalDynamoDb()]);
+    const env = {
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_IAM: emulator.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
+      AWS_ENDPOINT_URL_STS: emulator.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    };
+    const reader = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: dynamo.endpoint,
+      credentials: { accessKeyId: 'local-reader', secretAccessKey: 'local-reader' },
+    });
+    try {
+      // Act: two stacks one after the other, as two `onboard run`s against the same endpoints.
+      for (const [requestId, userName] of [
+        ['HR-310', 'annie'],
+        ['HR-311', 'evelyn'],
+      ] as const) {
+        const configured = await openStack({ config, env, timing: TEST_TIMING });
+        try {
+          expect(configured.mode).toBe('endpoints');
+          expect(configured.ledgerTable.endpoint).toBe(dynamo.endpoint);
+          const result = await onboard(configured, request({ requestId, userName }));
+          expect(result.status).toBe('FAILED');
+          expect(result.error).toBe('PolicyNotFound');
+        } finally {
+          await configured.close();
+        }
+      }
+
+      // Assess: one table, both requests in it with their failure, still there after the stacks closed.
+      expect((await reader.send(new ListTablesCommand({}))).TableNames).toEqual([
+        'iam-onboarding-local-ledger',
+      ]);
+      const items = await reader.send(
+        new ScanCommand({ TableName: 'iam-onboarding-local-ledger', ConsistentRead: true }),
+      );
+      expect(
+        items.Items?.map((i) => [i.pk?.S, i.status?.S, i.failure?.M?.failedStep?.S, i.userName?.S]).sort(),
+      ).toEqual([
+        ['REQUEST#HR-310', 'FAILED', 'Plan', 'annie'],
+        ['REQUEST#HR-311', 'FAILED', 'Plan', 'evelyn'],
+      ]);
+    } finally {
+      reader.destroy();
+      await Promise.all([emulator.stop(), dynamo.stop()]);
+    }
   });
 });
