@@ -363,8 +363,10 @@ export class LocalRunner {
       events.push(event);
       onEvent?.(event);
       // A callback Task that failed (timed out, say) or an execution that ended closes its open token.
-      if (taskTokens && (event.type === 'StateFailed' || event.type.startsWith('Execution')))
-        if (event.type !== 'ExecutionStarted') taskTokens.closeExecution(executionArn);
+      const closes =
+        event.type === 'StateFailed' ||
+        (event.type.startsWith('Execution') && event.type !== 'ExecutionStarted');
+      if (closes) taskTokens?.closeExecution(executionArn);
       if (event.type === 'StateEntered' && event.state) {
         current = event.state;
         for (const resolve of waiting.get(event.state) ?? []) resolve();

@@ -8,6 +8,7 @@ import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import ipaddr from 'ipaddr.js';
 import { signatureHeader } from '../api/auth.ts';
 import { type OutcomeSummary, summaryOf as summaryOfExecution } from '../execution/outcome.ts';
+import type { EndedExecution } from '../ledger/items.ts';
 import {
   type CallbackPolicy,
   callbackRefusal,
@@ -30,18 +31,8 @@ import {
 export interface ExecutionStatusChange {
   'detail-type'?: string;
   source?: string;
-  detail: {
-    executionArn: string;
-    name: string;
-    status: string;
-    startDate?: number | null;
-    stopDate?: number | null;
-    input?: string | null;
-    inputDetails?: { included?: boolean } | null;
-    output?: string | null;
-    error?: string | null;
-    cause?: string | null;
-  };
+  /** The execution as the event carries it: the ledger's EndedExecution, and whether its input is in it. */
+  detail: EndedExecution & { inputDetails?: { included?: boolean } | null };
 }
 
 export interface NotifyDeps extends CallbackPolicy {
