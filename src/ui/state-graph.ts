@@ -10,7 +10,8 @@ import { escapeHtml } from './html.ts';
  * gate, an admission queue) is coloured without a change here:
  *   - a state the execution is in that waits for a task token (or a Wait state) is waiting - for
  *     approval when its name says approval, queued when it says admission or queue;
- *   - a forward step that succeeded and whose undo (`Undo<Step>`) then succeeded is rolled back.
+ *   - a forward step that succeeded and whose undo (`Undo<Step>`) then succeeded is rolled back
+ *     (unless the undo found nothing of this execution's to undo, or kept it on purpose).
  * The layout (gridLayout) and the SVG are drawn here, on the server: the page needs no script and no
  * network.
  */
@@ -115,7 +116,13 @@ export function graphModel(asl: AslDefinition, timeline: readonly TimelineStep[]
     else if (step.status === 'running') state = waits(def) ? waitingState(name) : 'running';
     else if (step.status === 'failed') state = 'failed';
     else if (step.status === 'stopped') state = 'stopped';
-    else state = last.get(undoStateName(name))?.status === 'succeeded' ? 'rolled-back' : 'succeeded';
+    else {
+      // An undo that found nothing of this execution's, or kept it on purpose (a shared group), rolled
+      // nothing back: the step stays as it ended.
+      const undo = last.get(undoStateName(name));
+      const undone = undo?.status === 'succeeded' && !/^(kept|nothing)\b/.test(undo.detail ?? '');
+      state = undone ? 'rolled-back' : 'succeeded';
+    }
     return {
       name,
       type: def.Type,

@@ -83,6 +83,21 @@ describe('the state graph', () => {
     expect(taken).not.toContain('CreateKey>Done:next');
   });
 
+  it.each(['kept: the user existed before', 'nothing: no user of this execution'])(
+    'keeps a step green whose undo rolled nothing back (%s)',
+    (detail) => {
+      const timeline = [
+        step('AwaitAdmission', 'succeeded'),
+        step('AwaitApproval', 'succeeded'),
+        step('CreateUser', 'succeeded'),
+        step('CreateKey', 'failed', 1, 'AccessDenied'),
+        step('UndoCreateKey', 'succeeded'),
+        { ...step('UndoCreateUser', 'succeeded'), detail },
+      ];
+      expect(stateOf(timeline, 'CreateUser')).toBe('succeeded');
+    },
+  );
+
   it('lays the main path down the first column and each undo beside the step it undoes', () => {
     const grid = gridLayout(ASL, graphModel(ASL, []).edges);
     expect(
