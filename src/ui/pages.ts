@@ -152,9 +152,13 @@ function fieldsOf(value: unknown, prefix = ''): [string, string][] {
 function createdTable(outcome: ExecutionOutcome): Markup {
   const created = outcome.created;
   if (!created || Object.keys(created).length === 0) {
-    return html`<p class="empty">${
-      outcome.status === 'succeeded' ? 'Nothing was created.' : 'Nothing is kept: see the rollback above.'
-    }</p>`;
+    const why =
+      outcome.status === 'succeeded'
+        ? 'Nothing was created.'
+        : outcome.failure
+          ? 'Nothing is kept: see why it failed, and what was rolled back, above.'
+          : 'Nothing yet: what the execution created shows here once it has succeeded.';
+    return html`<p class="empty">${why}</p>`;
   }
   const rows = Object.entries(created).flatMap(([step, result]) =>
     fieldsOf(result).map(
@@ -302,7 +306,7 @@ section.failure { border-left: 4px solid var(--bad); background: #fff; padding: 
 section.failure ul { margin: .2rem 0; }
 .graph { overflow-x: auto; background: #fff; border: 1px solid #ddd; padding: .5rem; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; padding: 0; margin: .3rem 0 .6rem; }
-ul.legend .swatch { display: inline-block; width: 1.4rem; height: .9rem; border: 2px solid; border-radius: 3px;
+ul.legend .swatch { display: inline-block; width: 1.4rem; height: .9rem; border-width: 2px; border-style: solid; border-radius: 3px;
   vertical-align: middle; margin-right: .35rem; }
 svg.state-graph { font: 13px system-ui, sans-serif; }
 svg .node .shape { stroke-width: 2; }
@@ -315,7 +319,8 @@ svg .node-status { font-size: 11.5px; fill: #333; }
 .state-waiting-for-approval .shape, .state-waiting-for-approval .swatch, .state-waiting .shape { fill: var(--wait-bg); background: var(--wait-bg); stroke: var(--wait); border-color: var(--wait); stroke-dasharray: 6 3; }
 .state-queued .shape, .state-queued .swatch { fill: var(--queue-bg); background: var(--queue-bg); stroke: var(--queue); border-color: var(--queue); stroke-dasharray: 2 2; }
 .state-stopped .shape, .state-stopped .swatch { fill: var(--stop-bg); background: var(--stop-bg); stroke: var(--stop); border-color: var(--stop); }
-.state-not-run .shape, .state-not-run .swatch { fill: #fff; background: #fff; stroke: #bbb; border-color: #bbb; border-style: dashed; stroke-dasharray: 4 3; }
+.state-not-run .shape, .state-not-run .swatch { fill: #fff; background: #fff; stroke: #bbb; border-color: #999; stroke-dasharray: 4 3; }
+ul.legend .state-not-run .swatch, ul.legend .state-waiting-for-approval .swatch, ul.legend .state-queued .swatch { border-style: dashed; }
 .state-not-run .node-name, .state-not-run .node-status { fill: var(--none); font-weight: 400; }
 svg .edge { fill: none; stroke: #c4c4c4; stroke-width: 1.3; }
 svg .edge-catch { stroke-dasharray: 5 4; }

@@ -204,9 +204,12 @@ describe('the status page in Chromium', () => {
     expect(await nodeOf('EnsureServiceLinkedRoles').getAttribute('class')).toContain('state-running');
     expect(await nodeOf('CreateAccessKey').getAttribute('class')).toContain('state-not-run');
     expect(await rowOf('EnsureServiceLinkedRoles').textContent()).toContain('running');
+    expect(await page.locator('#created-heading + p').textContent()).toContain('Nothing yet');
     await screenshot('running');
     release();
     await finalStatus(serve, 'HR-702');
+    // The ledger records the end from the status-change event: the list reads it once it is written.
+    await serve.stack.ledgerSettled();
     // The page's own refresh, no reload from here.
     await page.locator('h1 .badge.status-succeeded').waitFor({ timeout: 15_000 });
     expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);
