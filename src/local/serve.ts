@@ -10,9 +10,17 @@ import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../a
 import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
 import { callbackPolicyOf, type OnboardingConfig, withCallbackHosts } from '../config.ts';
+import { loadAsl } from '../definition.ts';
+import { recentRequests } from '../ledger/recent.ts';
 import { LedgerBackedStatusReader } from '../ledger/status.ts';
 import { LOCAL_STAGE } from '../notifier/callback-policy.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
+import {
+  handleStatusPage,
+  isStatusPagePath,
+  STATUS_PAGE_PATH,
+  type StatusPageDeps,
+} from '../ui/status-page.ts';
 import { stackStepFunctions } from './onboarding.ts';
 import type { LocalRunnerOptions } from './runner.ts';
 import { openStack, principalKeyId, type Stack } from './stack.ts';
@@ -23,7 +31,8 @@ import type { LocalStepFunctions, StatusChangeEvent } from './step-functions.ts'
  * - the emulator (IAM, Secrets Manager, STS) with the API's secrets seeded into its Secrets Manager,
  * - a Step Functions API on the emulator's port, running the real ASL with the real handlers,
  * - the HTTP API for ticketing tools, which reaches Step Functions and Secrets Manager through the SDK,
- * - the completion notifier, fed by the local Step Functions' status-change events.
+ * - the completion notifier, fed by the local Step Functions' status-change events,
+ * - the status page at /ui on the API's port (src/ui/status-page.ts: loopback only, read-only).
  * Everything it starts, `stop()` stops.
  */
 
@@ -56,6 +65,8 @@ export interface ServeOptions {
 export interface Serve {
   /** `http://127.0.0.1:<apiPort>` */
   apiUrl: string;
+  /** `http://127.0.0.1:<apiPort>/ui`: recent requests, and each execution's graph and timeline. */
+  statusPageUrl: string;
   /** The AWS endpoint: IAM, Secrets Manager, STS and Step Functions. */
   awsEndpoint: string;
   stateMachineArn: string;
@@ -251,11 +262,41 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     const statusReader = new LedgerBackedStatusReader(onboardings, apiLedger);
     let baseUrl = '';
     const limit = config.api.maxBodyBytes;
+    // The status page reads as the API does (its statuses), and lists the ledger as the operator would.
+    const pageLedger = stack.clients('statusPage').dynamodb;
+    const statusPage: StatusPageDeps = {
+      asl: await loadAsl(),
+      recent: () => recentRequests(pageLedger, stack.ledgerTable.tableName),
+      status: (requestId) => statusReader.status(requestId),
+      item: (requestId) => apiLedger.get(requestId),
+      port: 0,
+      log: (e) =>
+        options.onRequest?.({
+          method: 'GET',
+          route: e.refused ? `${e.route} (refused: ${e.refused})` : e.route,
+          status: e.status,
+          ...(e.errorName ? { errorName: e.errorName } : {}),
+        }),
+    };
     const api = createServer((req, res) => {
       void readBody(req, res, limit).then(async (rawBody) => {
         if (rawBody === undefined) return;
         const url = req.url ?? '/';
         const q = url.indexOf('?');
+        const path = q < 0 ? url : url.slice(0, q);
+        if (isStatusPagePath(path)) {
+          const page = await handleStatusPage(
+            {
+              method: req.method ?? 'GET',
+              path,
+              headers: req.headers,
+              remoteAddress: req.socket.remoteAddress,
+            },
+            statusPage,
+          );
+          send(res, page);
+          return;
+        }
         // headersDistinct, not headers: Node keeps only the first of a repeated Authorization header,
         // and the API must see the repetition to refuse it.
         const headers: Record<string, string | string[]> = {};
@@ -289,6 +330,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     server = api;
     const apiPort = await listen(api, options.apiPort ?? 0);
     baseUrl = `http://${HOST}:${apiPort}`;
+    statusPage.port = apiPort;
 
     const exports = {
       AWS_ENDPOINT_URL_SFN: emulator.endpoint,
@@ -312,6 +354,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     let stopped: Promise<void> | undefined;
     return {
       apiUrl: baseUrl,
+      statusPageUrl: `${baseUrl}${STATUS_PAGE_PATH}`,
       awsEndpoint: emulator.endpoint,
       stateMachineArn: localSfn.stateMachineArn,
       secrets,
@@ -353,6 +396,7 @@ export function describeServe(serve: Serve): string[] {
   return [
     'iam-onboarding is serving on loopback',
     `  HTTP API        ${serve.apiUrl}/onboardings`,
+    `  status page     ${serve.statusPageUrl}  (open it in a browser on this machine; loopback only)`,
     `  AWS endpoint    ${serve.awsEndpoint}  (IAM, Secrets Manager, STS, Step Functions)`,
     `  state machine   ${serve.stateMachineArn}`,
     `  ledger          ${serve.stack.ledgerTable.tableName} on ${serve.stack.ledgerTable.endpoint}  (DynamoDB, in memory)`,

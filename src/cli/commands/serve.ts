@@ -53,7 +53,7 @@ interface ServeFlags {
 export function serveCommand(ctx?: CliContext): Command {
   return new Command('serve')
     .description(
-      'run the whole stack on loopback: AWS emulator, Step Functions API, HTTP API, callbacks (Ctrl-C stops it)',
+      'run the whole stack on loopback: AWS emulator, Step Functions API, HTTP API, callbacks, a status page at /ui (Ctrl-C stops it)',
     )
     .option(
       '--port <port>',
