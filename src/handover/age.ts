@@ -196,7 +196,10 @@ function parseOpenSshPrivateKey(pem: string): { seed: Uint8Array; publicKey: Uin
     if (r.uint32() !== 1) throw new UnreadableIdentityError('the SSH key file holds more than one key');
     r.string();
     const priv = new SshReader(r.string());
-    if (priv.uint32() !== priv.uint32()) throw new UnreadableIdentityError('the SSH key file is corrupt');
+    // Two equal check words open the private section (they differ when a passphrase was wrong).
+    const check1 = priv.uint32();
+    const check2 = priv.uint32();
+    if (check1 !== check2) throw new UnreadableIdentityError('the SSH key file is corrupt');
     const type = text(priv.string());
     if (type !== 'ssh-ed25519') {
       throw new UnreadableIdentityError(`SSH key type ${type} is not supported: use an ssh-ed25519 key`);
