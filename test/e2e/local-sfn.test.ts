@@ -18,6 +18,7 @@ import { main } from '../../src/cli/main.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 import { type Serve, signedCurlExample, startServe } from '../../src/local/serve.ts';
 import type { StatusChangeEvent } from '../../src/local/step-functions.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { callbackReceiver, config, executionCount, request, sfnOf, userExists } from './serve-helpers.ts';
 
 /**
@@ -196,7 +197,14 @@ describe('the local Step Functions API through the real SFNClient', () => {
       new StartExecutionCommand({
         stateMachineArn: serve.stateMachineArn,
         name: 'HR-502',
-        input: JSON.stringify(request({ requestId: 'HR-502', profile: 'sre', policyArns: [] })),
+        input: JSON.stringify(
+          request({
+            requestId: 'HR-502',
+            profile: 'sre',
+            contact: { recipient: TEST_HIRE_RECIPIENT },
+            policyArns: [],
+          }),
+        ),
       }),
     );
     const described = await finished(executionArn ?? '');

@@ -6,6 +6,7 @@ import { signatureHeader } from '../../src/api/auth.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
 import type { ExecutionOutcome } from '../../src/execution/outcome.ts';
 import type { Serve } from '../../src/local/serve.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 
@@ -13,6 +14,7 @@ export const request = (over: Record<string, unknown> = {}) => ({
   requestId: 'HR-500',
   userName: 'katherine',
   profile: 'developers',
+  contact: { recipient: TEST_HIRE_RECIPIENT },
   policyArns: ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
   ...over,
 });

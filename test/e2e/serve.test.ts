@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signatureHeader, verifySignatureHeader } from '../../src/api/auth.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
 import type { NotifyOutcome } from '../../src/notifier/notify.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import {
   bearer,
   callbackReceiver,
@@ -251,6 +252,7 @@ describe('ticketing payloads', () => {
       onboarding: {
         userName: 'jira.user',
         profile: 'data-engineers',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
         policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         email: '',
       },
@@ -265,7 +267,12 @@ describe('ticketing payloads', () => {
   it("maps a ServiceNow outbound REST message signed in base64, as ServiceNow's generateMac writes it", async () => {
     const body = JSON.stringify({
       number: 'RITM0010001',
-      variables: { user_name: 'snow.user', profile: 'sre', tags: 'team=platform' },
+      variables: {
+        user_name: 'snow.user',
+        profile: 'sre',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
+        tags: 'team=platform',
+      },
     });
     const t = Math.floor(Date.now() / 1000);
     const mac = createHmac('sha256', serve.secrets.webhookSecret)

@@ -61,7 +61,12 @@ function planFor(userName: string, group: string, policies: string[] = []): Plan
     policies: policies.map((arn) => ({ arn, attach: true })),
     userPolicies: [],
     serviceLinkedRoles: [],
-    accessKey: { create: true, secretName: `${config.secretPrefix}${userName}/access-key` },
+    loginProfile: { create: false },
+    accessKey: {
+      create: true,
+      secretName: `${config.secretPrefix}${userName}/access-key`,
+      delivery: 'secrets-manager' as const,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { LEDGER_RESOURCE } from '../../src/ledger/items.ts';
 import { ledgerTableInput } from '../../src/ledger/table.ts';
 import { startLocalDynamoDb } from '../../src/local/ledger.ts';
 import { openStack, type Stack } from '../../src/local/stack.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { config, onboard, openTestStack, secretValue, TEST_TIMING } from '../helpers/local-stack.ts';
 
 /**
@@ -19,7 +20,10 @@ const request = (over: Record<string, unknown> = {}) => ({
   profile: 'elasticache-developer',
   policyArns: ['arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess'],
   // A loopback host: the local stage's callback hosts (the run itself sends no callback).
-  contact: { callbackUrl: 'http://127.0.0.1:9/hooks/HR-300?token=local-ticket-token' },
+  contact: {
+    callbackUrl: 'http://127.0.0.1:9/hooks/HR-300?token=local-ticket-token',
+    recipient: TEST_HIRE_RECIPIENT,
+  },
   ...over,
 });
 
@@ -71,6 +75,7 @@ describe('the ledger on the local stack', () => {
       status: 'SUCCEEDED',
       userName: 'katherine',
       profile: 'elasticache-developer',
+      contact: { recipient: TEST_HIRE_RECIPIENT },
       group: 'elasticache-developers',
       privileged: false,
       policyArns: ['arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess'],
