@@ -298,8 +298,9 @@ export function validateRequest(
   options: { privileged?: 'refuse' | 'plan' } = {},
 ): OnboardingRequest {
   const request = parseRequest(input);
-  checkHandOver(request, checkAllowed(request, config));
+  const profile = checkAllowed(request, config);
   if (options.privileged !== 'plan') refuseUnapproved(request, config);
+  checkHandOver(request, profile);
   // Duplicates are harmless to IAM but would make the plan list a resource twice.
   return { ...request, policyArns: [...new Set(request.policyArns)] };
 }
