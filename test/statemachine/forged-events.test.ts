@@ -140,7 +140,7 @@ describe('a forged event', () => {
     const victim = await onboard(stack, {
       requestId: 'HR-7',
       userName: 'victim',
-      profile: 'developers',
+      profile: 'data-engineers',
       contact: { recipient: TEST_HIRE_RECIPIENT },
     });
     expect(victim.status).toBe('SUCCEEDED');
@@ -149,14 +149,14 @@ describe('a forged event', () => {
       {
         requestId: 'HR-7',
         userName: 'victim',
-        profile: 'developers',
+        profile: 'data-engineers',
         contact: { recipient: TEST_HIRE_RECIPIENT },
       },
       config,
     );
     const event = {
       request,
-      plan: planFor('victim', 'developers'),
+      plan: planFor('victim', 'data-engineers'),
       created: {},
       execution: victim.executionArn,
     };
