@@ -1,9 +1,10 @@
+import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openWith } from '../../src/handover/credentials.ts';
 import type { Stack } from '../../src/local/stack.ts';
 import { ageKeyPair, sshKeyPair } from '../helpers/hire-keys.ts';
-import { onboard, openTestStack } from '../helpers/local-stack.ts';
+import { iamOf, onboard, openTestStack } from '../helpers/local-stack.ts';
 
 /**
  * The hand-over, end to end on the embedded stack: the request carries the hire's own public key (a
@@ -123,5 +124,25 @@ describe.each([
     await expect(openWith(other.identity, created.CreateLoginProfile.ciphertext)).rejects.toThrow(
       /encrypted to another key/,
     );
+  });
+});
+
+describe('a hand-over nobody could read', () => {
+  it('is refused by the validation, naming contact.recipient and the fix, before anything is created', async () => {
+    const iam = iamOf(stack);
+    const before = (await iam.send(new ListUsersCommand({}))).Users?.length;
+
+    const refused = onboard(stack, { requestId: 'HR-1299', userName: 'nokey', profile: 'sre' });
+
+    await expect(refused).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      issues: [
+        {
+          path: 'contact.recipient',
+          message: expect.stringMatching(/nobody could ever read it; add .*age1/),
+        },
+      ],
+    });
+    expect((await iam.send(new ListUsersCommand({}))).Users?.length).toBe(before);
   });
 });
