@@ -6,7 +6,8 @@ if (major < 22) {
     `onboard needs Node 22 (the Lambda runtime's version) but this is Node ${process.versions.node}. ` +
       'Run it as `npx onboard ...` or `npm run onboard -- ...` so that the pinned Node 22 is used.',
   );
-  process.exit(1);
+  // 4: an environment problem (README, exit codes), not a failed onboarding.
+  process.exit(4);
 }
 const { register } = await import('tsx/esm/api');
 register();

@@ -69,7 +69,7 @@ export async function makePlan(
   const existing = await iam.getUser(request.userName);
   if (existing) {
     throw new UserAlreadyExistsError(
-      `user "${request.userName}" already exists (${existing.arn}); an onboarding never takes over an existing user`,
+      `user "${request.userName}" already exists (${existing.arn}); an onboarding never takes over an existing user: choose another userName, or offboard that user first`,
     );
   }
   // checkAllowed refuses a profile without a boundary: a user is always created under one.
@@ -77,7 +77,7 @@ export async function makePlan(
   const boundaryArnOfProfile = boundaryArn(config, config.iamArnPrefix, boundary);
   if (!(await iam.policyExists(boundaryArnOfProfile))) {
     throw new PolicyNotFoundError(
-      `the permissions boundary ${boundaryArnOfProfile} (profiles.${request.profile}.boundary "${boundary}") does not exist in the account: deploy the stack, which creates it from config/boundaries/${boundary}.json`,
+      `the permissions boundary ${boundaryArnOfProfile} (profiles.${request.profile}.boundary "${boundary}") does not exist in the account: run \`onboard bootstrap\` against it (a deployed stack creates it with \`serverless deploy\`, from config/boundaries/${boundary}.json)`,
     );
   }
   const groupName = profile.group;

@@ -231,7 +231,7 @@ export function checkAllowed(request: OnboardingRequest, config: OnboardingConfi
       problems.push(
         profile.groupPolicyArns.includes(arn)
           ? `policy "${arn}" is carried by the profile's group already; leave it out`
-          : `policy "${arn}" is not in profiles.${request.profile}.userPolicyArns (allowed: ${profile.userPolicyArns.join(', ') || 'none'})`,
+          : `policy "${arn}" is not in profiles.${request.profile}.userPolicyArns${didYouMean(arn, profile.userPolicyArns)} (allowed: ${profile.userPolicyArns.join(', ') || 'none'})`,
       );
     }
   }

@@ -15,7 +15,18 @@ export interface CliContext {
   setExit(code: number): void;
 }
 
-export const EXIT = { ok: 0, failed: 1, rejected: 2, rollbackIncomplete: 3 } as const;
+/**
+ * The CLI's exit codes (the README's table). `1` means an onboarding failed and was rolled back: a
+ * problem of the machine, the shell or the configuration is `4`, and a bug of the CLI itself is `5`.
+ */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  rejected: 2,
+  rollbackIncomplete: 3,
+  environment: 4,
+  internal: 5,
+} as const;
 
 /** The exit code of an onboarding's outcome: `onboard run` and `onboard status` alike. */
 export function exitCodeOf(outcome: Pick<ExecutionOutcome, 'status' | 'failure'>): number {
@@ -25,13 +36,15 @@ export function exitCodeOf(outcome: Pick<ExecutionOutcome, 'status' | 'failure'>
       return EXIT.ok;
     case 'rollback incomplete':
       return EXIT.rollbackIncomplete;
-    default:
+    default: {
+      const failure = outcome.failure && 'failedStep' in outcome.failure ? outcome.failure : undefined;
       // Refused by ValidateRequest: nothing was read or created.
-      return outcome.failure &&
-        'failedStep' in outcome.failure &&
-        outcome.failure.failedStep === 'ValidateRequest'
-        ? EXIT.rejected
-        : EXIT.failed;
+      if (failure?.failedStep === 'ValidateRequest') return EXIT.rejected;
+      // The account lacks the boundary or a managed policy: nothing was created, and the fix is the
+      // account's (`onboard bootstrap`), not the request's.
+      if (failure?.failedStep === 'Plan' && failure.error === 'PolicyNotFound') return EXIT.environment;
+      return EXIT.failed;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
+import { bootstrapCommand } from './commands/bootstrap.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { planCommand } from './commands/plan.ts';
@@ -28,15 +29,36 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(statusCommand(ctx));
   program.addCommand(revealCommand());
   program.addCommand(serveCommand());
+  program.addCommand(bootstrapCommand(ctx));
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
+/** Refused before anything was started: the request, a flag or a file is wrong (exit 2). */
 const REJECTIONS = new Set([
   'InvalidRequest',
   'RequestNotAllowed',
   'ApprovalRequired',
+  // A dry run, or a request, for a user that exists: choose another name (or offboard that user first).
+  'UserAlreadyExists',
+  'ExecutionNotFound',
+  'RequestIdConflict',
+]);
+
+/**
+ * The machine, the shell or the configuration is wrong, not the request (exit 4): a stack that would not
+ * start, missing or half-set credentials and endpoints, a state machine that does not exist, a taken
+ * port, an account not prepared by `onboard bootstrap` (or lacking an allowlisted managed policy).
+ */
+const ENVIRONMENT = new Set([
+  'StackError',
   'InvalidConfiguration',
+  'PortInUse',
+  'InvalidState',
+  'StateMachineDoesNotExist',
+  'CredentialsProviderError',
+  // The boundary or an allowlisted managed policy is missing: `onboard bootstrap` says which.
+  'PolicyNotFound',
 ]);
 
 /** Whether the command line asks for JSON (`--json` before any `--`): then its errors are JSON too. */
@@ -64,17 +86,17 @@ function refusalOf(error: unknown): Refusal {
   }
   if (error instanceof UsageError) return plain(EXIT.rejected);
   // Matched by their stable names: the modules that raise them are loaded only by the commands that need them.
-  if (e?.name === 'ExecutionNotFound' || e?.name === 'RequestIdConflict') return plain(EXIT.rejected);
-  if (error instanceof OnboardingError && REJECTIONS.has(error.name)) {
+  if (REJECTIONS.has(e?.name)) {
     const issues = (error as { issues?: readonly { path: string; message: string }[] }).issues;
     return { ...plain(EXIT.rejected), ...(issues?.length ? { issues } : {}) };
   }
-  if (e?.name === 'StackError' || error instanceof OnboardingError) return plain(EXIT.failed);
+  if (ENVIRONMENT.has(e?.name)) return plain(EXIT.environment);
+  if (error instanceof OnboardingError) return plain(EXIT.failed);
   return {
-    code: EXIT.failed,
+    code: EXIT.internal,
     name: e?.name ?? 'Error',
     message: e?.message ?? String(error),
-    text: `unexpected ${e?.name}: ${e?.message ?? String(error)}`,
+    text: `unexpected ${e?.name}: ${e?.message ?? String(error)} (a bug of onboard: please report it with the command you ran)`,
   };
 }
 

@@ -136,9 +136,22 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
   });
 }
 
+/** The port of the HTTP API is taken: one line naming the port and the flag that picks another. */
+export class ApiPortInUseError extends Error {
+  override readonly name = 'PortInUse' as const;
+}
+
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ApiPortInUseError(
+              `port ${port} on ${HOST} is already in use: stop what listens there, or pass --api-port with another port (0 picks a free one)`,
+            )
+          : error,
+      );
+    });
     server.listen(port, HOST, () => {
       server.off('error', reject);
       const address = server.address();
@@ -284,6 +297,8 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       AWS_ENDPOINT_URL_STS: emulator.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: stack.ledgerTable.endpoint,
       AWS_REGION: stack.region,
+      // The AWS CLI v1 and some SDKs read the region from this one only.
+      AWS_DEFAULT_REGION: stack.region,
       AWS_ACCESS_KEY_ID: emulator.env.AWS_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: emulator.env.AWS_SECRET_ACCESS_KEY,
       ONBOARDING_STATE_MACHINE_ARN: localSfn.stateMachineArn,

@@ -430,7 +430,11 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
       );
     }
     // The ledger of a local run stays local (the deployed stack keeps its own): a dynalite of its own.
-    const accountId = await accountOf({ AWS_REGION: region });
+    const accountId = await accountOf({ AWS_REGION: region }).catch((error: unknown) => {
+      throw new StackError(
+        `${(error as Error).message} (--aws uses your shell's AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, for the account to use; or drop --aws to run on the embedded stack)`,
+      );
+    });
     const ledger = await ledgerHost(undefined);
     try {
       const stateMachineArn = localStateMachineArn(region, accountId);

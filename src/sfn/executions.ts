@@ -23,6 +23,16 @@ export class ExecutionNotFoundError extends Error {
   override readonly name = 'ExecutionNotFound' as const;
 }
 
+/** The state machine named by --state-machine-arn (or ONBOARDING_STATE_MACHINE_ARN) is not there. */
+export class StateMachineNotFoundError extends Error {
+  override readonly name = 'StateMachineDoesNotExist' as const;
+}
+
+const noSuchMachine = (arn: string) =>
+  new StateMachineNotFoundError(
+    `the state machine ${arn} does not exist: check --state-machine-arn or ONBOARDING_STATE_MACHINE_ARN (the deployed stack's StateMachineArn output, docs/deploy.md; or the ARN \`onboard serve\` prints)`,
+  );
+
 export interface OnboardingExecutions {
   /** Idempotent by name: the same request again returns the same execution. */
   start(name: string, input: string): Promise<{ executionArn: string; startDate?: Date }>;
@@ -51,6 +61,7 @@ export class SfnOnboardingExecutions implements OnboardingExecutions {
       if (error instanceof ExecutionAlreadyExists || isAwsError(error, 'ExecutionAlreadyExists')) {
         throw new RequestIdConflictError(`request id ${name} was already used with a different request`);
       }
+      if (isAwsError(error, 'StateMachineDoesNotExist')) throw noSuchMachine(this.stateMachineArn);
       throw toDomainError(error, `StartExecution ${name}`);
     }
   }
@@ -63,6 +74,7 @@ export class SfnOnboardingExecutions implements OnboardingExecutions {
     } catch (error) {
       if (isAwsError(error, 'ExecutionDoesNotExist'))
         throw new ExecutionNotFoundError(`no onboarding with request id ${name}`);
+      if (isAwsError(error, 'StateMachineDoesNotExist')) throw noSuchMachine(this.stateMachineArn);
       throw toDomainError(error, `DescribeExecution ${name}`);
     }
     // Always in the API's answer (the SDK types every field as optional): without them, nothing is known.

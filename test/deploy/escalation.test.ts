@@ -1183,8 +1183,9 @@ describe('the MFA gate of every boundary, evaluated', () => {
     '%s: without MFA only the password and the own MFA device; with MFA the profile applies',
     async (name, profile) => {
       const boundary = boundaries[profile.boundary as string] as PolicyDocument;
-      const mfaOf = (present: boolean | undefined) =>
-        present === undefined ? {} : { 'aws:MultiFactorAuthPresent': String(present) };
+      const mfaOf = (present: boolean): Record<string, string> => ({
+        'aws:MultiFactorAuthPresent': String(present),
+      });
       for (const row of FIRST_DAY) {
         // Without MFA: a console session before enrolment (false) and a long-term key (no key at all).
         const consoleFirst = await evaluate(

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 
 export const BIN = join(PROJECT_ROOT, 'bin', 'onboard.js');
@@ -28,4 +30,37 @@ export function onboard(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The CLI in-process (`main`, as bin/onboard.js calls it) with `env` added to this process's
+ * environment for the call: no process start, the same exit code and output.
+ */
+export async function onboardInProcess(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; out: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+  const lines: string[] = [];
+  const capture = (...a: unknown[]) => void lines.push(a.join(' '));
+  const log = vi.spyOn(console, 'log').mockImplementation(capture);
+  const errors = vi.spyOn(console, 'error').mockImplementation(capture);
+  // Commander writes its own errors (a bad flag) straight to stderr.
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk).trimEnd());
+    return true;
+  });
+  let code: number;
+  try {
+    code = await main(['node', 'onboard', ...args]);
+  } finally {
+    log.mockRestore();
+    errors.mockRestore();
+    stderr.mockRestore();
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+  return { code, out: lines.join('\n') };
 }

@@ -116,7 +116,7 @@ describe('onboard run', () => {
       ['run', EXAMPLE, '--json'],
       cleanEnv({ AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9' }),
     );
-    expect(halfConfigured.code).toBe(1);
+    expect(halfConfigured.code).toBe(4);
     expect(JSON.parse(halfConfigured.stdout)).toMatchObject({ error: { name: 'StackError' } });
 
     const noMachine = await onboard(['status', 'HR-1', '--json']);
@@ -147,7 +147,7 @@ describe('onboard run', () => {
   it('refuses half-configured endpoints rather than reach a real account', async () => {
     const env = cleanEnv({ AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9' });
     const { code, stderr } = await onboard(['run', EXAMPLE], env);
-    expect(code).toBe(1);
+    expect(code).toBe(4);
     expect(stderr).toContain('AWS_ENDPOINT_URL_SECRETS_MANAGER');
   });
 });

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 import type { ExecutionOutcome } from '../../src/execution/outcome.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
+import { onboardInProcess } from './cli-helpers.ts';
 import { bearer, config, executionCount, finalStatus, post, request, signed } from './serve-helpers.ts';
 
 /**
@@ -107,28 +107,8 @@ describe('the ledger behind the HTTP API', () => {
 });
 
 describe('onboard start / onboard status and the ledger', () => {
-  /** The CLI in-process (`main`, as bin/onboard.js calls it), with the exports of `onboard serve`. */
-  async function run(serve: Serve, args: string[]) {
-    const saved = { ...process.env };
-    Object.assign(process.env, serve.exports);
-    const lines: string[] = [];
-    const log = vi
-      .spyOn(console, 'log')
-      .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-    const errors = vi
-      .spyOn(console, 'error')
-      .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-    let code: number;
-    try {
-      code = await main(['node', 'onboard', ...args]);
-    } finally {
-      log.mockRestore();
-      errors.mockRestore();
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-    return { code, out: lines.join('\n') };
-  }
+  /** The CLI in-process, with the exports of `onboard serve`. */
+  const run = (serve: Serve, args: string[]) => onboardInProcess(args, serve.exports);
 
   it('records who started a request from the CLI, and reads its status from the ledger after a restart', async () => {
     const stateFile = join(dir, 'state.json');

@@ -208,6 +208,16 @@ const GROUP_ACTIONS = new Set([
   'ListAttachedGroupPolicies',
 ]);
 
+/** Actions on one managed policy: authorized on its ARN. */
+const POLICY_ACTIONS = new Set([
+  'GetPolicy',
+  'DeletePolicy',
+  'GetPolicyVersion',
+  'ListPolicyVersions',
+  'CreatePolicyVersion',
+  'DeletePolicyVersion',
+]);
+
 function iamRequests(s: EmulatorState, action: string, p: URLSearchParams, callerArn: string): AuthRequest[] {
   const a = `iam:${action}`;
   const policyArn = p.get('PolicyArn');
@@ -288,7 +298,7 @@ function iamRequests(s: EmulatorState, action: string, p: URLSearchParams, calle
     const role = roleArnOf(s, p.get('RoleName'));
     return [{ action: a, resource: role.arn, context: tagContext(role.tags, IAM_RESOURCE_TAGS) }];
   }
-  if (action === 'GetPolicy' || action === 'DeletePolicy') {
+  if (POLICY_ACTIONS.has(action)) {
     return [{ action: a, resource: policyArn ?? '*', context: {} }];
   }
   if (action === 'CreatePolicy') {

@@ -68,9 +68,15 @@ const policy = z.object({
   path: z.string().default('/'),
   id: z.string().default(() => randomId('ANPA')),
   arn: z.string(),
+  /** The default version's document (what is evaluated). */
   document: z.string(),
   description: z.string().default(''),
   created: z.string().default(now),
+  defaultVersionId: z.string().default('v1'),
+  /** Every version, the default's included; absent for a policy that only ever had v1. */
+  versions: z
+    .array(z.object({ id: z.string(), document: z.string(), created: z.string().default(now) }))
+    .optional(),
 });
 
 const deletionStatus = z.enum(['SUCCEEDED', 'FAILED', 'IN_PROGRESS', 'NOT_STARTED']);

@@ -60,6 +60,29 @@ interface PolicyInfo {
   description: string;
 }
 
+type CustomerPolicy = EmulatorState['policies'][string];
+
+/** A customer policy's versions, oldest first (a policy created before versions were kept has v1 only). */
+function versionsOf(policy: CustomerPolicy) {
+  return policy.versions ?? [{ id: 'v1', document: policy.document, created: policy.created }];
+}
+
+function customerPolicy(s: EmulatorState, policyArn: string): CustomerPolicy {
+  if (!POLICY_ARN.test(policyArn)) throw new AwsError('InvalidInput', `ARN ${policyArn} is not valid.`);
+  if (managedPolicy(policyArn)) {
+    throw new AwsError(
+      'InvalidInput',
+      `Policy ${policyArn} is an AWS managed policy: its versions cannot be changed.`,
+    );
+  }
+  const policy = Object.values(s.policies).find((x) => x.arn === policyArn);
+  if (!policy) throw new AwsError('NoSuchEntity', `Policy ${policyArn} was not found.`);
+  return policy;
+}
+
+/** IAM keeps at most five versions of a managed policy. */
+const MAX_VERSIONS = 5;
+
 /** AWS managed policies have stable ids; derive one from the name so that every run agrees. */
 function managedPolicy(policyArn: string): PolicyInfo | undefined {
   const vendoredPolicy = AWS_MANAGED.get(policyArn);
@@ -82,9 +105,11 @@ function managedPolicy(policyArn: string): PolicyInfo | undefined {
 /** A policy that exists (catalogued AWS managed or customer), or the action's own NoSuchEntity. */
 export function findPolicy(s: EmulatorState, policyArn: string, notFound: string): PolicyInfo {
   if (!POLICY_ARN.test(policyArn)) throw new AwsError('InvalidInput', `ARN ${policyArn} is not valid.`);
-  const found = managedPolicy(policyArn) ?? Object.values(s.policies).find((p) => p.arn === policyArn);
+  const managed = managedPolicy(policyArn);
+  if (managed) return managed;
+  const found = Object.values(s.policies).find((p) => p.arn === policyArn);
   if (!found) throw new AwsError('NoSuchEntity', notFound);
-  return found;
+  return { ...found, versionId: found.defaultVersionId };
 }
 
 const notAttachable = (policyArn: string) => `Policy ${policyArn} does not exist or is not attachable.`;
@@ -201,9 +226,92 @@ export const managedPolicyActions: Actions = {
       document,
       description: p.get('Description') ?? '',
       created: now(),
+      defaultVersionId: 'v1',
     };
     s.policies[key(name)] = policy;
     return { Policy: policyXml(s, policy) };
+  },
+  GetPolicyVersion(p, s) {
+    const policyArn = required(p, 'PolicyArn');
+    const versionId = required(p, 'VersionId');
+    const vendoredPolicy = AWS_MANAGED.get(policyArn);
+    const missing = () =>
+      new AwsError(
+        'NoSuchEntity',
+        `Policy ${policyArn} version ${versionId} does not exist or is not attachable.`,
+      );
+    if (vendoredPolicy) {
+      if (vendoredPolicy.versionId !== versionId) throw missing();
+      return {
+        PolicyVersion: {
+          // IAM answers the document URL-encoded (RFC 3986), as the SDK passes it on.
+          Document: encodeURIComponent(JSON.stringify(vendoredPolicy.document)),
+          VersionId: versionId,
+          IsDefaultVersion: true,
+          CreateDate: isoSeconds(vendoredPolicy.updated),
+        },
+      };
+    }
+    const policy = customerPolicy(s, policyArn);
+    const version = versionsOf(policy).find((v) => v.id === versionId);
+    if (!version) throw missing();
+    return {
+      PolicyVersion: {
+        Document: encodeURIComponent(version.document),
+        VersionId: version.id,
+        IsDefaultVersion: version.id === policy.defaultVersionId,
+        CreateDate: version.created,
+      },
+    };
+  },
+  ListPolicyVersions(p, s) {
+    const policy = customerPolicy(s, required(p, 'PolicyArn'));
+    // Newest first, as IAM lists them.
+    const versions = [...versionsOf(policy)].reverse().map((v) => ({
+      VersionId: v.id,
+      IsDefaultVersion: v.id === policy.defaultVersionId,
+      CreateDate: v.created,
+    }));
+    const { items, ...rest } = page(versions, p);
+    return { Versions: items, ...rest };
+  },
+  CreatePolicyVersion(p, s) {
+    const policy = customerPolicy(s, required(p, 'PolicyArn'));
+    const document = checkPolicyDocument(required(p, 'PolicyDocument'));
+    const versions = versionsOf(policy);
+    if (versions.length >= MAX_VERSIONS) {
+      throw new AwsError(
+        'LimitExceeded',
+        `A managed policy can have up to ${MAX_VERSIONS} versions. Before you create a new version, you must delete an existing version.`,
+      );
+    }
+    const next = Math.max(...versions.map((v) => Number(v.id.slice(1)))) + 1;
+    const version = { id: `v${next}`, document, created: now() };
+    policy.versions = [...versions, version];
+    if (p.get('SetAsDefault') === 'true') {
+      policy.defaultVersionId = version.id;
+      policy.document = document;
+    }
+    return {
+      PolicyVersion: {
+        VersionId: version.id,
+        IsDefaultVersion: version.id === policy.defaultVersionId,
+        CreateDate: version.created,
+      },
+    };
+  },
+  DeletePolicyVersion(p, s) {
+    const policy = customerPolicy(s, required(p, 'PolicyArn'));
+    const versionId = required(p, 'VersionId');
+    const versions = versionsOf(policy);
+    if (!versions.some((v) => v.id === versionId)) {
+      throw new AwsError('NoSuchEntity', `Policy ${policy.arn} version ${versionId} does not exist.`);
+    }
+    if (versionId === policy.defaultVersionId) {
+      throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.');
+    }
+    policy.versions = versions.filter((v) => v.id !== versionId);
+    return undefined;
   },
   DeletePolicy(p, s) {
     const policyArn = required(p, 'PolicyArn');
