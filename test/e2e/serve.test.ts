@@ -64,6 +64,7 @@ describe('POST /onboardings', () => {
       'AttachGroupPolicies',
       'AttachUserPolicies',
       'EnsureServiceLinkedRoles',
+      'CreateLoginProfile',
       'CreateAccessKey',
       'OnboardingSucceeded',
     ]);
@@ -72,6 +73,7 @@ describe('POST /onboardings', () => {
   });
 
   it('shows what was created by reference, never the secret access key', async () => {
+    // data-engineers keep their key in their own secret: the report names it, never its value.
     const body = JSON.stringify(request());
     await post(serve, body, signed(serve, body));
     const report = await finalStatus(serve, 'HR-500');
@@ -252,7 +254,7 @@ describe('ticketing payloads', () => {
       onboarding: {
         userName: 'jira.user',
         profile: 'data-engineers',
-        contact: { recipient: TEST_HIRE_RECIPIENT },
+        publicKey: TEST_HIRE_RECIPIENT,
         policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         email: '',
       },
@@ -270,7 +272,7 @@ describe('ticketing payloads', () => {
       variables: {
         user_name: 'snow.user',
         profile: 'sre',
-        contact: { recipient: TEST_HIRE_RECIPIENT },
+        public_key: TEST_HIRE_RECIPIENT,
         tags: 'team=platform',
       },
     });
