@@ -200,8 +200,6 @@ describe('the local Step Functions API through the real SFNClient', () => {
         input: JSON.stringify(
           request({
             requestId: 'HR-502',
-            profile: 'sre',
-            contact: { recipient: TEST_HIRE_RECIPIENT },
             policyArns: [],
           }),
         ),
