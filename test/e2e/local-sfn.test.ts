@@ -18,7 +18,6 @@ import { main } from '../../src/cli/main.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 import { type Serve, signedCurlExample, startServe } from '../../src/local/serve.ts';
 import type { StatusChangeEvent } from '../../src/local/step-functions.ts';
-import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { callbackReceiver, config, executionCount, request, sfnOf, userExists } from './serve-helpers.ts';
 
 /**

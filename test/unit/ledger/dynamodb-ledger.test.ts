@@ -15,7 +15,6 @@ import {
 import { createTableInputOf, ensureLedgerTable, ledgerTableInput } from '../../../src/ledger/table.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../src/local/ledger.ts';
 import { NOTIFIER_CALLS } from '../../../src/notifier/lambda.ts';
-import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 
 /**
  * The ledger module against dynalite (a DynamoDB implementation on loopback, in memory): the table as
