@@ -48,8 +48,21 @@ export const profileSchema = z.strictObject({
   /** What the group carries. A group shared by several profiles carries the same set in each. */
   groupPolicyArns: z.array(policyArn).check(z.maxLength(10, 'a group carries at most 10 managed policies')),
   serviceLinkedRoles: z._default(z.array(servicePrincipal), []),
-  /** Console sign-in is the next issue's; an access key today. */
-  credentials: z.strictObject({ accessKey: z.boolean() }),
+  /**
+   * What the member gets to sign in with. `console`: a login profile with a one-time password (reset at
+   * first sign-in, MFA enforced by the boundary), handed over encrypted to the hire's own key. `accessKey`:
+   * a long-lived key (off by default: `aws login` gives a console user short-lived CLI credentials),
+   * handed over encrypted to the hire's key (`recipient`), or kept in the member's own Secrets Manager
+   * secret (`secrets-manager`, only with console access: they read it after their first MFA sign-in).
+   */
+  credentials: z._default(
+    z.strictObject({
+      console: z._default(z.boolean(), true),
+      accessKey: z._default(z.boolean(), false),
+      accessKeyDelivery: z._default(z.enum(['recipient', 'secrets-manager']), 'recipient'),
+    }),
+    { console: true, accessKey: false, accessKeyDelivery: 'recipient' },
+  ),
   /**
    * The file `config/boundaries/<name>.json` whose document caps every user of the profile; `null` says,
    * explicitly, that its users have none, which only a privileged profile may say.
@@ -210,6 +223,25 @@ function profileIssues(config: OnboardingConfig): ConfigIssue[] {
       }
     } else {
       byGroup.set(profile.group, name);
+    }
+    const { credentials } = profile;
+    if (!credentials.console && !credentials.accessKey) {
+      issues.push({
+        path: ['profiles', name, 'credentials'],
+        message:
+          'gives no way in (console and accessKey both false): set "console": true (the default), or "accessKey": true',
+      });
+    }
+    if (
+      credentials.accessKey &&
+      credentials.accessKeyDelivery === 'secrets-manager' &&
+      !credentials.console
+    ) {
+      issues.push({
+        path: ['profiles', name, 'credentials', 'accessKeyDelivery'],
+        message:
+          '"secrets-manager" without console access: the member could never sign in to read the secret, so nobody could; set "console": true, or "accessKeyDelivery": "recipient"',
+      });
     }
     const dupes = profile.userPolicyArns.filter((arn) => profile.groupPolicyArns.includes(arn));
     if (dupes.length > 0) {

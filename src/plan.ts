@@ -6,7 +6,7 @@ import {
   SecretAlreadyExistsError,
   UserAlreadyExistsError,
 } from './errors.ts';
-import { checkAllowed, type OnboardingRequest } from './request.ts';
+import { checkAllowed, checkHandOver, type OnboardingRequest } from './request.ts';
 import type { TaskDeps } from './steps/types.ts';
 
 /**
@@ -46,7 +46,17 @@ export const planSchema = z.strictObject({
   serviceLinkedRoles: z.array(
     z.strictObject({ service: z.string(), create: z.boolean(), roleName: z.optional(z.string()) }),
   ),
-  accessKey: z.strictObject({ create: z.boolean(), secretName: z.string().check(z.minLength(1)) }),
+  /** Console sign-in: a login profile with a one-time password, encrypted to `contact.recipient`. */
+  loginProfile: z.strictObject({ create: z.boolean() }),
+  /**
+   * `recipient`: the key goes out only encrypted to `contact.recipient`; `secrets-manager`: into the
+   * member's own secret `secretName` (read after their first MFA sign-in).
+   */
+  accessKey: z.strictObject({
+    create: z.boolean(),
+    secretName: z.string().check(z.minLength(1)),
+    delivery: z.enum(['recipient', 'secrets-manager']),
+  }),
 });
 export type Plan = z.infer<typeof planSchema>;
 
@@ -102,9 +112,10 @@ export async function makePlan(
       role ? { service, create: false, roleName: role.name } : { service, create: true },
     );
   }
+  checkHandOver(request, profile);
   const secretName = secretNameFor(config, request.userName);
-  const accessKey = profile.credentials.accessKey;
-  if (accessKey) {
+  const { accessKey, accessKeyDelivery: delivery } = profile.credentials;
+  if (accessKey && delivery === 'secrets-manager') {
     const secret = await secrets.describeSecret(secretName);
     if (secret) {
       throw new SecretAlreadyExistsError(
@@ -134,7 +145,8 @@ export async function makePlan(
     policies,
     userPolicies,
     serviceLinkedRoles,
-    accessKey: { create: accessKey, secretName },
+    loginProfile: { create: profile.credentials.console },
+    accessKey: { create: accessKey, secretName, delivery },
   };
 }
 
@@ -177,8 +189,29 @@ export function describePlan(plan: Plan): { action: string; target: string; crea
       target: r.roleName ?? r.service,
       create: r.create,
     })),
+    ...(plan.loginProfile.create
+      ? [
+          {
+            action: 'console sign-in: one-time password, encrypted to the recipient; MFA enforced',
+            target: plan.user.name,
+            create: true,
+          },
+        ]
+      : []),
     ...(plan.accessKey.create
-      ? [{ action: 'create access key, store in secret', target: plan.accessKey.secretName, create: true }]
+      ? [
+          plan.accessKey.delivery === 'secrets-manager'
+            ? {
+                action: 'create access key, store in secret',
+                target: plan.accessKey.secretName,
+                create: true,
+              }
+            : {
+                action: 'create access key, encrypted to the recipient',
+                target: plan.user.name,
+                create: true,
+              },
+        ]
       : []),
   ];
 }

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { OnboardingConfig, Profile } from './config.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { ApprovalRequiredError, InvalidRequestError, RequestNotAllowedError } from './errors.ts';
+import { recipientKind } from './handover/age.ts';
 import { ENGLISH_ERRORS } from './zod-english.ts';
 
 /**
@@ -121,10 +122,25 @@ export const onboardingRequestSchema = z.strictObject({
       .strictObject({
         email: z.optional(z.email()),
         callbackUrl: z.optional(z.url({ protocol: /^https?$/ })),
+        recipient: z.optional(
+          z.string().check(
+            z.maxLength(1000, 'must be at most 1000 characters (one public key line)'),
+            z.superRefine((value, ctx) => {
+              try {
+                recipientKind(value);
+              } catch (error) {
+                ctx.addIssue({ code: 'custom', message: (error as Error).message, input: value });
+              }
+            }),
+            z.describe(
+              "The new member's own public key: an age recipient (age1..., from age-keygen) or an SSH public key line (ssh-ed25519 AAAA...). The one-time console password and any access key are encrypted to it (age format, armored) and delivered only so; `onboard reveal` or `age -d -i <private key>` opens them.",
+            ),
+          ),
+        ),
       })
       .check(
         z.describe(
-          'Who to tell: an email for the record, and a URL that receives the signed completion summary.',
+          "Who to tell: an email for the record, a URL that receives the signed completion summary, and the hire's public key that the credentials are encrypted to.",
         ),
       ),
   ),
@@ -232,6 +248,34 @@ export function checkAllowed(request: OnboardingRequest, config: OnboardingConfi
 }
 
 /**
+ * Credentials only where someone can read them: a console password and an access key handed over
+ * "recipient" are encrypted to the request's `contact.recipient`, so without one they would reach nobody;
+ * an access key kept in Secrets Manager is read by its member after a console sign-in. Refused before
+ * anything is created, naming the fix.
+ */
+export function checkHandOver(request: OnboardingRequest, profile: Profile): void {
+  if (request.contact?.recipient) return;
+  const { console: consoleAccess, accessKey, accessKeyDelivery } = profile.credentials;
+  const fix =
+    'add "contact": {"recipient": "age1..."} (the hire\'s age-keygen public key) or their "ssh-ed25519 AAAA..." public key line; nothing was created';
+  let problem: string;
+  if (accessKey && !consoleAccess) {
+    problem = `profile "${request.profile}" gives an access key and no console sign-in, and there is no recipient to encrypt the key to: kept in Secrets Manager, nobody could ever read it (the member could not sign in to read it)`;
+  } else {
+    const what =
+      consoleAccess && accessKey && accessKeyDelivery === 'recipient'
+        ? 'a one-time console password and an access key'
+        : consoleAccess
+          ? 'a one-time console password'
+          : 'an access key';
+    problem = `profile "${request.profile}" hands over ${what} encrypted to the hire's own key, and there is no recipient: nobody could ever read ${what.includes(' and ') ? 'them' : 'it'}`;
+  }
+  throw new InvalidRequestError(`invalid onboarding request: contact.recipient: ${problem}; ${fix}`, [
+    { path: 'contact.recipient', message: `${problem}; ${fix}` },
+  ]);
+}
+
+/**
  * A privileged profile waits for an approval before any write. The approval gate is not built yet, so
  * an execution refuses it here, before anything is read or created; `onboard plan` still plans it and
  * says that an approval is needed.
@@ -254,8 +298,9 @@ export function validateRequest(
   options: { privileged?: 'refuse' | 'plan' } = {},
 ): OnboardingRequest {
   const request = parseRequest(input);
-  checkAllowed(request, config);
+  const profile = checkAllowed(request, config);
   if (options.privileged !== 'plan') refuseUnapproved(request, config);
+  checkHandOver(request, profile);
   // Duplicates are harmless to IAM but would make the plan list a resource twice.
   return { ...request, policyArns: [...new Set(request.policyArns)] };
 }

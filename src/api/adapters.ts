@@ -60,7 +60,7 @@ const JIRA: Mapping = {
   shape: {
     '': ['issue', 'onboarding'],
     issue: ['key'],
-    onboarding: ['userName', 'profile', 'policyArns', 'tags', 'email', 'callbackUrl'],
+    onboarding: ['userName', 'profile', 'policyArns', 'tags', 'email', 'callbackUrl', 'publicKey'],
   },
   fields: {
     requestId: ['issue.key', given],
@@ -70,13 +70,14 @@ const JIRA: Mapping = {
     tags: ['onboarding.tags', tags],
     'contact.email': ['onboarding.email', given],
     'contact.callbackUrl': ['onboarding.callbackUrl', given],
+    'contact.recipient': ['onboarding.publicKey', given],
   },
 };
 
 const SERVICENOW: Mapping = {
   shape: {
     '': ['number', 'variables'],
-    variables: ['user_name', 'profile', 'policy_arns', 'tags', 'email', 'callback_url'],
+    variables: ['user_name', 'profile', 'policy_arns', 'tags', 'email', 'callback_url', 'public_key'],
   },
   fields: {
     requestId: ['number', given],
@@ -86,6 +87,7 @@ const SERVICENOW: Mapping = {
     tags: ['variables.tags', tags],
     'contact.email': ['variables.email', given],
     'contact.callbackUrl': ['variables.callback_url', given],
+    'contact.recipient': ['variables.public_key', given],
   },
 };
 

@@ -5,6 +5,7 @@ import { bootstrapCommand } from './commands/bootstrap.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { planCommand } from './commands/plan.ts';
+import { revealCommand } from './commands/reveal.ts';
 import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -26,6 +27,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(emulatorCommand());
   program.addCommand(startCommand());
   program.addCommand(statusCommand(ctx));
+  program.addCommand(revealCommand());
   program.addCommand(serveCommand());
   program.addCommand(bootstrapCommand(ctx));
   for (const command of program.commands) command.exitOverride();

@@ -4,6 +4,7 @@ import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateGroupCommand,
+  CreateLoginProfileCommand,
   CreateServiceLinkedRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
@@ -14,12 +15,14 @@ import {
   DeleteUserPolicyCommand,
   DetachGroupPolicyCommand,
   DetachUserPolicyCommand,
+  GetAccountPasswordPolicyCommand,
   GetGroupCommand,
   GetPolicyCommand,
   GetServiceLinkedRoleDeletionStatusCommand,
   GetUserCommand,
   type IAMClient,
   ListAccessKeysCommand,
+  ListAccountAliasesCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedUserPoliciesCommand,
   ListGroupsForUserCommand,
@@ -27,6 +30,7 @@ import {
   ListUserPoliciesCommand,
   RemoveUserFromGroupCommand,
   type Tag,
+  UpdateLoginProfileCommand,
 } from '@aws-sdk/client-iam';
 import { awsErrorName, isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
 import { NotYetVisibleError } from '../errors.ts';
@@ -72,6 +76,27 @@ export interface NewAccessKey {
 
 export type DeletionStatus = 'SUCCEEDED' | 'IN_PROGRESS' | 'FAILED' | 'NOT_STARTED';
 
+/** The account's password rules, as far as a generated password must meet them. */
+export interface PasswordRules {
+  minimumLength: number;
+  requireSymbols: boolean;
+  requireNumbers: boolean;
+  requireUppercase: boolean;
+  requireLowercase: boolean;
+}
+
+/**
+ * IAM's default when the account sets no policy (GetAccountPasswordPolicy answers NoSuchEntity): at
+ * least 8 characters and three of the four character types - a generated password has all four.
+ */
+export const AWS_DEFAULT_PASSWORD_RULES: PasswordRules = {
+  minimumLength: 8,
+  requireSymbols: true,
+  requireNumbers: true,
+  requireUppercase: true,
+  requireLowercase: true,
+};
+
 export interface IamGateway {
   getUser(name: string): Promise<UserInfo | undefined>;
   /** `created: false` when the name is taken (EntityAlreadyExists). */
@@ -114,8 +139,24 @@ export interface IamGateway {
   createAccessKey(user: string): Promise<NewAccessKey>;
   listAccessKeys(user: string): Promise<AccessKeyInfo[]>;
   deleteAccessKey(user: string, accessKeyId: string): Promise<boolean>;
+  /** The account's password policy, or AWS's default one when none is set. */
+  passwordRules(): Promise<PasswordRules>;
+  /** The account alias (the sign-in URL's name), if it has one. */
+  accountAlias(): Promise<string | undefined>;
+  /** False when the user has a login profile already (EntityAlreadyExists). */
+  createLoginProfile(user: string, password: string): Promise<boolean>;
+  /** A new one-time password on an existing profile, to be reset at the next sign-in. */
+  updateLoginProfile(user: string, password: string): Promise<void>;
+  /** False when there was none (NoSuchEntity, or AccessDenied on a user that is gone). */
+  deleteLoginProfile(user: string): Promise<boolean>;
   /** Removes everything that keeps IAM from deleting a user: only ever called on a user proven ours. */
   detachEverythingFromUser(user: string): Promise<string[]>;
+}
+
+/** An SDK error reduced to what may be logged: a call that carried a password must not carry it on. */
+function withoutRequest(error: unknown) {
+  const e = error as { name?: string; Code?: string; message?: string; $fault?: string; $metadata?: unknown };
+  return { name: e.name, Code: e.Code, message: e.message, $fault: e.$fault, $metadata: e.$metadata };
 }
 
 const toTags = (tags: Tags): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -460,6 +501,69 @@ export class SdkIamGateway implements IamGateway {
     } catch (error) {
       if (isAwsError(error, 'NoSuchEntity')) return false;
       throw toDomainError(error, `DeleteAccessKey ${user}`);
+    }
+  }
+
+  async passwordRules(): Promise<PasswordRules> {
+    try {
+      const { PasswordPolicy: p } = await this.client.send(new GetAccountPasswordPolicyCommand({}));
+      return {
+        minimumLength: p?.MinimumPasswordLength ?? 6,
+        requireSymbols: p?.RequireSymbols ?? false,
+        requireNumbers: p?.RequireNumbers ?? false,
+        requireUppercase: p?.RequireUppercaseCharacters ?? false,
+        requireLowercase: p?.RequireLowercaseCharacters ?? false,
+      };
+    } catch (error) {
+      if (isAwsError(error, 'NoSuchEntity')) return AWS_DEFAULT_PASSWORD_RULES;
+      throw toDomainError(error, 'GetAccountPasswordPolicy');
+    }
+  }
+
+  async accountAlias(): Promise<string | undefined> {
+    const out = await this.call('ListAccountAliases', () =>
+      this.client.send(new ListAccountAliasesCommand({})),
+    );
+    return out.AccountAliases?.[0];
+  }
+
+  async createLoginProfile(user: string, password: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new CreateLoginProfileCommand({ UserName: user, Password: password, PasswordResetRequired: true }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, 'EntityAlreadyExists')) return false;
+      // IAM is eventually consistent: a user created a moment ago can be NoSuchEntity briefly.
+      if (isAwsError(error, 'NoSuchEntity')) {
+        throw new NotYetVisibleError(`CreateLoginProfile ${user}: ${(error as Error).message}`, {
+          cause: withoutRequest(error),
+        });
+      }
+      // The SDK error holds the request, and so the password: only its name and message go on.
+      throw toDomainError(withoutRequest(error), `CreateLoginProfile ${user}`);
+    }
+  }
+
+  async updateLoginProfile(user: string, password: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateLoginProfileCommand({ UserName: user, Password: password, PasswordResetRequired: true }),
+      );
+    } catch (error) {
+      throw toDomainError(withoutRequest(error), `UpdateLoginProfile ${user}`);
+    }
+  }
+
+  async deleteLoginProfile(user: string): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteLoginProfileCommand({ UserName: user }));
+      return true;
+    } catch (error) {
+      if (isAwsError(error, 'NoSuchEntity')) return false;
+      if (isAccessDenied(error) && !(await this.getUser(user))) return false;
+      throw toDomainError(error, `DeleteLoginProfile ${user}`);
     }
   }
 

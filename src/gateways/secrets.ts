@@ -6,6 +6,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
+import { NotYetVisibleError } from '../errors.ts';
 import type { Tags } from './iam.ts';
 
 /** Secrets Manager as the onboarding sees it. Values go in; nothing here ever reads one back. */
@@ -82,6 +83,15 @@ export class SdkSecretStore implements SecretStore {
     try {
       await this.client.send(new PutResourcePolicyCommand({ SecretId: secretId, ResourcePolicy: policy }));
     } catch (error) {
+      // A user created seconds ago is not yet a principal Secrets Manager can name while IAM propagates.
+      if (
+        isAwsError(error, 'MalformedPolicyDocumentException') &&
+        /unsupported principal/i.test((error as Error).message)
+      ) {
+        throw new NotYetVisibleError(`PutResourcePolicy ${secretId}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
       throw toDomainError(error, `PutResourcePolicy ${secretId}`);
     }
   }

@@ -1,15 +1,26 @@
 import * as z from 'zod/mini';
-import { ConflictError, SecretAlreadyExistsError, UserAlreadyExistsError } from '../errors.ts';
+import {
+  ConflictError,
+  RequestNotAllowedError,
+  SecretAlreadyExistsError,
+  UserAlreadyExistsError,
+} from '../errors.ts';
+import { sealFor } from '../handover/credentials.ts';
 import { TAG_ACCESS_KEY_ID } from '../request.ts';
 import { call } from './calls.ts';
 import { isOurs, ourUser, ownershipTags } from './ownership.ts';
-import { defineStep } from './types.ts';
+import { defineStep, type StepInput, type TaskDeps } from './types.ts';
 
-/** Only references leave this step: the key id and where the secret is. Never the secret itself. */
+/**
+ * Only references leave this step: the key id and where the secret is - the member's own secret, or an
+ * armored age file that only the member's private key opens. Never the secret itself.
+ */
 export const createAccessKeyResultSchema = z.strictObject({
   accessKeyId: z.optional(z.string()),
   secretArn: z.optional(z.string()),
   secretName: z.optional(z.string()),
+  /** The key id and secret access key, as an armored age file to `contact.recipient`. */
+  ciphertext: z.optional(z.string()),
   skipped: z.boolean(),
 });
 export type CreateAccessKeyResult = z.infer<typeof createAccessKeyResultSchema>;
@@ -36,6 +47,38 @@ export function userOnlyPolicy(userArn: string): string {
       },
     ],
   });
+}
+
+/**
+ * The key goes out encrypted to the member's own key, sealed inside this task right after IAM's answer.
+ * Any key already on our own new user was made by an attempt whose answer was lost: nobody holds its
+ * secret, so it goes (and would otherwise use up the two keys a user may have).
+ */
+async function toRecipient(
+  input: StepInput,
+  deps: TaskDeps,
+  userName: string,
+): Promise<CreateAccessKeyResult> {
+  const recipient = input.request.contact?.recipient;
+  if (!recipient) {
+    throw new RequestNotAllowedError(
+      `request ${input.request.requestId}: the access key is handed over encrypted to contact.recipient, and there is none`,
+    );
+  }
+  for (const key of await deps.iam.listAccessKeys(userName))
+    await deps.iam.deleteAccessKey(userName, key.accessKeyId);
+  const key = await deps.iam.createAccessKey(userName);
+  const ciphertext = await sealFor(recipient, {
+    kind: 'access-key',
+    userName,
+    accessKeyId: key.accessKeyId,
+    secretAccessKey: key.secretAccessKey,
+  });
+  // The SDK may itself have retried a CreateAccessKey whose answer was lost: that other key is nobody's.
+  for (const other of await deps.iam.listAccessKeys(userName)) {
+    if (other.accessKeyId !== key.accessKeyId) await deps.iam.deleteAccessKey(userName, other.accessKeyId);
+  }
+  return { accessKeyId: key.accessKeyId, ciphertext, skipped: false };
 }
 
 export const createAccessKey = defineStep({
@@ -67,6 +110,7 @@ export const createAccessKey = defineStep({
     const found = await ourUser(input, deps);
     if (!found.ours) throw new UserAlreadyExistsError(`user ${input.plan.user.name} is not this execution's`);
     const userName = found.user.name;
+    if (input.plan.accessKey.delivery === 'recipient') return toRecipient(input, deps, userName);
 
     const stored = await secrets.describeSecret(secretName);
     if (stored && !isOurs(stored.tags, input.execution)) {

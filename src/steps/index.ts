@@ -6,6 +6,7 @@ import { attachGroupPolicies } from './attach-group-policies.ts';
 import { attachUserPolicies } from './attach-user-policies.ts';
 import { type AwsAction, call, type DeclaredCall } from './calls.ts';
 import { createAccessKey } from './create-access-key.ts';
+import { createLoginProfile } from './create-login-profile.ts';
 import { createUser } from './create-user.ts';
 import { ensureGroup } from './ensure-group.ts';
 import { ensureServiceLinkedRoles } from './ensure-service-linked-roles.ts';
@@ -23,6 +24,7 @@ export const SAGA_STEPS = [
   attachGroupPolicies,
   attachUserPolicies,
   ensureServiceLinkedRoles,
+  createLoginProfile,
   createAccessKey,
 ] as const;
 
@@ -118,6 +120,7 @@ export {
   attachGroupPolicies,
   attachUserPolicies,
   createAccessKey,
+  createLoginProfile,
   createUser,
   ensureGroup,
   ensureServiceLinkedRoles,

@@ -1000,7 +1000,8 @@ function identityOf(profile: Profile): PolicyDocument[] {
   });
 }
 
-const USER_CONTEXT = { 'aws:username': 'ada' };
+// A member at work has signed in with MFA: until then the boundary allows self-service only (below).
+const USER_CONTEXT = { 'aws:username': 'ada', 'aws:MultiFactorAuthPresent': 'true' };
 
 describe("the onboarded users' boundaries, evaluated", () => {
   const profiles = Object.entries(config.profiles);
@@ -1061,6 +1062,154 @@ describe("the onboarded users' boundaries, evaluated", () => {
         const evaluated = await evaluate(ONBOARDED_USER, identityOf(profile), row, boundary);
         rows.push({ ...row, evaluated });
         expect(evaluated, `${name}: ${row.action} ${row.resource} (${row.why})`).toBe(row.expected);
+      }
+    },
+  );
+});
+
+/**
+ * The MFA gate: each boundary lets a member who has not signed in with MFA (a first sign-in, with
+ * PasswordResetRequired; or a long-term key, which carries no MFA key at all) change their own password
+ * and enrol their own virtual MFA device - and nothing else. With aws:MultiFactorAuthPresent true the
+ * profile's permissions apply. Evaluated under each boundary with the widest identity (AdministratorAccess),
+ * so the boundary alone is what decides.
+ */
+const FIRST_DAY: { action: string; resource: string; without: string; withMfa: string; why: string }[] = [
+  {
+    action: 'iam:ChangePassword',
+    resource: ONBOARDED_USER,
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'set the new password',
+  },
+  {
+    action: 'iam:GetAccountPasswordPolicy',
+    resource: '*',
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'the rules it must meet',
+  },
+  {
+    action: 'iam:GetUser',
+    resource: ONBOARDED_USER,
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'the console reads itself',
+  },
+  {
+    action: 'iam:CreateVirtualMFADevice',
+    resource: iam('mfa/ada'),
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'its own device',
+  },
+  {
+    action: 'iam:EnableMFADevice',
+    resource: ONBOARDED_USER,
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'its own device',
+  },
+  {
+    action: 'iam:ListMFADevices',
+    resource: ONBOARDED_USER,
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'its own devices',
+  },
+  {
+    action: 'iam:ListVirtualMFADevices',
+    resource: '*',
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'the enrolment page',
+  },
+  {
+    action: 'sts:GetSessionToken',
+    resource: '*',
+    without: 'allowed',
+    withMfa: 'allowed',
+    why: 'an MFA session for a key',
+  },
+  {
+    action: 'iam:DeactivateMFADevice',
+    resource: ONBOARDED_USER,
+    without: 'denied',
+    withMfa: 'allowed',
+    why: 'removing MFA needs MFA',
+  },
+  {
+    action: 'secretsmanager:GetSecretValue',
+    resource: secret(`${config.secretPrefix}ada/access-key`),
+    without: 'denied',
+    withMfa: 'allowed',
+    why: 'its own key secret',
+  },
+  {
+    action: 'cloudwatch:GetMetricData',
+    resource: '*',
+    without: 'denied',
+    withMfa: 'allowed',
+    why: 'work every profile may do',
+  },
+  {
+    action: 'iam:CreateAccessKey',
+    resource: ONBOARDED_USER,
+    without: 'denied',
+    withMfa: 'denied',
+    why: 'a key of its own',
+  },
+  {
+    action: 'iam:ChangePassword',
+    resource: iam('user/onboarded/bob'),
+    without: 'denied',
+    withMfa: 'denied',
+    why: "another user's password",
+  },
+];
+
+describe('the MFA gate of every boundary, evaluated', () => {
+  const table: string[][] = [];
+  afterAll(() => {
+    const header = ['profile', 'action', 'resource', 'why', 'without MFA', 'with MFA'];
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((c) => (c[i] ?? '').length)));
+    const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i] ?? 0)).join('  ');
+    console.log(
+      `\nMFA gate: ${table.length} rows, a member who has not signed in with MFA vs aws:MultiFactorAuthPresent true\n${[line(header), ...table.map(line)].join('\n')}\n`,
+    );
+  });
+
+  it.each(Object.entries(config.profiles))(
+    '%s: without MFA only the password and the own MFA device; with MFA the profile applies',
+    async (name, profile) => {
+      const boundary = boundaries[profile.boundary as string] as PolicyDocument;
+      const mfaOf = (present: boolean): Record<string, string> => ({
+        'aws:MultiFactorAuthPresent': String(present),
+      });
+      for (const row of FIRST_DAY) {
+        // Without MFA: a console session before enrolment (false) and a long-term key (no key at all).
+        const consoleFirst = await evaluate(
+          ONBOARDED_USER,
+          [EVERYTHING],
+          { ...row, context: { 'aws:username': 'ada', ...mfaOf(false) } },
+          boundary,
+        );
+        const longTermKey = await evaluate(
+          ONBOARDED_USER,
+          [EVERYTHING],
+          { ...row, context: { 'aws:username': 'ada' } },
+          boundary,
+        );
+        const withMfa = await evaluate(
+          ONBOARDED_USER,
+          [EVERYTHING],
+          { ...row, context: { 'aws:username': 'ada', ...mfaOf(true) } },
+          boundary,
+        );
+        table.push([name, row.action, row.resource.replace('arn:aws:', ''), row.why, consoleFirst, withMfa]);
+        expect(consoleFirst, `${name} ${row.action} without MFA`).toBe(row.without);
+        expect(longTermKey, `${name} ${row.action} with a long-term key`).toBe(row.without);
+        expect(withMfa, `${name} ${row.action} with MFA`).toBe(row.withMfa);
       }
     },
   );

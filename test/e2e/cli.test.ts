@@ -80,7 +80,7 @@ describe('onboard run', () => {
       created: { CreateAccessKey: Record<string, unknown> };
     };
     expect(outcome).toMatchObject({ requestId: 'HR-1042', status: 'succeeded' });
-    expect(outcome.timeline.map((s) => s.status)).toEqual(Array(10).fill('succeeded'));
+    expect(outcome.timeline.map((s) => s.status)).toEqual(Array(11).fill('succeeded'));
     expect(outcome.created.CreateAccessKey.secretArn).toMatch(/^arn:aws:secretsmanager:/);
     expect(stdout).not.toMatch(/SecretAccessKey/);
   });

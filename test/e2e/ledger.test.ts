@@ -72,8 +72,8 @@ describe('the ledger behind the HTTP API', () => {
       sk: { S: 'REQUEST' },
       status: { S: 'SUCCEEDED' },
       userName: { S: 'katherine' },
-      profile: { S: 'developers' },
-      group: { S: 'developers' },
+      profile: { S: 'data-engineers' },
+      group: { S: 'data-engineers' },
       executionArn: { S: report.executionArn },
       requestedBy: { M: { channel: { S: 'http-api' }, source: { S: 'generic' }, auth: { S: 'signature' } } },
     });

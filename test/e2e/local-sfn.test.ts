@@ -196,7 +196,12 @@ describe('the local Step Functions API through the real SFNClient', () => {
       new StartExecutionCommand({
         stateMachineArn: serve.stateMachineArn,
         name: 'HR-502',
-        input: JSON.stringify(request({ requestId: 'HR-502', profile: 'sre', policyArns: [] })),
+        input: JSON.stringify(
+          request({
+            requestId: 'HR-502',
+            policyArns: [],
+          }),
+        ),
       }),
     );
     const described = await finished(executionArn ?? '');

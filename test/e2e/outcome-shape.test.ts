@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { EXAMPLE, onboard } from './cli-helpers.ts';
 import { callbackReceiver, config, finalStatus, post, signed } from './serve-helpers.ts';
 
@@ -58,6 +59,10 @@ function comparable(value: unknown, key = ''): unknown {
     return '<ms>';
   }
   if (key === 'accessKeyId') return '<key id>';
+  if (key === 'ciphertext') {
+    expect(value).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
+    return '<age file>';
+  }
   if (key === 'secretArn') return String(value).replace(/-[A-Za-z0-9]{6}$/, '-<suffix>');
   return value;
 }
@@ -66,7 +71,11 @@ async function requestFile(): Promise<{ path: string; body: string }> {
   const request = JSON.parse(await readFile(EXAMPLE, 'utf8')) as Record<string, unknown>;
   const body = JSON.stringify({
     ...request,
-    contact: { email: 'ada.lovelace@example.com', callbackUrl: receiver.url() },
+    contact: {
+      email: 'ada.lovelace@example.com',
+      callbackUrl: receiver.url(),
+      recipient: TEST_HIRE_RECIPIENT,
+    },
   });
   const path = join(tmpdir(), `outcome-shape-${process.pid}-${Date.now()}.json`);
   await writeFile(path, body);

@@ -6,15 +6,19 @@ import { signatureHeader } from '../../src/api/auth.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
 import type { ExecutionOutcome } from '../../src/execution/outcome.ts';
 import type { Serve } from '../../src/local/serve.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 
+/** A valid request; a `contact` given in `over` keeps the test hire's recipient unless it names one. */
 export const request = (over: Record<string, unknown> = {}) => ({
   requestId: 'HR-500',
   userName: 'katherine',
-  profile: 'developers',
-  policyArns: ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
+  // Console sign-in and an access key in the member's own secret: every credential step runs.
+  profile: 'data-engineers',
+  policyArns: ['arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess'],
   ...over,
+  contact: { recipient: TEST_HIRE_RECIPIENT, ...((over.contact as object | undefined) ?? {}) },
 });
 
 export function post(

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signatureHeader, verifySignatureHeader } from '../../src/api/auth.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
 import type { NotifyOutcome } from '../../src/notifier/notify.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import {
   bearer,
   callbackReceiver,
@@ -63,6 +64,7 @@ describe('POST /onboardings', () => {
       'AttachGroupPolicies',
       'AttachUserPolicies',
       'EnsureServiceLinkedRoles',
+      'CreateLoginProfile',
       'CreateAccessKey',
       'OnboardingSucceeded',
     ]);
@@ -71,6 +73,7 @@ describe('POST /onboardings', () => {
   });
 
   it('shows what was created by reference, never the secret access key', async () => {
+    // data-engineers keep their key in their own secret: the report names it, never its value.
     const body = JSON.stringify(request());
     await post(serve, body, signed(serve, body));
     const report = await finalStatus(serve, 'HR-500');
@@ -251,6 +254,7 @@ describe('ticketing payloads', () => {
       onboarding: {
         userName: 'jira.user',
         profile: 'data-engineers',
+        publicKey: TEST_HIRE_RECIPIENT,
         policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         email: '',
       },
@@ -265,7 +269,12 @@ describe('ticketing payloads', () => {
   it("maps a ServiceNow outbound REST message signed in base64, as ServiceNow's generateMac writes it", async () => {
     const body = JSON.stringify({
       number: 'RITM0010001',
-      variables: { user_name: 'snow.user', profile: 'sre', tags: 'team=platform' },
+      variables: {
+        user_name: 'snow.user',
+        profile: 'sre',
+        public_key: TEST_HIRE_RECIPIENT,
+        tags: 'team=platform',
+      },
     });
     const t = Math.floor(Date.now() / 1000);
     const mac = createHmac('sha256', serve.secrets.webhookSecret)

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveRoles } from '../../src/deploy/roles.ts';
 import type { Stack } from '../../src/local/stack.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { readAccount } from '../helpers/account.ts';
 import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 
@@ -15,6 +16,7 @@ const request = {
   requestId: 'HR-700',
   userName: 'katherine',
   profile: 'elasticache-developer',
+  contact: { recipient: TEST_HIRE_RECIPIENT },
   policyArns: ['arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess'],
   tags: { team: 'flight' },
 };

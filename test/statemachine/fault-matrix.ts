@@ -17,6 +17,7 @@ import { principalKeyId, type Stack } from '../../src/local/stack.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
 import type { AwsAction } from '../../src/steps/calls.ts';
 import { undoStateName } from '../../src/steps/index.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';
 import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 import {
@@ -57,6 +58,7 @@ const request = {
   requestId: 'HR-900',
   userName: USER,
   profile: 'data-engineers',
+  contact: { recipient: TEST_HIRE_RECIPIENT },
   policyArns: [READ_ONLY],
   tags: { team: 'kernel' },
 };

@@ -15,6 +15,7 @@ import { stackRunner, stackStepFunctions } from '../../src/local/onboarding.ts';
 import type { Stack } from '../../src/local/stack.ts';
 import type { Plan } from '../../src/plan.ts';
 import { validateRequest } from '../../src/request.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';
 import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 
@@ -61,7 +62,12 @@ function planFor(userName: string, group: string, policies: string[] = []): Plan
     policies: policies.map((arn) => ({ arn, attach: true })),
     userPolicies: [],
     serviceLinkedRoles: [],
-    accessKey: { create: true, secretName: `${config.secretPrefix}${userName}/access-key` },
+    loginProfile: { create: false },
+    accessKey: {
+      create: true,
+      secretName: `${config.secretPrefix}${userName}/access-key`,
+      delivery: 'secrets-manager' as const,
+    },
   };
 }
 
@@ -76,7 +82,15 @@ describe('a forged event', () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
     await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: ADMIN }));
     const before = await account();
-    const request = validateRequest({ requestId: 'FAKE-1', userName: 'mallory', profile: 'sre' }, config);
+    const request = validateRequest(
+      {
+        requestId: 'FAKE-1',
+        userName: 'mallory',
+        profile: 'sre',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
+      },
+      config,
+    );
     // Act: an execution of this stack's state machine that never ran
     const forged = handlers(addUserToGroup, 'addUserToGroup').handler({
       request,
@@ -95,7 +109,15 @@ describe('a forged event', () => {
   it('cannot attach an allowlisted policy to a group outside any onboarding', async () => {
     await iam.send(new CreateGroupCommand({ GroupName: 'support', Path: config.groupPath }));
     const before = await account();
-    const request = validateRequest({ requestId: 'FAKE-2', userName: 'nobody', profile: 'support' }, config);
+    const request = validateRequest(
+      {
+        requestId: 'FAKE-2',
+        userName: 'nobody',
+        profile: 'support',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
+      },
+      config,
+    );
     for (const execution of [
       executionArn('FAKE-2'),
       'arn:aws:states:us-east-1:000000000000:execution:another-state-machine:FAKE-2',
@@ -115,13 +137,26 @@ describe('a forged event', () => {
 
   it('cannot delete another onboarded user with his key and secret, whose execution ARN is guessable', async () => {
     // Prepare: the victim was onboarded; his execution's ARN is built from his ticket key.
-    const victim = await onboard(stack, { requestId: 'HR-7', userName: 'victim', profile: 'developers' });
+    const victim = await onboard(stack, {
+      requestId: 'HR-7',
+      userName: 'victim',
+      profile: 'data-engineers',
+      contact: { recipient: TEST_HIRE_RECIPIENT },
+    });
     expect(victim.status).toBe('SUCCEEDED');
     const before = await account();
-    const request = validateRequest({ requestId: 'HR-7', userName: 'victim', profile: 'developers' }, config);
+    const request = validateRequest(
+      {
+        requestId: 'HR-7',
+        userName: 'victim',
+        profile: 'data-engineers',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
+      },
+      config,
+    );
     const event = {
       request,
-      plan: planFor('victim', 'developers'),
+      plan: planFor('victim', 'data-engineers'),
       created: {},
       execution: victim.executionArn,
     };
@@ -153,7 +188,15 @@ describe('a forged event', () => {
         await released;
       },
     });
-    const request = validateRequest({ requestId: 'HR-8', userName: 'grace', profile: 'developers' }, config);
+    const request = validateRequest(
+      {
+        requestId: 'HR-8',
+        userName: 'grace',
+        profile: 'developers',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
+      },
+      config,
+    );
     const running = runner.start(request, { name: request.requestId });
     await atCreateUser;
     const before = await account();

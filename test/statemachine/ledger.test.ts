@@ -5,6 +5,7 @@ import { LEDGER_RESOURCE } from '../../src/ledger/items.ts';
 import { ledgerTableInput } from '../../src/ledger/table.ts';
 import { startLocalDynamoDb } from '../../src/local/ledger.ts';
 import { openStack, type Stack } from '../../src/local/stack.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { config, onboard, openTestStack, secretValue, TEST_TIMING } from '../helpers/local-stack.ts';
 
 /**
@@ -19,7 +20,10 @@ const request = (over: Record<string, unknown> = {}) => ({
   profile: 'elasticache-developer',
   policyArns: ['arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess'],
   // A loopback host: the local stage's callback hosts (the run itself sends no callback).
-  contact: { callbackUrl: 'http://127.0.0.1:9/hooks/HR-300?token=local-ticket-token' },
+  contact: {
+    callbackUrl: 'http://127.0.0.1:9/hooks/HR-300?token=local-ticket-token',
+    recipient: TEST_HIRE_RECIPIENT,
+  },
   ...over,
 });
 
@@ -84,7 +88,11 @@ describe('the ledger on the local stack', () => {
   });
 
   it('keeps no secret: not the access key secret of the run, nor the callback URL with its token', async () => {
-    const result = await onboard(stack, request());
+    // data-engineers keep their key in their own secret: the ledger must not copy it from there.
+    const result = await onboard(
+      stack,
+      request({ requestId: 'HR-302', userName: 'dorothy', profile: 'data-engineers', policyArns: [] }),
+    );
     const created = (
       result.output as { created: { CreateAccessKey: { secretArn: string; accessKeyId: string } } }
     ).created.CreateAccessKey;

@@ -20,6 +20,7 @@ import { principalKeyId, type Stack } from '../../src/local/stack.ts';
 import type { FailureCause } from '../../src/rollback-report.ts';
 import { isRead, serviceOf, verbOf } from '../../src/steps/calls.ts';
 import { SAGA_STEPS } from '../../src/steps/index.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import {
   config,
   iamOf,
@@ -43,6 +44,7 @@ const request = (over: Record<string, unknown> = {}) => ({
   // The data-engineers profile: group data-engineers with S3 and CloudWatch reads, the ElastiCache and
   // ECS service-linked roles, an access key; ReadOnlyAccess is on its per-user allowlist.
   profile: 'data-engineers',
+  contact: { recipient: TEST_HIRE_RECIPIENT },
   policyArns: [READ_ONLY],
   tags: { team: 'platform' },
   ...over,
@@ -149,7 +151,10 @@ describe('a successful onboarding', () => {
 
   it('uses an existing group as it is, attaching only its missing profile policy as drift repair', async () => {
     await seedExisting();
-    const result = await onboard(stack, request({ profile: 'sre', policyArns: [EC2_READ] }));
+    const result = await onboard(
+      stack,
+      request({ profile: 'sre', contact: { recipient: TEST_HIRE_RECIPIENT }, policyArns: [EC2_READ] }),
+    );
     expect(result.status).toBe('SUCCEEDED');
     const out = result.output as { created: Record<string, Record<string, unknown>> };
     expect(out.created.EnsureGroup).toEqual({ groupName: 'sre', created: false });
@@ -235,9 +240,13 @@ describe('a permanent failure at each step', () => {
     'keeps an existing group, its policies and its drift repair when $action is denied',
     async ({ action, service }) => {
       await seedExisting();
-      const result = await onboard(stack, request({ profile: 'sre', policyArns: [EC2_READ] }), {
-        faults: denied(action, service),
-      });
+      const result = await onboard(
+        stack,
+        request({ profile: 'sre', contact: { recipient: TEST_HIRE_RECIPIENT }, policyArns: [EC2_READ] }),
+        {
+          faults: denied(action, service),
+        },
+      );
       const made = Object.entries(stack.emulator?.callsByCaller() ?? {})
         .filter(([caller]) => caller !== principalKeyId('test'))
         .some(([, calls]) => calls.some((c) => c.service === service && c.action === action));

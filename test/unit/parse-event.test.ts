@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { parseEvent } from '../../src/lambda/shared.ts';
 import { parseRequest } from '../../src/request.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 
 describe('task input parsing', () => {
   const schema = z.strictObject({ execution: z.string(), plan: z.strictObject({ user: z.string() }) });
@@ -20,7 +21,13 @@ describe('task input parsing', () => {
 
   it('a request with an unknown field names it', () => {
     expect(() =>
-      parseRequest({ requestId: 'HR-1', userName: 'grace', profile: 'developers', admin: true }),
+      parseRequest({
+        requestId: 'HR-1',
+        userName: 'grace',
+        profile: 'developers',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
+        admin: true,
+      }),
     ).toThrow(/Unrecognized key: "admin"/);
   });
 });

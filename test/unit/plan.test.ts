@@ -4,6 +4,7 @@ import type { GroupInfo, IamGateway, RoleInfo, UserInfo } from '../../src/gatewa
 import type { SecretInfo, SecretStore } from '../../src/gateways/secrets.ts';
 import { describePlan, driftRepairOf, makePlan } from '../../src/plan.ts';
 import { parseRequest } from '../../src/request.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { boundaryOf, CACHE, READ_ONLY, runtime } from './fixtures.ts';
 
 const BOUNDARY = boundaryOf('elasticache-developer');
@@ -47,6 +48,7 @@ const request = (over: Record<string, unknown> = {}) =>
     requestId: 'HR-1',
     userName: 'grace',
     profile: 'elasticache-developer',
+    contact: { recipient: TEST_HIRE_RECIPIENT },
     policyArns: [CW_READ],
     ...over,
   });
@@ -73,7 +75,12 @@ describe('makePlan', () => {
       policies: [{ arn: CACHE, attach: true }],
       userPolicies: [{ arn: CW_READ }],
       serviceLinkedRoles: [{ service: 'elasticache.amazonaws.com', create: true }],
-      accessKey: { create: true, secretName: `${runtime.secretPrefix}grace/access-key` },
+      loginProfile: { create: true },
+      accessKey: {
+        create: true,
+        secretName: `${runtime.secretPrefix}grace/access-key`,
+        delivery: 'recipient',
+      },
     });
   });
 
@@ -168,18 +175,31 @@ describe('makePlan', () => {
 
   it('refuses when the secret for the key is already taken, and says when it is only scheduled for deletion', async () => {
     const secretName = `${runtime.secretPrefix}grace/access-key`;
+    const profile = runtime.profiles['elasticache-developer'] as Profile;
+    const config = {
+      ...runtime,
+      profiles: {
+        ...runtime.profiles,
+        'elasticache-developer': {
+          ...profile,
+          credentials: { ...profile.credentials, accessKeyDelivery: 'secrets-manager' as const },
+        },
+      },
+    };
     const taken = {
       arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretName}-AbCdEf`,
       name: secretName,
       tags: {},
     };
     const { deps } = account({ policies: [BOUNDARY, CACHE, CW_READ], secrets: { [secretName]: taken } });
-    await expect(makePlan(request(), deps)).rejects.toMatchObject({ name: 'SecretAlreadyExists' });
+    await expect(makePlan(request(), { ...deps, config })).rejects.toMatchObject({
+      name: 'SecretAlreadyExists',
+    });
     const { deps: deleting } = account({
       policies: [BOUNDARY, CACHE, CW_READ],
       secrets: { [secretName]: { ...taken, deletedDate: new Date().toISOString() } },
     });
-    await expect(makePlan(request(), deleting)).rejects.toThrow('(scheduled for deletion)');
+    await expect(makePlan(request(), { ...deleting, config })).rejects.toThrow('(scheduled for deletion)');
   });
 
   it('without an access key in the profile it does not look at the secret and plans none', async () => {
@@ -189,7 +209,7 @@ describe('makePlan', () => {
       ...runtime,
       profiles: {
         ...runtime.profiles,
-        'elasticache-developer': { ...profile, credentials: { accessKey: false } },
+        'elasticache-developer': { ...profile, credentials: { ...profile.credentials, accessKey: false } },
       },
     };
     const plan = await makePlan(request(), { ...deps, config });
@@ -201,7 +221,14 @@ describe('makePlan', () => {
     const sfn = boundaryOf('stepfunctions-admin');
     const console = 'arn:aws:iam::aws:policy/AWSStepFunctionsConsoleFullAccess';
     const { deps } = account({ policies: [sfn, console] });
-    const plan = await makePlan(request({ profile: 'stepfunctions-admin', policyArns: [] }), deps);
+    const plan = await makePlan(
+      request({
+        profile: 'stepfunctions-admin',
+        contact: { recipient: TEST_HIRE_RECIPIENT },
+        policyArns: [],
+      }),
+      deps,
+    );
     expect(plan.profile).toEqual({
       name: 'stepfunctions-admin',
       privileged: true,

@@ -13,9 +13,15 @@ import {
   RequestNotAllowedError,
 } from '../../src/errors.ts';
 import { validateRequest } from '../../src/request.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 
 const cfg: OnboardingConfig = parseOnboardingConfig(config, 'config/onboarding.json');
-const valid = { requestId: 'HR-1', userName: 'alice', profile: 'developers' };
+const valid = {
+  requestId: 'HR-1',
+  userName: 'alice',
+  profile: 'developers',
+  contact: { recipient: TEST_HIRE_RECIPIENT },
+};
 
 describe('the onboarding request', () => {
   it('fills in the defaults of a minimal request', () => {
@@ -99,7 +105,12 @@ describe('the onboarding request', () => {
     const ec2 = 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess';
     expect(cfg.profiles.sre?.userPolicyArns).toContain(ec2);
     expect(() => validateRequest({ ...valid, policyArns: [ec2] }, cfg)).toThrow(RequestNotAllowedError);
-    expect(validateRequest({ ...valid, profile: 'sre', policyArns: [ec2] }, cfg).policyArns).toEqual([ec2]);
+    expect(
+      validateRequest(
+        { ...valid, profile: 'sre', contact: { recipient: TEST_HIRE_RECIPIENT }, policyArns: [ec2] },
+        cfg,
+      ).policyArns,
+    ).toEqual([ec2]);
   });
 
   it("refuses to put the group's own policy on the user, saying the group carries it", () => {

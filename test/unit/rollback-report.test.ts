@@ -9,6 +9,7 @@ const STEPS = [
   'AttachGroupPolicies',
   'AttachUserPolicies',
   'EnsureServiceLinkedRoles',
+  'CreateLoginProfile',
   'CreateAccessKey',
 ] as const;
 

@@ -51,6 +51,7 @@ import {
   ensureServiceLinkedRoles,
 } from '../../src/steps/index.ts';
 import type { StepInput, TaskDeps } from '../../src/steps/types.ts';
+import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 
 const iamMock = mockClient(IAMClient);
 const smMock = mockClient(SecretsManagerClient);
@@ -85,7 +86,13 @@ function deps(): TaskDeps {
 
 function input(overrides: Partial<Plan> = {}, created: StepInput['created'] = {}): StepInput {
   const request = validateRequest(
-    { requestId: 'HR-7', userName: 'grace', profile: 'developers', policyArns: [CODECOMMIT] },
+    {
+      requestId: 'HR-7',
+      userName: 'grace',
+      profile: 'developers',
+      contact: { recipient: TEST_HIRE_RECIPIENT },
+      policyArns: [CODECOMMIT],
+    },
     runtime,
   );
   const plan: Plan = {
@@ -103,7 +110,8 @@ function input(overrides: Partial<Plan> = {}, created: StepInput['created'] = {}
     ],
     userPolicies: [{ arn: CODECOMMIT }],
     serviceLinkedRoles: [{ service: 'elasticache.amazonaws.com', create: true }],
-    accessKey: { create: true, secretName: 'onboarding/grace/access-key' },
+    loginProfile: { create: false },
+    accessKey: { create: true, secretName: 'onboarding/grace/access-key', delivery: 'secrets-manager' },
     ...overrides,
   };
   return { request, plan, created, execution: EXECUTION };
@@ -601,7 +609,7 @@ describe('CreateAccessKey', () => {
 
   it('does nothing when no key was requested', async () => {
     const result = await createAccessKey.run(
-      input({ accessKey: { create: false, secretName: 'x' } }),
+      input({ accessKey: { create: false, secretName: 'x', delivery: 'recipient' } }),
       deps(),
     );
     expect(result).toEqual({ skipped: true });

@@ -1,6 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AWS_MANAGED } from './iam/managed-policies.ts';
 import { SERVICE_LINKED_ROLE_NAMES } from './iam/roles.ts';
+import { liveSession } from './iam/users.ts';
 import type { EmSecret, EmTag, EmUser, EmulatorState } from './state.ts';
 import { key as keyOf } from './state.ts';
 
@@ -186,8 +187,12 @@ const USER_ACTIONS = new Set([
   'ListAccessKeys',
   'CreateLoginProfile',
   'GetLoginProfile',
+  'UpdateLoginProfile',
   'DeleteLoginProfile',
   'ListMFADevices',
+  'EnableMFADevice',
+  'DeactivateMFADevice',
+  'ResyncMFADevice',
 ]);
 
 const GROUP_ACTIONS = new Set([
@@ -253,6 +258,25 @@ function iamRequests(s: EmulatorState, action: string, p: URLSearchParams, calle
     if (action === 'TagUser') Object.assign(context, requestTags(queryTags(p)));
     if (action === 'UntagUser') context['aws:TagKeys'] = queryList(p, 'TagKeys');
     return [{ action: a, resource: target.arn, context }];
+  }
+  if (action === 'ChangePassword') {
+    // A user changes their own password: the resource is the caller.
+    return [
+      { action: a, resource: callerArn, context: tagContext(callerTags(s, callerArn), IAM_RESOURCE_TAGS) },
+    ];
+  }
+  if (action === 'CreateVirtualMFADevice') {
+    const name = p.get('VirtualMFADeviceName') ?? '';
+    return [
+      {
+        action: a,
+        resource: iamArn(s, 'mfa', p.get('Path') ?? '/', name),
+        context: requestTags(queryTags(p)),
+      },
+    ];
+  }
+  if (action === 'DeleteVirtualMFADevice') {
+    return [{ action: a, resource: p.get('SerialNumber') ?? '*', context: {} }];
   }
   if (GROUP_ACTIONS.has(action)) {
     return [{ action: a, resource: groupArnOf(s, p.get('GroupName')), context: policyContext }];
@@ -424,6 +448,28 @@ export class Authorizer {
         identityPolicies: registered.identityPolicies,
         ...(registered.boundary ? { boundary: registered.boundary } : {}),
         context: {},
+      };
+    }
+    // A session (GetSessionToken) is its user, with or without MFA; a long-term key carries no MFA
+    // key at all (so `BoolIfExists aws:MultiFactorAuthPresent false` matches it, as on AWS).
+    const session = liveSession(s, accessKeyId);
+    if (session) {
+      const sessionUser = s.users[session.user];
+      if (!sessionUser) return undefined;
+      const identity = userIdentity(s, sessionUser);
+      return {
+        ...identity,
+        context: {
+          ...identity.context,
+          'aws:MultiFactorAuthPresent': String(session.mfa),
+          ...(session.mfa
+            ? {
+                'aws:MultiFactorAuthAge': String(
+                  Math.floor((Date.now() - Date.parse(session.created)) / 1000),
+                ),
+              }
+            : {}),
+        },
       };
     }
     const user = Object.values(s.users).find((u) =>

@@ -44,6 +44,11 @@ export interface EmulatorOptions {
   authorize?: boolean;
   /** Principals by access key id: roles with their policies, or `{ unrestricted: true }` operators. */
   principals?: Record<string, RegisteredPrincipal>;
+  /**
+   * For how long after a change a login profile answers EntityTemporarilyUnmodifiable to the next
+   * change, as IAM does while a new profile propagates (0, the default: never).
+   */
+  loginProfileSettleMs?: number;
 }
 
 export const ENV_NAMES = [
@@ -189,7 +194,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const router = new Router(region);
   router.register(
     'iam',
-    iamService(() => state),
+    iamService(() => state, { loginProfileSettleMs: options.loginProfileSettleMs ?? 0 }),
   );
   router.register(
     'sts',

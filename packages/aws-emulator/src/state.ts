@@ -26,6 +26,15 @@ const accessKey = z.object({
   created: z.string().default(now),
 });
 
+const loginProfile = z.object({
+  created: z.string().default(now),
+  passwordResetRequired: z.boolean().default(false),
+  /** `scrypt:<salt>:<hash>` (base64) of the password: ChangePassword checks the old one; never the password. */
+  passwordHash: z.string().optional(),
+  /** When the profile last changed (created, updated, password changed): it settles for a while after. */
+  changed: z.string().optional(),
+});
+
 const user = z.object({
   name: z.string().min(1),
   path: z.string().default('/'),
@@ -40,8 +49,8 @@ const user = z.object({
   /** Inline policies: name → JSON document. */
   inline: z.record(z.string(), z.string()).default({}),
   keys: z.array(accessKey).default([]),
-  loginProfile: z.object({ created: z.string().default(now) }).optional(),
-  /** MFA device serial numbers (no API creates them: seed them to test DeleteConflict). */
+  loginProfile: loginProfile.optional(),
+  /** Serial numbers of the MFA devices enabled for the user (virtual ones are in `virtualMfaDevices`). */
   mfaDevices: z.array(z.string()).default([]),
 });
 
@@ -108,6 +117,44 @@ const deletionTask = z.object({
   pending: z.array(z.enum(['IN_PROGRESS', 'NOT_STARTED'])).optional(),
 });
 
+const virtualMfaDevice = z.object({
+  /** `arn:aws:iam::<account>:mfa<path><name>` */
+  serial: z.string(),
+  /** The TOTP seed, base32 (RFC 4648, no padding), as IAM gives it in Base32StringSeed. */
+  seed: z.string(),
+  created: z.string().default(now),
+  tags: z.array(tag).default([]),
+  /** The user (key) it is enabled for, and since when. */
+  user: z.string().optional(),
+  enabled: z.string().optional(),
+});
+
+/** Temporary credentials from STS GetSessionToken: a user's, with or without MFA. */
+const session = z.object({
+  accessKeyId: z.string(),
+  secret: z.string(),
+  token: z.string(),
+  /** The user (key) whose long-term key asked for the session. */
+  user: z.string(),
+  /** Signed in with MFA: `aws:MultiFactorAuthPresent` is true for its calls. */
+  mfa: z.boolean().default(false),
+  created: z.string().default(now),
+  expires: z.string(),
+});
+
+/** IAM's account password policy fields (GetAccountPasswordPolicy's names). */
+const passwordPolicy = z.object({
+  MinimumPasswordLength: z.number().int().min(6).max(128).default(6),
+  RequireSymbols: z.boolean().default(false),
+  RequireNumbers: z.boolean().default(false),
+  RequireUppercaseCharacters: z.boolean().default(false),
+  RequireLowercaseCharacters: z.boolean().default(false),
+  AllowUsersToChangePassword: z.boolean().default(false),
+  MaxPasswordAge: z.number().int().min(1).max(1095).optional(),
+  PasswordReusePrevention: z.number().int().min(1).max(24).optional(),
+  HardExpiry: z.boolean().optional(),
+});
+
 const stateSchema = z.object({
   accountId: z
     .string()
@@ -119,6 +166,14 @@ const stateSchema = z.object({
   roles: z.record(z.string(), role).default({}),
   secrets: z.record(z.string(), secret).default({}),
   deletionTasks: z.record(z.string(), deletionTask).default({}),
+  /** Virtual MFA devices by serial number, assigned or not. */
+  virtualMfaDevices: z.record(z.string(), virtualMfaDevice).default({}),
+  /** The account's password policy; absent: none set (GetAccountPasswordPolicy is NoSuchEntity). */
+  passwordPolicy: passwordPolicy.optional(),
+  /** The account alias (IAM allows one), as ListAccountAliases lists it. */
+  accountAliases: z.array(z.string()).default([]),
+  /** STS sessions by their access key id. */
+  sessions: z.record(z.string(), session).default({}),
 });
 
 export type EmTag = z.infer<typeof tag>;
@@ -128,6 +183,10 @@ export type EmGroup = z.infer<typeof group>;
 export type EmPolicy = z.infer<typeof policy>;
 export type EmRole = z.infer<typeof role>;
 export type EmSecret = z.infer<typeof secret>;
+export type EmLoginProfile = z.infer<typeof loginProfile>;
+export type EmVirtualMfaDevice = z.infer<typeof virtualMfaDevice>;
+export type EmPasswordPolicy = z.infer<typeof passwordPolicy>;
+export type EmSession = z.infer<typeof session>;
 export type DeletionStatus = z.infer<typeof deletionStatus>;
 /** The whole account, as `snapshot()` returns it. */
 export type EmulatorState = Omit<z.infer<typeof stateSchema>, 'accountId'> & { accountId: string };
@@ -166,6 +225,9 @@ export function parseState(value: unknown, defaultAccountId: string): EmulatorSt
     policies: rekey(s.policies, (p) => key(p.name)),
     roles: rekey(s.roles, (r) => key(r.name)),
     secrets: rekey(s.secrets, (x) => x.name),
+    virtualMfaDevices: Object.fromEntries(
+      Object.values(s.virtualMfaDevices).map((d) => [d.serial, d.user ? { ...d, user: key(d.user) } : d]),
+    ),
   };
 }
 
@@ -179,5 +241,16 @@ export function pageOffset(token: string): number | undefined {
 }
 
 export function emptyState(accountId: string): EmulatorState {
-  return { accountId, users: {}, groups: {}, policies: {}, roles: {}, secrets: {}, deletionTasks: {} };
+  return {
+    accountId,
+    users: {},
+    groups: {},
+    policies: {},
+    roles: {},
+    secrets: {},
+    deletionTasks: {},
+    virtualMfaDevices: {},
+    accountAliases: [],
+    sessions: {},
+  };
 }

@@ -271,7 +271,7 @@ describe('IAM DeleteUser', () => {
       'an access key': () => iam.send(new CreateAccessKeyCommand({ UserName: 'bob' })),
       'a login profile': () =>
         iam.send(new CreateLoginProfileCommand({ UserName: 'bob', Password: 'S3cret!pass' })),
-      // No API enables an MFA device here: the account is seeded with one.
+      // A hardware device, seeded (virtual ones are enabled with codes: iam-credentials.test.ts).
       'an MFA device': async () => {
         const state = emulator.snapshot();
         state.users.bob?.mfaDevices.push('arn:aws:iam::000000000000:mfa/bob');

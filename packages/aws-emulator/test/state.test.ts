@@ -151,6 +151,9 @@ describe('snapshot and seed', () => {
       roles: {},
       secrets: {},
       deletionTasks: {},
+      virtualMfaDevices: {},
+      accountAliases: [],
+      sessions: {},
     });
   });
 });

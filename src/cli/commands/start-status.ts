@@ -118,6 +118,9 @@ export function startCommand(): Command {
     );
 }
 
+/** The executions of the state machine a flag (or the environment) names: for `onboard reveal`. */
+export const executionsFor = async (flag: string | undefined) => executions(stateMachineArn(flag));
+
 export function statusCommand(ctx: CliContext): Command {
   return new Command('status')
     .description('show how an onboarding is going: status, step timeline, what was created')

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { adapt, sourceOf, UnknownSourceError } from '../../../src/api/adapters.ts';
 import { InvalidRequestError } from '../../../src/errors.ts';
 import { validateRequest } from '../../../src/request.ts';
+import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 import { config } from './fakes.ts';
 
 describe('the Jira Service Management adapter', () => {
@@ -11,6 +12,7 @@ describe('the Jira Service Management adapter', () => {
       onboarding: {
         userName: 'jira.user',
         profile: 'data-engineers',
+        publicKey: TEST_HIRE_RECIPIENT,
         policyArns: 'arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         tags: 'team=analytics; cost-center=4711',
         email: '',
@@ -26,7 +28,7 @@ describe('the Jira Service Management adapter', () => {
         'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
       ],
       tags: { team: 'analytics', 'cost-center': '4711' },
-      contact: { callbackUrl: 'https://tickets.example.com/hooks/JSM-7' },
+      contact: { callbackUrl: 'https://tickets.example.com/hooks/JSM-7', recipient: TEST_HIRE_RECIPIENT },
     });
     expect(() => validateRequest(request, config)).not.toThrow();
   });
@@ -59,6 +61,7 @@ describe('the ServiceNow adapter', () => {
       variables: {
         user_name: 'snow.user',
         profile: 'sre',
+        public_key: TEST_HIRE_RECIPIENT,
         policy_arns: 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
         email: 'snow.user@example.com',
         callback_url: '',
@@ -69,7 +72,7 @@ describe('the ServiceNow adapter', () => {
       userName: 'snow.user',
       profile: 'sre',
       policyArns: ['arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess'],
-      contact: { email: 'snow.user@example.com' },
+      contact: { email: 'snow.user@example.com', recipient: TEST_HIRE_RECIPIENT },
     });
     expect(() => validateRequest(request, config)).not.toThrow();
   });

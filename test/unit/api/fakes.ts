@@ -8,6 +8,7 @@ import {
 import { parseOnboardingConfig } from '../../../src/config.ts';
 import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
 import type { AcceptedEntry, EndedEntry, RequestLedger } from '../../../src/ledger/items.ts';
+import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
 export const WEBHOOK_SECRET = 'unit-webhook-secret';
@@ -87,5 +88,6 @@ export const validRequest = {
   requestId: 'HR-1',
   userName: 'alice',
   profile: 'developers',
+  contact: { recipient: TEST_HIRE_RECIPIENT },
   policyArns: ['arn:aws:iam::aws:policy/AWSCodeCommitPowerUser'],
 };

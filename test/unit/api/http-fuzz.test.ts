@@ -5,6 +5,7 @@ import { signatureHeader } from '../../../src/api/auth.ts';
 import { type HttpResponse, handleHttp } from '../../../src/api/http.ts';
 import { InvalidRequestError } from '../../../src/errors.ts';
 import { validateRequest } from '../../../src/request.ts';
+import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 import { API_TOKEN, apiDeps, config, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 /**
@@ -75,6 +76,7 @@ const validJira = {
   onboarding: {
     userName: 'jira.user',
     profile: 'sre',
+    publicKey: TEST_HIRE_RECIPIENT,
     policyArns: 'arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess',
     email: 'a@example.com',
     callbackUrl: 'https://tickets.example.com/hook',
@@ -86,6 +88,7 @@ const validServiceNow = {
   variables: {
     user_name: 'snow.user',
     profile: 'support',
+    public_key: TEST_HIRE_RECIPIENT,
     policy_arns: '',
     tags: 'team=support',
   },

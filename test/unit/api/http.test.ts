@@ -4,6 +4,7 @@ import { handleHttp } from '../../../src/api/http.ts';
 import { toDomainError } from '../../../src/aws/errors.ts';
 import { ThrottlingError } from '../../../src/errors.ts';
 import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
+import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 const body = JSON.stringify(validRequest);
@@ -27,7 +28,11 @@ describe('POST /onboardings', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     expect(fake.started).toHaveLength(1);
     // Defaults filled in: what runs is the request as validated.
-    expect(JSON.parse(fake.started[0]?.input ?? '')).toMatchObject({ profile: 'developers', tags: {} });
+    expect(JSON.parse(fake.started[0]?.input ?? '')).toMatchObject({
+      profile: 'developers',
+      contact: { recipient: TEST_HIRE_RECIPIENT },
+      tags: {},
+    });
     expect(logged).toEqual([
       { method: 'POST', route: 'POST /onboardings', status: 202, auth: 'signature', requestId: 'HR-1' },
     ]);
@@ -101,7 +106,12 @@ describe('POST /onboardings', () => {
 
   it('answers 403 for a privileged profile, which needs an approval, and starts nothing', async () => {
     const { deps, fake } = apiDeps();
-    const admin = JSON.stringify({ ...validRequest, profile: 'kinesis-video-admin', policyArns: [] });
+    const admin = JSON.stringify({
+      ...validRequest,
+      profile: 'kinesis-video-admin',
+      contact: { recipient: TEST_HIRE_RECIPIENT },
+      policyArns: [],
+    });
     const response = await handleHttp(post(admin, bearer), deps);
     expect(response.status).toBe(403);
     expect(parse(response).error).toMatch(

@@ -8,6 +8,7 @@ import {
   makeNotifyHandler,
 } from '../../../src/notifier/lambda.ts';
 import type { ExecutionStatusChange } from '../../../src/notifier/notify.ts';
+import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 import { apiDeps, config, fakeLedger, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 const event = (over: Partial<HttpApiEventV2> = {}): HttpApiEventV2 => ({
@@ -29,7 +30,7 @@ describe('the API Gateway HTTP API (payload 2.0) entry point', () => {
     const handler = makeHttpApiHandler(() => deps);
     const body = JSON.stringify({
       issue: { key: 'JSM-9' },
-      onboarding: { userName: 'jira.user', profile: 'sre' },
+      onboarding: { userName: 'jira.user', profile: 'sre', publicKey: TEST_HIRE_RECIPIENT },
     });
     const result = await handler(
       event({

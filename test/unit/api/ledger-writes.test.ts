@@ -6,6 +6,7 @@ import type { RequestItem } from '../../../src/ledger/items.ts';
 import { LedgerBackedStatusReader, outcomeFromLedger } from '../../../src/ledger/status.ts';
 import { type DescribedExecution, makeNotifyHandler } from '../../../src/notifier/lambda.ts';
 import type { ExecutionStatusChange } from '../../../src/notifier/notify.ts';
+import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 import { API_TOKEN, apiDeps, config, fakeLedger, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
 
 /** What the entry points write into the ledger, and when (the ledger itself: test/unit/ledger). */
@@ -44,7 +45,7 @@ describe('the HTTP API records accepted requests', () => {
     const { deps, ledger } = apiDeps();
     const jira = JSON.stringify({
       issue: { key: 'JSM-7' },
-      onboarding: { userName: 'jira.user', profile: 'developers' },
+      onboarding: { userName: 'jira.user', profile: 'developers', publicKey: TEST_HIRE_RECIPIENT },
     });
     const response = await handleHttp(post(jira, bearer, '/onboardings/jira'), deps);
     expect(response.status).toBe(202);

@@ -6,6 +6,7 @@ import { planHandler, validateRequestHandler } from '../../../src/lambda/handler
 import { planSchema } from '../../../src/plan.ts';
 import { parseRequest } from '../../../src/request.ts';
 import type { TaskDeps } from '../../../src/steps/types.ts';
+import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 import { BOUNDARY, READ_ONLY, runtime } from '../fixtures.ts';
 
 const CODECOMMIT = 'arn:aws:iam::aws:policy/AWSCodeCommitPowerUser';
@@ -15,6 +16,7 @@ const request = parseRequest({
   requestId: 'HR-1',
   userName: 'grace',
   profile: 'developers',
+  contact: { recipient: TEST_HIRE_RECIPIENT },
   policyArns: [CODECOMMIT],
 });
 
@@ -72,7 +74,7 @@ function fakeDeps(recorded: Record<string, unknown> | null) {
 describe('ValidateRequest handler', () => {
   const validate = (stage: string | undefined, callbackUrl: string) =>
     validateRequestHandler(() => ({ config: { ...runtime, ...(stage ? { stage } : {}) } }))({
-      input: { ...request, contact: { callbackUrl } },
+      input: { ...request, contact: { ...request.contact, callbackUrl } },
       execution: EXECUTION,
     });
 
@@ -146,7 +148,12 @@ describe('Plan handler', () => {
   });
 
   it('re-checks the profile and its approval even for a recorded request', async () => {
-    const privileged = { ...request, profile: 'stepfunctions-admin', policyArns: [] };
+    const privileged = {
+      ...request,
+      profile: 'stepfunctions-admin',
+      contact: { recipient: TEST_HIRE_RECIPIENT },
+      policyArns: [],
+    };
     const approvalless = fakeDeps({ request: privileged });
     await expect(
       planHandler(approvalless.provider)({ request: privileged, execution: EXECUTION }),
@@ -179,7 +186,8 @@ describe('a step handler (CreateUser)', () => {
     policies: [{ arn: READ_ONLY, attach: true }],
     userPolicies: [{ arn: CODECOMMIT }],
     serviceLinkedRoles: [],
-    accessKey: { create: false, secretName: 'onboarding/grace/access-key' },
+    loginProfile: { create: false },
+    accessKey: { create: false, secretName: 'onboarding/grace/access-key', delivery: 'recipient' as const },
   };
   const input = { request, plan, created: {}, execution: EXECUTION };
 

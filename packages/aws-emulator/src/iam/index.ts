@@ -1,12 +1,13 @@
 import type { CallContext, QueryService } from '../router.ts';
 import type { EmulatorState } from '../state.ts';
 import { accessKeyActions } from './access-keys.ts';
+import { accountSettingsActions } from './account-settings.ts';
 import { groupActions } from './groups.ts';
 import { inlinePolicyActions } from './inline-policies.ts';
 import { loginProfileActions } from './login-profiles.ts';
 import { managedPolicyActions } from './managed-policies.ts';
 import { mfaDeviceActions } from './mfa-devices.ts';
-import type { Actions, Params } from './params.ts';
+import type { Actions, IamSettings, Params } from './params.ts';
 import { roleActions } from './roles.ts';
 import { tagActions } from './tags.ts';
 import { userActions } from './users.ts';
@@ -14,8 +15,10 @@ import { userActions } from './users.ts';
 /** IAM over the emulated account, one module per resource; here their actions are registered. */
 
 export { AWS_MANAGED_POLICIES } from './managed-policies.ts';
+export type { IamSettings } from './params.ts';
 export { SERVICE_LINKED_ROLE_NAMES } from './roles.ts';
-export { callerOf } from './users.ts';
+export { consecutiveCodesMatch, timeStep, totp } from './totp.ts';
+export { callerOf, liveSession } from './users.ts';
 
 export const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
@@ -41,10 +44,14 @@ const ACTIONS = register(
   accessKeyActions,
   loginProfileActions,
   mfaDeviceActions,
+  accountSettingsActions,
 );
 
 /** IAM as an awsQuery service over the account that `state()` returns at each call. */
-export function iamService(state: () => EmulatorState): QueryService {
+export function iamService(
+  state: () => EmulatorState,
+  settings: IamSettings = { loginProfileSettleMs: 0 },
+): QueryService {
   return {
     protocol: 'awsQuery',
     signingName: 'iam',
@@ -52,7 +59,7 @@ export function iamService(state: () => EmulatorState): QueryService {
     actions: Object.fromEntries(
       Object.entries(ACTIONS).map(([name, action]) => [
         name,
-        (p: Params, ctx: CallContext) => action(p, state(), ctx),
+        (p: Params, ctx: CallContext) => action(p, state(), { ...ctx, settings }),
       ]),
     ),
   };

@@ -1,17 +1,146 @@
-import { getUser } from './account.ts';
-import { type Actions, page, userName } from './params.ts';
+import { AwsError } from '../errors.ts';
+import { type EmulatorState, type EmVirtualMfaDevice, key } from '../state.ts';
+import { byName, getUser } from './account.ts';
+import { type Actions, checkName, checkPath, now, page, required, userName } from './params.ts';
+import { tagsOf } from './tags.ts';
+import { consecutiveCodesMatch, newSeed } from './totp.ts';
+import { callerOf, userXml } from './users.ts';
 
-/** MFA devices: listed only (no API creates them here: seed `mfaDevices` to test DeleteConflict). */
+/**
+ * MFA devices: virtual ones are created (a TOTP seed), enabled for a user with two consecutive codes,
+ * deactivated and deleted; a user's devices are listed. A device serial in a user's `mfaDevices` that
+ * has no virtual device record is a hardware one (seeded).
+ */
+
+function deviceBySerial(s: EmulatorState, serial: string): EmVirtualMfaDevice | undefined {
+  return s.virtualMfaDevices[serial];
+}
+
+const serialNumber = (p: URLSearchParams) => {
+  const serial = required(p, 'SerialNumber');
+  if (serial.length < 9 || serial.length > 256 || !/^[\w+=/:,.@-]+$/.test(serial)) {
+    throw new AwsError(
+      'ValidationError',
+      "1 validation error detected: Value at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=/:,.@-]+",
+    );
+  }
+  return serial;
+};
+
+function code(p: URLSearchParams, name: string): string {
+  const value = required(p, name);
+  if (!/^\d{6}$/.test(value)) {
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at '${name[0]?.toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]+`,
+    );
+  }
+  return value;
+}
 
 export const mfaDeviceActions: Actions = {
-  ListMFADevices(p, s) {
+  CreateVirtualMFADevice(p, s) {
+    const name = checkName(required(p, 'VirtualMFADeviceName'), 'virtualMFADeviceName', 226);
+    const path = checkPath(p.get('Path'));
+    const serial = `arn:aws:iam::${s.accountId}:mfa${path}${name}`;
+    if (Object.values(s.virtualMfaDevices).some((d) => d.serial.toLowerCase() === serial.toLowerCase())) {
+      throw new AwsError('EntityAlreadyExists', `MFADevice entity at the same path and name already exists.`);
+    }
+    const device: EmVirtualMfaDevice = {
+      serial,
+      seed: newSeed(),
+      created: now(),
+      tags: tagsOf(p, 'TagsPerUser'),
+    };
+    s.virtualMfaDevices[serial] = device;
+    return {
+      VirtualMFADevice: {
+        SerialNumber: serial,
+        // A blob on the wire: base64 of the base32 text, which the SDK hands back as bytes.
+        Base32StringSeed: Buffer.from(device.seed).toString('base64'),
+        ...(device.tags.length ? { Tags: device.tags } : {}),
+      },
+    };
+  },
+  EnableMFADevice(p, s) {
     const user = getUser(s, userName(p));
+    const serial = serialNumber(p);
+    const code1 = code(p, 'AuthenticationCode1');
+    const code2 = code(p, 'AuthenticationCode2');
+    const device = deviceBySerial(s, serial);
+    if (!device)
+      throw new AwsError('NoSuchEntity', `VirtualMFADevice with serial number ${serial} doesn't exist.`);
+    if (device.user || user.mfaDevices.includes(serial)) {
+      throw new AwsError('EntityAlreadyExists', 'MFA Device is already in use.');
+    }
+    if (!consecutiveCodesMatch(device.seed, code1, code2)) {
+      throw new AwsError('InvalidAuthenticationCode', 'Authentication code for device is not valid.', 403);
+    }
+    device.user = key(user.name);
+    device.enabled = now();
+    user.mfaDevices.push(serial);
+    return undefined;
+  },
+  DeactivateMFADevice(p, s) {
+    const user = getUser(s, userName(p));
+    const serial = serialNumber(p);
+    if (!user.mfaDevices.includes(serial)) {
+      throw new AwsError('NoSuchEntity', `MFA Device with serial number ${serial} does not exist.`);
+    }
+    user.mfaDevices = user.mfaDevices.filter((d) => d !== serial);
+    const device = deviceBySerial(s, serial);
+    if (device) {
+      delete device.user;
+      delete device.enabled;
+    }
+    return undefined;
+  },
+  DeleteVirtualMFADevice(p, s) {
+    const serial = serialNumber(p);
+    const device = deviceBySerial(s, serial);
+    if (!device)
+      throw new AwsError('NoSuchEntity', `VirtualMFADevice with serial number ${serial} doesn't exist.`);
+    if (device.user) {
+      throw new AwsError('DeleteConflict', 'MFA Device is still in use.');
+    }
+    delete s.virtualMfaDevices[serial];
+    return undefined;
+  },
+  ListVirtualMFADevices(p, s) {
+    const status = p.get('AssignmentStatus') ?? 'Any';
+    if (!['Assigned', 'Unassigned', 'Any'].includes(status)) {
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value '${status}' at 'assignmentStatus' failed to satisfy constraint: Member must satisfy enum value set: [Any, Assigned, Unassigned]`,
+      );
+    }
+    const all = Object.values(s.virtualMfaDevices)
+      .filter((d) => status === 'Any' || (status === 'Assigned') === Boolean(d.user))
+      .map((d) => ({ name: d.serial, d }))
+      .sort(byName);
+    const { items, ...rest } = page(all, p);
+    return {
+      VirtualMFADevices: items.map(({ d }) => {
+        const user = d.user ? s.users[d.user] : undefined;
+        return {
+          SerialNumber: d.serial,
+          ...(user ? { User: userXml(s, user, false), EnableDate: d.enabled } : {}),
+        };
+      }),
+      ...rest,
+    };
+  },
+  ListMFADevices(p, s, ctx) {
+    // Without a name, the caller's own devices (what a user needs to enrol without other rights).
+    const user = p.get('UserName') ? getUser(s, userName(p)) : callerOf(s, ctx.accessKeyId);
+    if (!user)
+      throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
     const { items, ...rest } = page(user.mfaDevices, p);
     return {
       MFADevices: items.map((serial) => ({
         UserName: user.name,
         SerialNumber: serial,
-        EnableDate: user.created,
+        EnableDate: deviceBySerial(s, serial)?.enabled ?? user.created,
       })),
       ...rest,
     };

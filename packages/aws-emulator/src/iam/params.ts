@@ -10,7 +10,17 @@ import type { XmlValue } from '../xml.ts';
 
 export type Params = URLSearchParams;
 /** One IAM action: the awsQuery parameters in, its Result out, over the account of the call. */
-export type Action = (p: Params, s: EmulatorState, ctx: CallContext) => XmlValue;
+export type Action = (p: Params, s: EmulatorState, ctx: IamCallContext) => XmlValue;
+
+/** How the emulated IAM behaves where AWS leaves room (see EmulatorOptions). */
+export interface IamSettings {
+  /** How long a login profile stays EntityTemporarilyUnmodifiable after a change; 0: never. */
+  loginProfileSettleMs: number;
+}
+
+export interface IamCallContext extends CallContext {
+  settings: IamSettings;
+}
 export type Actions = Record<string, Action>;
 
 export const LIMITS = {

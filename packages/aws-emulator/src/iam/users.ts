@@ -1,5 +1,5 @@
 import { AwsError } from '../errors.ts';
-import { type EmUser, type EmulatorState, key, randomId } from '../state.ts';
+import { type EmSession, type EmUser, type EmulatorState, key, randomId } from '../state.ts';
 import { arn, byName, getUser } from './account.ts';
 import { findPolicy } from './managed-policies.ts';
 import { type Actions, checkPath, now, page, userName } from './params.ts';
@@ -33,10 +33,20 @@ function userConflict(u: EmUser): string | undefined {
   return undefined;
 }
 
-/** The user whose access key signed the request, if it is one of the account's. */
+/**
+ * The user whose access key signed the request, if it is one of the account's: a long-term key of
+ * theirs, or an unexpired session (GetSessionToken) that one of their keys obtained.
+ */
 export function callerOf(s: EmulatorState, accessKeyId: string | undefined): EmUser | undefined {
   if (!accessKeyId) return undefined;
+  const session = liveSession(s, accessKeyId);
+  if (session) return s.users[session.user];
   return Object.values(s.users).find((u) => u.keys.some((k) => k.id === accessKeyId));
+}
+
+export function liveSession(s: EmulatorState, accessKeyId: string): EmSession | undefined {
+  const session = s.sessions[accessKeyId];
+  return session && Date.parse(session.expires) > Date.now() ? session : undefined;
 }
 
 export const userActions: Actions = {
