@@ -7,6 +7,9 @@ import type { UndoResult } from './steps/types.ts';
  * that failed, what was rolled back, what was kept on purpose, and what is left behind.
  */
 
+/** The `error` of a left-behind resource that this execution may have created but cannot prove its own. */
+export const NOT_PROVEN_OURS = 'NotProvenOurs';
+
 export interface FailureCause {
   failedStep: string;
   error: string;
@@ -105,6 +108,9 @@ export function reportRollback(state: FailedState, executionInput: unknown): Rol
     } else if ('status' in result) {
       if (result.status === 'undone') cause.rolledBack.push({ step: undo, detail: result.detail });
       if (result.status === 'kept') cause.kept.push({ step: undo, detail: result.detail });
+      // Left in place because it cannot be proven ours: not clean, whatever the undo's own outcome.
+      if (result.status === 'unproven')
+        cause.leftBehind.push({ step: undo, error: NOT_PROVEN_OURS, message: result.detail });
     }
   }
   return { incomplete: cause.leftBehind.length > 0, error, cause: JSON.stringify(cause) };

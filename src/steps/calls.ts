@@ -14,9 +14,11 @@ export type AwsAction = `${AwsService}:${string}`;
  * - `existing-group`: the request's group existed before the execution;
  * - `user-extras`: the onboarded user carries things this execution did not add (another key, a
  *   policy, an inline policy, a login profile, another group) when the undo runs;
+ * - `unproven-group`: the plan found no group, but the group there now is not proven this execution's
+ *   (its CreateGroup answer was lost, or the task died after it): the undo reads it before leaving it;
  * - `{ afterLost }`: the answer of that earlier call of the same task was lost, and the task retried.
  */
-export type CallCondition = 'existing-group' | 'user-extras' | { afterLost: AwsAction };
+export type CallCondition = 'existing-group' | 'user-extras' | 'unproven-group' | { afterLost: AwsAction };
 
 export interface DeclaredCall {
   action: AwsAction;
@@ -32,6 +34,12 @@ export interface DeclaredCall {
    * recovered rather than fatal - the fault matrix holds it to that.
    */
   confirms?: true;
+  /**
+   * A create whose lost answer leaves a resource that nothing can prove this execution's (groups cannot
+   * be tagged): after a later failure the rollback leaves it in place and says so, ending
+   * RollbackIncomplete. The fault matrix holds the step to that.
+   */
+  unprovable?: true;
 }
 
 export const call = (action: AwsAction, options: Omit<DeclaredCall, 'action'> = {}): DeclaredCall => ({
@@ -57,5 +65,6 @@ export function authorizedActions(calls: readonly DeclaredCall[]): AwsAction[] {
 export function describeCondition(when: CallCondition | undefined): string {
   if (!when) return 'always';
   if (typeof when === 'object') return `after a lost ${verbOf(when.afterLost)} answer`;
+  if (when === 'unproven-group') return 'when the group is not proven ours';
   return when === 'existing-group' ? 'when the group exists' : 'when the user carries extras';
 }

@@ -29,8 +29,13 @@ export interface TaskDeps {
 }
 
 export interface UndoResult {
-  /** undone: this execution's change is reverted; nothing: there was nothing of ours; kept: left on purpose. */
-  status: 'undone' | 'nothing' | 'kept';
+  /**
+   * undone: this execution's change is reverted; nothing: there was nothing of ours; kept: left on
+   * purpose (it is not ours to remove, or others rely on it); unproven: something this execution may
+   * have created but cannot prove is its own, left in place - the rollback is then incomplete, and the
+   * detail says why.
+   */
+  status: 'undone' | 'nothing' | 'kept' | 'unproven';
   detail: string;
 }
 

@@ -101,6 +101,8 @@ export interface Cell {
   recoverable: boolean;
   callFault?: CallFault;
   lambdaFault?: LambdaFaultKind;
+  /** A forward cell whose fault is followed by a failure for good of the last step (a double fault). */
+  laterFailure?: true;
   expected: Outcome;
 }
 
@@ -126,7 +128,11 @@ export function matrixCells(): Cell[] {
           fault: fault.name,
           recoverable: fault.recoverable,
           callFault: fault,
-          expected: expectedOutcome(task.phase, recovered),
+          // An unproven group is left behind (and says so) whether or not its read recovers.
+          expected:
+            declared.when === 'unproven-group'
+              ? 'rollback incomplete'
+              : expectedOutcome(task.phase, recovered),
         });
       }
     }
@@ -140,6 +146,48 @@ export function matrixCells(): Cell[] {
         expected: expectedOutcome(task.phase, true),
       });
     }
+  }
+  return [...cells, ...doubleFaultCells()];
+}
+
+export const LATER_FAILURE = ' + later failure';
+
+/**
+ * A lost answer (or a Lambda death right after the call) that the forward step recovers from, then a
+ * failure for good of the last step: the rollback must find what the recovered step made and undo it -
+ * proven by a tag - or, where nothing can prove it ours (a call declared `unprovable`), leave it and
+ * say so: rollback incomplete, never a clean failure.
+ */
+function doubleFaultCells(): Cell[] {
+  const trigger = rollbackTrigger();
+  const lost = CALL_FAULTS.find((f) => f.name === 'answer lost');
+  if (!lost) throw new Error('no "answer lost" call fault');
+  const cells: Cell[] = [];
+  for (const step of SAGA_STEPS.filter((s) => s.name !== trigger.state)) {
+    const expected = (unprovable: boolean): Outcome => (unprovable ? 'rollback incomplete' : 'rolled back');
+    for (const declared of step.calls.filter((c) => !isRead(c.action) && !c.when)) {
+      cells.push({
+        state: step.name,
+        phase: 'forward',
+        call: declared.action,
+        fault: `${lost.name}${LATER_FAILURE}`,
+        recoverable: false,
+        callFault: lost,
+        laterFailure: true,
+        expected: expected(declared.unprovable === true),
+      });
+    }
+    const crash = LAMBDA_FAULTS[0];
+    if (!crash) throw new Error('no Lambda fault');
+    cells.push({
+      state: step.name,
+      phase: 'forward',
+      fault: `${crash.name}${LATER_FAILURE}`,
+      recoverable: false,
+      lambdaFault: crash,
+      laterFailure: true,
+      expected: expected(step.calls.some((c) => c.unprovable)),
+    });
   }
   return cells;
 }

@@ -14,7 +14,7 @@ import { declaredCallsByFunction } from '../../src/declarations.ts';
 import { bindTasks, loadAsl } from '../../src/definition.ts';
 import type { ExecutionResult } from '../../src/local/runner.ts';
 import { principalKeyId, type Stack } from '../../src/local/stack.ts';
-import type { FailureCause } from '../../src/rollback-report.ts';
+import { type FailureCause, NOT_PROVEN_OURS } from '../../src/rollback-report.ts';
 import type { AwsAction } from '../../src/steps/calls.ts';
 import { undoStateName } from '../../src/steps/index.ts';
 import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
@@ -114,7 +114,7 @@ interface Row {
 const rows: Row[] = [];
 
 function printTable(title: string, cells: Cell[]) {
-  const faults = [...CALL_FAULTS.map((f) => f.name), ...LAMBDA_FAULTS.map((f) => f.name)];
+  const faults = [...new Set(cells.map((c) => c.fault))];
   const keyOf = (c: Cell) =>
     c.call ? cellName({ ...c, fault: '' }).replace(/ x $/, '') : `${c.state} (Lambda)`;
   const keys = [...new Set(cells.map(keyOf))];
@@ -181,6 +181,16 @@ async function runCell(cell: Cell) {
 
     const caller = principalKeyId(functionOf(cell.state));
     const faults: FaultSpec[] = [];
+    if (cell.when === 'unproven-group') {
+      // The group the plan did not find is created, but EnsureGroup's answer is lost: not proven ours.
+      faults.push({
+        action: 'CreateGroup',
+        service: 'iam',
+        caller: principalKeyId(functionOf('EnsureGroup')),
+        kind: 'lost-response',
+        count: 1,
+      });
+    }
     if (typeof cell.when === 'object') {
       // The call only happens after a lost answer of an earlier call of the same function: lose it.
       const lost = cell.when.afterLost;
@@ -194,7 +204,7 @@ async function runCell(cell: Cell) {
     }
     if (cell.call && cell.callFault)
       faults.push(cell.callFault.spec(verbOf(cell.call), serviceOf(cell.call), caller));
-    const inRollback = cell.phase === 'undo' || cell.phase === 'report';
+    const inRollback = cell.phase === 'undo' || cell.phase === 'report' || cell.laterFailure === true;
     if (inRollback) {
       faults.push({
         action: verbOf(trigger.action),
@@ -277,8 +287,14 @@ async function runCell(cell: Cell) {
       return;
     }
     const cause = JSON.parse(result.cause ?? '{}') as FailureCause;
-    expect(cause.leftBehind.map((l) => l.step)).toEqual([cell.state]);
-    const covering = new Set([cell.state, ...cause.kept.map((k) => k.step)]);
+    // A double fault leaves behind what its forward step could not prove ours, and names why.
+    const failedUndo = cell.laterFailure ? undoStateName(cell.state) : cell.state;
+    expect(cause.leftBehind.map((l) => l.step)).toEqual([failedUndo]);
+    if (cell.laterFailure || cell.when === 'unproven-group') {
+      const recovered = cell.when !== 'unproven-group' || cell.recoverable;
+      if (recovered) expect(cause.leftBehind[0]?.error).toBe(NOT_PROVEN_OURS);
+    }
+    const covering = new Set([failedUndo, ...cause.kept.map((k) => k.step)]);
     for (const kind of leftovers(before, after)) {
       const owners = (OWNERS[kind] ?? []).map(undoStateName);
       expect(

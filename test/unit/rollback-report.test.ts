@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type FailureCause, messageOf, reportRollback } from '../../src/rollback-report.ts';
+import { type FailureCause, messageOf, NOT_PROVEN_OURS, reportRollback } from '../../src/rollback-report.ts';
 
 // The oracle is written out here, not derived from SAGA_STEPS: a reordered saga must fail these tests.
 const STEPS = [
@@ -166,6 +166,23 @@ describe('an incomplete rollback', () => {
       'UndoAddUserToGroup',
       'UndoEnsureGroup',
     ]);
+  });
+
+  it('counts a resource it cannot prove its own as left behind, with the reason, never as clean', () => {
+    const detail =
+      'group developers is empty and was absent at plan time, but CreateGroup answered "already exists"';
+    const state = failedAt('CreateAccessKey', {
+      UndoAddUserToGroup: { status: 'undone', detail: 'removed grace from developers' },
+      UndoEnsureGroup: { status: 'unproven', detail },
+      UndoCreateUser: { status: 'undone', detail: 'deleted user grace' },
+    });
+    const outcome = reportRollback(state, RAW_INPUT);
+    expect(outcome.incomplete).toBe(true);
+    expect(outcome.error).toBe('AccessDenied');
+    expect(causeOf(outcome).leftBehind).toEqual([
+      { step: 'UndoEnsureGroup', error: NOT_PROVEN_OURS, message: detail },
+    ]);
+    expect(causeOf(outcome).rolledBack.map((r) => r.step)).toEqual(['UndoAddUserToGroup', 'UndoCreateUser']);
   });
 
   it('lists every undo that failed, in rollback order', () => {

@@ -258,6 +258,7 @@ describe('EnsureGroup', () => {
 
   it('deletes on undo only a group its own call created', async () => {
     iamMock.on(DeleteGroupCommand).resolves({});
+    iamMock.on(GetGroupCommand).rejects(awsError('NoSuchEntity', 'no group', 404));
     expect(
       (
         await ensureGroup.undo(
@@ -287,6 +288,55 @@ describe('EnsureGroup', () => {
       .on(GetGroupCommand)
       .resolves({ Group: { GroupName: 'developers', Path: '/onboarded/' } as never });
     await expect(ensureGroup.undo(ours, deps())).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('leaves an empty group it cannot prove its own (CreateGroup answered "already exists") and says why', async () => {
+    // Prepare: the plan found no group; the retry of a CreateGroup whose answer was lost found it taken.
+    iamMock.on(GetGroupCommand).resolves({ Group: { GroupName: 'developers' } as never, Users: [] });
+    // Act
+    const result = await ensureGroup.undo(
+      input({}, { EnsureGroup: { groupName: 'developers', created: false } }),
+      deps(),
+    );
+    // Assess: never deleted, reported as possibly ours.
+    expect(result.status).toBe('unproven');
+    expect(result.detail).toMatch(/empty and was absent at plan time/);
+    expect(result.detail).toMatch(/first answer was lost/);
+    expect(iamMock).not.toHaveReceivedCommand(DeleteGroupCommand);
+  });
+
+  it('leaves an empty group when EnsureGroup never finished, and does not call it created', async () => {
+    iamMock.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'developers' } as never,
+      // The onboarded user itself does not make the group "in use" (its own undo removes it).
+      Users: [{ UserName: 'grace' } as never],
+    });
+    const result = await ensureGroup.undo(input(), deps());
+    expect(result.status).toBe('unproven');
+    expect(result.detail).toMatch(/never finished/);
+    expect(iamMock).not.toHaveReceivedCommand(DeleteGroupCommand);
+  });
+
+  it('keeps an unproven group that others use now: it is theirs either way', async () => {
+    iamMock.on(GetGroupCommand).resolves({
+      Group: { GroupName: 'developers' } as never,
+      Users: [{ UserName: 'ada' } as never, { UserName: 'grace' } as never],
+    });
+    const result = await ensureGroup.undo(
+      input({}, { EnsureGroup: { groupName: 'developers', created: false } }),
+      deps(),
+    );
+    expect(result).toMatchObject({ status: 'kept' });
+    expect(result.detail).toMatch(/1 other member/);
+  });
+
+  it('reads nothing on undo for a group that existed before the execution', async () => {
+    const result = await ensureGroup.undo(
+      input({ group: { name: 'developers', path: '/onboarded/', create: false, otherPolicies: [] } }),
+      deps(),
+    );
+    expect(result.status).toBe('nothing');
+    expect(iamMock).not.toHaveReceivedCommand(GetGroupCommand);
   });
 
   it('keeps a group others joined meanwhile (DeleteConflict) and says so', async () => {
