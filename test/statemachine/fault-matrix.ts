@@ -20,10 +20,8 @@ import { undoStateName } from '../../src/steps/index.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';
 import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 import {
-  CALL_FAULTS,
   type Cell,
   cellName,
-  LAMBDA_FAULTS,
   matrixCells,
   type Outcome,
   rollbackTrigger,
