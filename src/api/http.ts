@@ -1,3 +1,4 @@
+import { RerunNameTooLongError, TooManyAttemptsError } from '../attempts.ts';
 import type { OnboardingConfig } from '../config.ts';
 import {
   ApprovalRequiredError,
@@ -20,7 +21,9 @@ import { parseStrictJson, StrictJsonError } from './strict-json.ts';
 /**
  * The HTTP API for ticketing automation, as a pure function of the request: the API Gateway Lambda
  * and `onboard serve` both adapt to it.
- *   POST /onboardings[/jira|/servicenow]  -> 202 { requestId, executionArn, statusUrl }
+ *   POST /onboardings[/jira|/servicenow]  -> 202 { requestId, executionArn, statusUrl[, attempt, previousAttempts] }
+ *                                            (the same request again: its execution; again after a clean
+ *                                            rollback: a new attempt `<requestId>-2`, ...; another: 409)
  *   GET  /onboardings/{requestId}         -> 200 the execution's outcome (src/execution/outcome.ts), the
  *                                            shape `onboard run --json` and `onboard status --json` print
  * Bad input of any kind is a 4xx with a message; a 5xx means this service or AWS is unwell.
@@ -269,9 +272,11 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
     // Recorded once the execution exists (a failed start leaves no record of a request that never ran);
     // a failure here is a 5xx, and the caller's retry starts nothing new and records again.
     const now = new Date(deps.now?.() ?? Date.now());
+    const attempt = started.attempt ?? 1;
     await deps.ledger.recordAccepted({
       requestId: request.requestId,
       executionArn: started.executionArn,
+      ...(attempt > 1 ? { attempt, previousAttempts: started.previousAttempts ?? [] } : {}),
       requestedBy: {
         channel: 'http-api',
         source,
@@ -281,9 +286,21 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
       startedAt: started.startDate ?? now,
       acceptedAt: now,
     });
+    // A re-run of a rolled-back ticket says which attempt it is and links the ones before.
+    const attempts =
+      attempt > 1
+        ? {
+            attempt,
+            previousAttempts: (started.previousAttempts ?? []).map((p) => ({
+              attempt: p.attempt,
+              executionArn: p.executionArn,
+              status: p.status,
+            })),
+          }
+        : {};
     return json(
       202,
-      { requestId: request.requestId, executionArn: started.executionArn, statusUrl },
+      { requestId: request.requestId, executionArn: started.executionArn, statusUrl, ...attempts },
       { location: statusUrl },
     );
   } catch (error) {
@@ -292,6 +309,10 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
         error: `request id ${request.requestId} was already used with a different request`,
         statusUrl,
       });
+    }
+    // The ticket rolled back but cannot be run again under this id: say why and what to do.
+    if (error instanceof RerunNameTooLongError || error instanceof TooManyAttemptsError) {
+      return json(409, { error: error.message, statusUrl });
     }
     throw error;
   }

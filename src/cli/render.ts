@@ -69,9 +69,19 @@ const STATUS_COLOR: Record<OnboardingStatus, (s: string) => string> = {
 };
 
 /** `onboard status`: the status, every step, and how it ended. */
+/** A re-run's attempt, and the earlier attempts that rolled back. */
+function renderAttempts(outcome: ExecutionOutcome): string[] {
+  if (!outcome.attempt || outcome.attempt < 2) return [];
+  const earlier = (outcome.previousAttempts ?? []).map(
+    (p) => `#${p.attempt} ${p.status.toLowerCase()}${p.error ? ` (${p.error})` : ''}`,
+  );
+  return [dim(`  attempt ${outcome.attempt}${earlier.length ? `; earlier: ${earlier.join(', ')}` : ''}`)];
+}
+
 export function renderReport(outcome: ExecutionOutcome): string[] {
   return [
     `${bold(outcome.requestId)}  ${STATUS_COLOR[outcome.status](outcome.status)}  ${dim(outcome.executionArn)}`,
+    ...renderAttempts(outcome),
     ...outcome.timeline.map((step) => renderStep(step, { attempts: true })),
     ...renderOutcome(outcome),
   ];

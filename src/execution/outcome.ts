@@ -1,4 +1,5 @@
 import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
+import { type AttemptSummary, attemptOf, requestIdOfInput } from '../attempts.ts';
 import { type FailureCause, messageOf } from '../rollback-report.ts';
 import type { AddUserToGroupResult } from '../steps/add-user-to-group.ts';
 import type { AttachGroupPoliciesResult } from '../steps/attach-group-policies.ts';
@@ -25,6 +26,8 @@ export interface ExecutionDescription {
   status: ExecutionStatus;
   startDate: Date;
   name?: string | undefined;
+  /** The execution's input: the validated request, which carries its requestId. */
+  input?: string | undefined;
   stopDate?: Date | undefined;
   output?: string | undefined;
   error?: string | undefined;
@@ -63,6 +66,10 @@ export interface ExecutionOutcome {
   timeline: TimelineStep[];
   created?: CreatedResources;
   failure?: Failure;
+  /** Which attempt of the request this is, when not the first (a re-run of a rolled-back ticket). */
+  attempt?: number;
+  /** The earlier attempts, oldest first: each rolled back, so the ticket was sent again. */
+  previousAttempts?: AttemptSummary[];
 }
 
 /** What the completion callback carries: the outcome without the timeline (the event has no history). */
@@ -147,15 +154,18 @@ export function createdOf(output: string | undefined): CreatedResources | undefi
   }
 }
 
-const requestIdOf = (execution: Pick<ExecutionDescription, 'name' | 'executionArn'>) =>
-  execution.name || (execution.executionArn.split(':').pop() ?? '');
+/** The request's id from the input (a re-run's execution is named `<id>-k`), else the execution's name. */
+const requestIdOf = (execution: Pick<ExecutionDescription, 'name' | 'executionArn' | 'input'>) =>
+  requestIdOfInput(execution.input) ?? (execution.name || (execution.executionArn.split(':').pop() ?? ''));
 
 export function summaryOf(execution: ExecutionDescription): OutcomeSummary {
   const created = createdOf(execution.output);
   const failure = failureOf(execution);
   const { startDate, stopDate } = execution;
+  const requestId = requestIdOf(execution);
+  const attempt = execution.name ? attemptOf(execution.name, requestId) : 1;
   return {
-    requestId: requestIdOf(execution),
+    requestId,
     executionArn: execution.executionArn,
     status: statusOf(execution),
     startedAt: startDate.toISOString(),
@@ -167,6 +177,7 @@ export function summaryOf(execution: ExecutionDescription): OutcomeSummary {
       : {}),
     ...(created ? { created } : {}),
     ...(failure ? { failure } : {}),
+    ...(attempt > 1 ? { attempt } : {}),
   };
 }
 

@@ -92,22 +92,26 @@ export class DynamoLedger implements RequestLedger {
   }
 
   async recordAccepted(entry: AcceptedEntry): Promise<RecordResult> {
-    const update = updateOf(
-      {},
-      {
-        itemType: 'request',
-        requestId: entry.requestId,
-        executionArn: entry.executionArn,
-        ...accessFields(entry.access),
-        requestedBy: entry.requestedBy,
-        acceptedAt: entry.acceptedAt.toISOString(),
-        startedAt: entry.startedAt.toISOString(),
-        // A later end already written keeps its status: these only fill a new item.
-        status: 'RUNNING',
-        statusAt: entry.startedAt.getTime(),
-        updatedAt: this.now().toISOString(),
-      },
-    );
+    const attempt = entry.attempt ?? 1;
+    const fields = {
+      itemType: 'request',
+      requestId: entry.requestId,
+      executionArn: entry.executionArn,
+      ...accessFields(entry.access),
+      requestedBy: entry.requestedBy,
+      acceptedAt: entry.acceptedAt.toISOString(),
+      startedAt: entry.startedAt.toISOString(),
+      status: 'RUNNING',
+      statusAt: entry.startedAt.getTime(),
+      updatedAt: this.now().toISOString(),
+    };
+    // Which attempt, and the ones before: the same for every replay of this acceptance.
+    const attempts = attempt > 1 ? { attempt, previousAttempts: entry.previousAttempts ?? [] } : {};
+    // A new attempt replaces an older attempt's item (whose summary it carries in previousAttempts).
+    if (attempt > 1 && (await this.replaceOlderAttempt(entry, { ...fields, ...attempts })))
+      return { recorded: true };
+    // A later end already written keeps its status: these only fill a new item.
+    const update = updateOf(attempts, fields);
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -127,6 +131,10 @@ export class DynamoLedger implements RequestLedger {
         error instanceof ConditionalCheckFailedException ||
         isAwsError(error, 'ConditionalCheckFailedException')
       ) {
+        const existing = await this.get(entry.requestId);
+        if (existing && (existing.attempt ?? 1) > attempt) {
+          return { recorded: false, reason: `a later attempt (${existing.attempt}) is recorded` };
+        }
         throw new LedgerConflictError(
           `the ledger's ${entry.requestId} belongs to another execution than ${entry.executionArn}`,
         );
@@ -135,8 +143,39 @@ export class DynamoLedger implements RequestLedger {
     }
   }
 
+  /** Overwrites the item of an older attempt with this one's; false when the item is not older. */
+  private async replaceOlderAttempt(entry: AcceptedEntry, fields: Record<string, unknown>): Promise<boolean> {
+    // What the older attempt's end wrote does not describe this one.
+    const update = updateOf(fields, {}, ['stoppedAt', 'created', 'failure']);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(entry.requestId),
+          ...update,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#pk': 'pk' },
+          ConditionExpression:
+            'attribute_exists(#pk) AND #executionArn <> :executionArn AND ' +
+            '(attribute_not_exists(#attempt) OR #attempt < :attempt)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        isAwsError(error, 'ConditionalCheckFailedException')
+      ) {
+        return false;
+      }
+      throw toDomainError(error, `ledger UpdateItem ${entry.requestId}`);
+    }
+  }
+
   async recordEnded(entry: EndedEntry): Promise<RecordResult> {
     const statusAt = entry.stoppedAt.getTime();
+    const attempt = entry.attempt ?? 1;
+    // The end of a re-run may arrive before its acceptance: it then replaces the older attempt's item.
+    const later = attempt > 1;
     const update = updateOf(
       {
         status: entry.status,
@@ -145,12 +184,14 @@ export class DynamoLedger implements RequestLedger {
         updatedAt: this.now().toISOString(),
         created: entry.created,
         failure: entry.failure,
+        ...(later
+          ? { executionArn: entry.executionArn, attempt, startedAt: entry.startedAt.toISOString() }
+          : {}),
       },
       {
         itemType: 'request',
         requestId: entry.requestId,
-        executionArn: entry.executionArn,
-        startedAt: entry.startedAt.toISOString(),
+        ...(later ? {} : { executionArn: entry.executionArn, startedAt: entry.startedAt.toISOString() }),
         ...accessFields(entry.access),
       },
       // A redriven execution that now succeeded has no failure any more (and the reverse).
@@ -163,9 +204,12 @@ export class DynamoLedger implements RequestLedger {
           Key: this.key(entry.requestId),
           ...update,
           ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#pk': 'pk' },
-          ConditionExpression:
-            '(attribute_not_exists(#pk) OR #executionArn = :executionArn) AND ' +
-            '(attribute_not_exists(#statusAt) OR #statusAt < :statusAt)',
+          ConditionExpression: later
+            ? '(attribute_not_exists(#pk) OR (#executionArn = :executionArn AND ' +
+              '(attribute_not_exists(#statusAt) OR #statusAt < :statusAt)) OR ' +
+              '(#executionArn <> :executionArn AND (attribute_not_exists(#attempt) OR #attempt < :attempt)))'
+            : '(attribute_not_exists(#pk) OR #executionArn = :executionArn) AND ' +
+              '(attribute_not_exists(#statusAt) OR #statusAt < :statusAt)',
         }),
       );
       return { recorded: true };
@@ -180,6 +224,9 @@ export class DynamoLedger implements RequestLedger {
       }
     }
     const existing = await this.get(entry.requestId);
+    if (existing && existing.executionArn !== entry.executionArn && (existing.attempt ?? 1) > attempt) {
+      return { recorded: false, reason: `a later attempt (${existing.attempt}) is recorded` };
+    }
     if (existing && existing.executionArn !== entry.executionArn) {
       throw new LedgerConflictError(
         `the ledger's ${entry.requestId} belongs to ${existing.executionArn}, not ${entry.executionArn}`,

@@ -1,3 +1,4 @@
+import { type AttemptSummary, attemptOf, requestIdOfInput } from '../attempts.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 import type { CreatedResources, Failure } from '../execution/outcome.ts';
 import { createdOf, failureOf } from '../execution/outcome.ts';
@@ -83,12 +84,21 @@ export interface RequestItem extends Partial<RequestedAccess> {
   updatedAt: string;
   created?: CreatedResources;
   failure?: Failure;
+  /**
+   * Which attempt `executionArn` is (absent: the first). A re-run of a rolled-back ticket is a new
+   * execution: the item then points at it, and keeps the earlier ones in `previousAttempts`.
+   */
+  attempt?: number;
+  previousAttempts?: AttemptSummary[];
 }
 
 /** Written when a request is accepted (its execution has started). */
 export interface AcceptedEntry {
   requestId: string;
   executionArn: string;
+  /** Which attempt of the request (absent: 1), and the earlier ones (each rolled back). */
+  attempt?: number;
+  previousAttempts?: AttemptSummary[];
   requestedBy: RequestedBy;
   access: RequestedAccess;
   startedAt: Date;
@@ -99,6 +109,8 @@ export interface AcceptedEntry {
 export interface EndedEntry {
   requestId: string;
   executionArn: string;
+  /** Which attempt of the request the execution is (from its name: `<requestId>-k`; absent: 1). */
+  attempt?: number;
   status: Exclude<LedgerStatus, 'RUNNING'>;
   startedAt: Date;
   stoppedAt: Date;
@@ -183,9 +195,12 @@ export function endedEntryOf(execution: EndedExecution): EndedEntry | undefined 
   const created = createdOf(execution.output ?? undefined);
   const failure = failureOf(ending);
   const access = accessOfInput(execution.input);
+  // A re-run's execution is named `<requestId>-k`: the input says whose it is.
+  const requestId = requestIdOfInput(execution.input) ?? execution.name;
   return {
-    requestId: execution.name,
+    requestId,
     executionArn: execution.executionArn,
+    attempt: attemptOf(execution.name, requestId),
     status,
     startedAt: new Date(execution.startDate ?? stoppedAt.getTime()),
     stoppedAt,

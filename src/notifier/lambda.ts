@@ -167,7 +167,7 @@ export function makeNotifyHandler(
     // The ledger first: a write that fails throws, and Lambda's retry records it (the callback's
     // delivery id lets the ticket drop a duplicate). A replay is refused by the ledger, not an error.
     const recorded = await recordEnd(built.ledger, change.detail);
-    log.info('ledger', { requestId: change.detail.name, ...recorded });
+    log.info('ledger', { execution: change.detail.name, ...recorded });
     // Leave the last seconds of the invocation for the log line and a clean return.
     const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
     const outcome = await notifyCompletion(change, {

@@ -165,6 +165,8 @@ export function summaryOf(change: ExecutionStatusChange): OutcomeSummary {
   return summaryOfExecution({
     executionArn: d.executionArn,
     name: d.name,
+    // The request's id is the input's: a re-run's execution is named `<requestId>-k`.
+    input: defined(d.input),
     status: d.status as ExecutionStatus,
     // EventBridge always sends the start; the stop stands in for it rather than invent a date.
     startDate: new Date(d.startDate ?? d.stopDate ?? 0),

@@ -7,8 +7,20 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import {
+  type AttemptSummary,
+  type AttemptWalk,
+  sameInput,
+  summaryOfAttempt,
+  walkAttempts,
+} from '../attempts.ts';
 import { isAwsError, toDomainError } from '../aws/errors.ts';
-import { type ExecutionDescription, type ExecutionOutcome, outcomeOf } from '../execution/outcome.ts';
+import {
+  type ExecutionDescription,
+  type ExecutionOutcome,
+  outcomeOf,
+  statusOf,
+} from '../execution/outcome.ts';
 
 /**
  * The onboarding state machine through the Step Functions API - deployed, or `onboard serve`'s local one
@@ -33,14 +45,32 @@ const noSuchMachine = (arn: string) =>
     `the state machine ${arn} does not exist: check --state-machine-arn or ONBOARDING_STATE_MACHINE_ARN (the deployed stack's StateMachineArn output, docs/deploy.md; or the ARN \`onboard serve\` prints)`,
   );
 
+/** An onboarding's latest attempt, after a start: the one started, or the one already there. */
+export interface StartedAttempt {
+  executionArn: string;
+  startDate?: Date;
+  /** Which attempt of the request this execution is (1: named by the request id, k: `<id>-k`). */
+  attempt: number;
+  /** False when the request's latest execution was already there (running, succeeded, or not clean). */
+  started: boolean;
+  /** The request's earlier attempts, oldest first (each rolled back). */
+  previousAttempts: AttemptSummary[];
+}
+
 export interface OnboardingExecutions {
-  /** Idempotent by name: the same request again returns the same execution. */
-  start(name: string, input: string): Promise<{ executionArn: string; startDate?: Date }>;
+  /**
+   * Idempotent by request id: the same request again returns its latest execution - unless that one
+   * rolled back cleanly, when a fresh attempt starts. Another request under the same id is refused.
+   */
+  start(requestId: string, input: string): Promise<StartedAttempt>;
   describe(name: string): Promise<ExecutionDescription>;
   history(executionArn: string): Promise<HistoryEvent[]>;
-  /** Status, step timeline, what was created or why it failed. */
-  outcome(name: string): Promise<ExecutionOutcome>;
+  /** The latest attempt's status, step timeline, what was created or why it failed. */
+  outcome(requestId: string): Promise<ExecutionOutcome>;
 }
+
+/** How many times a start walks again after losing a race for a name to another request's start. */
+const START_RACES = 3;
 
 export const executionArnOf = (stateMachineArn: string, name: string) =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -51,19 +81,67 @@ export class SfnOnboardingExecutions implements OnboardingExecutions {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(name: string, input: string) {
-    try {
-      const out = await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input }),
-      );
-      return { executionArn: out.executionArn ?? '', ...(out.startDate ? { startDate: out.startDate } : {}) };
-    } catch (error) {
-      if (error instanceof ExecutionAlreadyExists || isAwsError(error, 'ExecutionAlreadyExists')) {
-        throw new RequestIdConflictError(`request id ${name} was already used with a different request`);
+  async start(requestId: string, input: string): Promise<StartedAttempt> {
+    for (let race = 0; race < START_RACES; race++) {
+      const walk = await this.attempts(requestId);
+      const latest = walk.ours.at(-1);
+      const previous = walk.ours.slice(0, -1).map((o) => summaryOfAttempt(o.attempt, o.execution));
+      if (latest) {
+        if (!sameInput(latest.execution.input, input)) {
+          throw new RequestIdConflictError(
+            `request id ${requestId} was already used with a different request`,
+          );
+        }
+        // Running, succeeded, or left for a person (rollback incomplete, aborted, timed out): that one.
+        if (statusOf(latest.execution) !== 'rolled back') {
+          return {
+            executionArn: latest.execution.executionArn,
+            ...(latest.execution.startDate ? { startDate: latest.execution.startDate } : {}),
+            attempt: latest.attempt,
+            started: false,
+            previousAttempts: previous,
+          };
+        }
       }
-      if (isAwsError(error, 'StateMachineDoesNotExist')) throw noSuchMachine(this.stateMachineArn);
-      throw toDomainError(error, `StartExecution ${name}`);
+      const previousAttempts = walk.ours.map((o) => summaryOfAttempt(o.attempt, o.execution));
+      try {
+        const out = await this.client.send(
+          new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: walk.next.name, input }),
+        );
+        return {
+          executionArn: out.executionArn ?? executionArnOf(this.stateMachineArn, walk.next.name),
+          // A running execution's own name and input again is answered as if it had started it.
+          ...(out.startDate ? { startDate: out.startDate } : {}),
+          attempt: walk.next.attempt,
+          started: true,
+          previousAttempts,
+        };
+      } catch (error) {
+        if (!(error instanceof ExecutionAlreadyExists || isAwsError(error, 'ExecutionAlreadyExists'))) {
+          if (isAwsError(error, 'StateMachineDoesNotExist')) throw noSuchMachine(this.stateMachineArn);
+          throw toDomainError(error, `StartExecution ${walk.next.name}`);
+        }
+        // Another start took the name between the walk and this call: walk again and decide anew.
+      }
     }
+    throw toDomainError(
+      Object.assign(new Error(`StartExecution ${requestId}: the name kept being taken by other starts`), {
+        name: 'ConcurrentModification',
+      }),
+      `StartExecution ${requestId}`,
+    );
+  }
+
+  /** The request's executions, walking its attempt names (src/attempts.ts). */
+  attempts(requestId: string): Promise<AttemptWalk<ExecutionDescription & { name: string }>> {
+    return walkAttempts(requestId, async (name) => {
+      try {
+        return { ...(await this.describe(name)), name };
+      } catch (error) {
+        if (error instanceof ExecutionNotFoundError) return undefined;
+        throw error;
+      }
+    });
   }
 
   async describe(name: string): Promise<ExecutionDescription> {
@@ -84,6 +162,7 @@ export class SfnOnboardingExecutions implements OnboardingExecutions {
     return {
       executionArn: out.executionArn ?? executionArn,
       name: out.name ?? name,
+      input: out.input,
       status: out.status,
       startDate: out.startDate,
       stopDate: out.stopDate,
@@ -106,8 +185,15 @@ export class SfnOnboardingExecutions implements OnboardingExecutions {
     return events;
   }
 
-  async outcome(name: string): Promise<ExecutionOutcome> {
-    const execution = await this.describe(name);
-    return outcomeOf(execution, await this.history(execution.executionArn));
+  async outcome(requestId: string): Promise<ExecutionOutcome> {
+    const walk = await this.attempts(requestId);
+    const latest = walk.ours.at(-1);
+    if (!latest) throw new ExecutionNotFoundError(`no onboarding with request id ${requestId}`);
+    const outcome = outcomeOf(latest.execution, await this.history(latest.execution.executionArn));
+    if (latest.attempt === 1) return outcome;
+    return {
+      ...outcome,
+      previousAttempts: walk.ours.slice(0, -1).map((o) => summaryOfAttempt(o.attempt, o.execution)),
+    };
   }
 }

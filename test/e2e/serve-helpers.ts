@@ -41,8 +41,15 @@ export const signed = (serve: Serve, body: string, now?: number, path = '/onboar
 export const bearer = (serve: Serve) => ({ authorization: `Bearer ${serve.secrets.apiToken}` });
 
 /** GET /onboardings/{id} once the local Step Functions API says the execution ended (no polling). */
-export async function finalStatus(serve: Serve, requestId: string): Promise<ExecutionOutcome> {
-  await serve.sfn.waitFor(`${serve.stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`);
+export async function finalStatus(
+  serve: Serve,
+  requestId: string,
+  /** The execution to wait for: a re-run's is `<requestId>-<attempt>`. */
+  executionName = requestId,
+): Promise<ExecutionOutcome> {
+  await serve.sfn.waitFor(
+    `${serve.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`,
+  );
   const response = await fetch(`${serve.apiUrl}/onboardings/${requestId}`, { headers: bearer(serve) });
   if (response.status !== 200)
     throw new Error(`status answered ${response.status}: ${await response.text()}`);

@@ -149,6 +149,61 @@ describe('POST /onboardings', () => {
     expect(await executionCount(serve)).toBe(1);
   });
 
+  it('runs a rolled-back ticket again as a new attempt when it is re-sent, which converges; a succeeded one is not re-run', async () => {
+    // Prepare: the first attempt fails for good and rolls back.
+    serve.stack.emulator?.faults.add({
+      action: 'CreateAccessKey',
+      kind: 'error',
+      error: 'AccessDenied',
+      count: 'always',
+    });
+    const body = JSON.stringify(request());
+    const first = (await (await post(serve, body, signed(serve, body))).json()) as { executionArn: string };
+    expect((await finalStatus(serve, 'HR-500')).status).toBe('rolled back');
+    serve.stack.emulator?.faults.clear();
+
+    // Act: the ticket is sent again, unchanged.
+    const again = await post(serve, body, signed(serve, body));
+
+    // Assess: a fresh execution, linked to the one before, that succeeds.
+    expect(again.status).toBe(202);
+    const rerun = (await again.json()) as {
+      executionArn: string;
+      attempt: number;
+      previousAttempts: unknown[];
+    };
+    expect(rerun.executionArn).toBe(`${first.executionArn}-2`);
+    expect(rerun).toMatchObject({
+      attempt: 2,
+      previousAttempts: [{ attempt: 1, executionArn: first.executionArn, status: 'FAILED' }],
+    });
+    const report = await finalStatus(serve, 'HR-500', 'HR-500-2');
+    expect(report).toMatchObject({
+      requestId: 'HR-500',
+      executionArn: rerun.executionArn,
+      status: 'succeeded',
+      attempt: 2,
+      previousAttempts: [{ attempt: 1, executionArn: first.executionArn, status: 'FAILED' }],
+    });
+    expect(await userExists(serve, 'katherine')).toBe(true);
+    await serve.notificationsSettled();
+    await serve.stack.ledgerSettled();
+    expect(await serve.stack.ledgerFor('test').get('HR-500')).toMatchObject({
+      executionArn: rerun.executionArn,
+      attempt: 2,
+      status: 'SUCCEEDED',
+      previousAttempts: [{ attempt: 1, executionArn: first.executionArn, status: 'FAILED' }],
+    });
+
+    // A succeeded ticket sent again answers its execution: nothing new starts.
+    const third = await post(serve, body, signed(serve, body));
+    expect(((await third.json()) as { executionArn: string }).executionArn).toBe(rerun.executionArn);
+    expect(await executionCount(serve)).toBe(2);
+    // Another request under the same id is still a conflict.
+    const other = JSON.stringify(request({ userName: 'someone-else' }));
+    expect((await post(serve, other, signed(serve, other))).status).toBe(409);
+  });
+
   it('answers the same request id with a different request with 409, and starts nothing more', async () => {
     const body = JSON.stringify(request());
     await post(serve, body, signed(serve, body));

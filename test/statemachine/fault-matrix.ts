@@ -21,10 +21,8 @@ import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';
 import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 import {
-  CALL_FAULTS,
   type Cell,
   cellName,
-  LAMBDA_FAULTS,
   matrixCells,
   type Outcome,
   rollbackTrigger,

@@ -67,7 +67,9 @@ async function executions(arn: string) {
 
 export function startCommand(): Command {
   return new Command('start')
-    .description('start an onboarding on a deployed state machine (idempotent by request id)')
+    .description(
+      'start an onboarding on a deployed state machine (idempotent by request id; a request whose last attempt rolled back starts a new one)',
+    )
     .argument('<request>', 'the onboarding request: a JSON file, or - for stdin')
     .option('--state-machine-arn <arn>', 'the state machine (default: $ONBOARDING_STATE_MACHINE_ARN)')
     .option('--config <file>', 'the configuration to validate against (allowlists, callback hosts)')
@@ -103,6 +105,9 @@ export function startCommand(): Command {
           await ledger.recordAccepted({
             requestId: request.requestId,
             executionArn: started.executionArn,
+            ...(started.attempt > 1
+              ? { attempt: started.attempt, previousAttempts: started.previousAttempts }
+              : {}),
             requestedBy: { channel: 'cli', identity: `onboard start (${operatorName()})` },
             access: accessOf(request, config),
             startedAt: started.startDate ?? now,
@@ -110,10 +115,17 @@ export function startCommand(): Command {
           });
         }
         if (flags.json) console.log(JSON.stringify({ requestId: request.requestId, ...started }, null, 2));
-        else
+        else {
+          // The same request again answers its execution; after a clean rollback it starts attempt k.
+          const what = !started.started
+            ? 'already started'
+            : started.attempt > 1
+              ? `started attempt ${started.attempt} (the last one rolled back)`
+              : 'started';
           console.log(
-            `${green('started')} ${request.requestId}: ${started.executionArn}\n${dim(`follow it with: onboard status ${request.requestId}`)}`,
+            `${green(what)} ${request.requestId}: ${started.executionArn}\n${dim(`follow it with: onboard status ${request.requestId}`)}`,
           );
+        }
       },
     );
 }
@@ -124,7 +136,7 @@ export const executionsFor = async (flag: string | undefined) => executions(stat
 export function statusCommand(ctx: CliContext): Command {
   return new Command('status')
     .description('show how an onboarding is going: status, step timeline, what was created')
-    .argument('<request-id>', 'the request id (the execution name)')
+    .argument('<request-id>', "the request id (its latest attempt's execution)")
     .option('--state-machine-arn <arn>', 'the state machine (default: $ONBOARDING_STATE_MACHINE_ARN)')
     .option('--json', 'print JSON')
     .action(async (requestId: string, flags: { stateMachineArn?: string; json?: boolean }) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../src/api/auth.ts';
 import { handleHttp } from '../../../src/api/http.ts';
+import { RerunNameTooLongError } from '../../../src/attempts.ts';
 import { toDomainError } from '../../../src/aws/errors.ts';
 import { ThrottlingError } from '../../../src/errors.ts';
 import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
@@ -73,6 +74,47 @@ describe('POST /onboardings', () => {
     expect(conflict.status).toBe(409);
     expect(parse(conflict).error).toBe('request id HR-1 was already used with a different request');
     expect(fake.started).toHaveLength(1);
+  });
+
+  it('answers a re-run of a rolled-back ticket with its new attempt, linked to the one before, and records it', async () => {
+    const previous = {
+      attempt: 1,
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-1',
+      status: 'FAILED',
+      error: 'AccessDenied',
+    };
+    const { deps, ledger } = apiDeps({
+      starter: {
+        start: async () => ({
+          executionArn: 'arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-1-2',
+          attempt: 2,
+          started: true,
+          previousAttempts: [previous],
+        }),
+      },
+    });
+    const response = await handleHttp(post(body, bearer), deps);
+    expect(response.status).toBe(202);
+    expect(parse(response)).toMatchObject({
+      requestId: 'HR-1',
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-1-2',
+      attempt: 2,
+      previousAttempts: [{ attempt: 1, executionArn: previous.executionArn, status: 'FAILED' }],
+    });
+    expect(ledger.accepted[0]).toMatchObject({ requestId: 'HR-1', attempt: 2, previousAttempts: [previous] });
+  });
+
+  it('answers 409, saying why and what to do, when a rolled-back ticket cannot be run again under its id', async () => {
+    const { deps } = apiDeps({
+      starter: {
+        start: async (id) => {
+          throw new RerunNameTooLongError(`request ${id} cannot be run again: send it under a shorter id`);
+        },
+      },
+    });
+    const response = await handleHttp(post(body, bearer), deps);
+    expect(response.status).toBe(409);
+    expect(parse(response).error).toMatch(/cannot be run again/);
   });
 
   it('answers 400 with every field error, named as the tool sent it', async () => {

@@ -190,6 +190,7 @@ describe('the notifier records the end', () => {
       {
         requestId: 'HR-1',
         executionArn: ARN,
+        attempt: 1,
         status: 'SUCCEEDED',
         startedAt: new Date(NOW),
         stoppedAt: new Date(NOW + 2_000),

@@ -39,11 +39,40 @@ const onboardings = () => new SfnOnboardings(new SFNClient({ region: 'us-east-1'
 const alreadyExists = () =>
   new ExecutionAlreadyExists({ message: `Execution Already Exists: '${ARN}'`, $metadata: {} });
 
+const ARN_OF = (name: string) =>
+  `arn:aws:states:us-east-1:123456789012:execution:iam-onboarding-prod:${name}`;
+const notFound = () => new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
+const T = new Date('2026-01-15T12:00:00Z');
+const rolledBack = JSON.stringify({
+  failedStep: 'CreateAccessKey',
+  error: 'AccessDenied',
+  message: 'denied',
+  rolledBack: [{ step: 'UndoCreateUser', detail: 'deleted user alice' }],
+  kept: [],
+  leftBehind: [],
+});
+
+/** Step Functions with these executions by name; every other name does not exist. */
+function executions(byName: Record<string, Record<string, unknown>>) {
+  sfnMock.on(DescribeExecutionCommand).rejects(notFound());
+  for (const [name, execution] of Object.entries(byName)) {
+    sfnMock
+      .on(DescribeExecutionCommand, { executionArn: ARN_OF(name) })
+      .resolves({ executionArn: ARN_OF(name), name, startDate: T, ...execution });
+  }
+}
+
 describe('starting an onboarding through Step Functions', () => {
   it('starts an execution named by the request id', async () => {
-    const startDate = new Date('2026-01-15T12:00:00Z');
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: ARN, startDate });
-    expect(await onboardings().start('HR-1', INPUT)).toEqual({ executionArn: ARN, startDate });
+    executions({});
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: ARN, startDate: T });
+    expect(await onboardings().start('HR-1', INPUT)).toEqual({
+      executionArn: ARN,
+      startDate: T,
+      attempt: 1,
+      started: true,
+      previousAttempts: [],
+    });
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: MACHINE,
       name: 'HR-1',
@@ -52,24 +81,106 @@ describe('starting an onboarding through Step Functions', () => {
   });
 
   it('answers the execution already there when a finished one had the same request (keys in any order)', async () => {
-    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
     const reordered = JSON.stringify({ tags: { b: '2', a: '1' }, userName: 'alice', requestId: 'HR-1' });
-    sfnMock
-      .on(DescribeExecutionCommand)
-      .resolves({ executionArn: ARN, input: reordered, status: 'SUCCEEDED' });
-    expect(await onboardings().start('HR-1', INPUT)).toEqual({ executionArn: ARN });
-    expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: ARN });
+    executions({ 'HR-1': { input: reordered, status: 'SUCCEEDED' } });
+    expect(await onboardings().start('HR-1', INPUT)).toMatchObject({
+      executionArn: ARN,
+      attempt: 1,
+      started: false,
+    });
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
   it('refuses the request id when it started a different request', async () => {
-    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
-    sfnMock
-      .on(DescribeExecutionCommand)
-      .resolves({ executionArn: ARN, input: '{"requestId":"HR-1","userName":"bob"}' });
+    executions({ 'HR-1': { input: '{"requestId":"HR-1","userName":"bob"}', status: 'RUNNING' } });
     await expect(onboardings().start('HR-1', INPUT)).rejects.toBeInstanceOf(RequestIdConflictError);
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('starts attempt 2 (HR-1-2) when the last one rolled back cleanly, linking the one before', async () => {
+    executions({
+      'HR-1': { input: INPUT, status: 'FAILED', error: 'AccessDenied', cause: rolledBack, stopDate: T },
+    });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: ARN_OF('HR-1-2'), startDate: T });
+    expect(await onboardings().start('HR-1', INPUT)).toEqual({
+      executionArn: ARN_OF('HR-1-2'),
+      startDate: T,
+      attempt: 2,
+      started: true,
+      previousAttempts: [
+        {
+          attempt: 1,
+          executionArn: ARN,
+          status: 'FAILED',
+          error: 'AccessDenied',
+          startedAt: T.toISOString(),
+          stoppedAt: T.toISOString(),
+        },
+      ],
+    });
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: 'HR-1-2', input: INPUT });
+  });
+
+  it.each([
+    ['a rollback left incomplete', { status: 'FAILED', error: 'RollbackIncomplete', cause: rolledBack }],
+    ['an aborted execution (no rollback ran)', { status: 'ABORTED' }],
+    ['a timed-out one', { status: 'TIMED_OUT' }],
+    ['a failure without our report', { status: 'FAILED', error: 'States.Runtime', cause: 'boom' }],
+  ])('never re-runs over %s: that one is answered, for a person to look at', async (_, ending) => {
+    executions({ 'HR-1': { input: INPUT, ...ending } });
+    expect(await onboardings().start('HR-1', INPUT)).toMatchObject({ executionArn: ARN, started: false });
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('skips a name another ticket holds (HR-1-2 is its own request) and takes the next', async () => {
+    executions({
+      'HR-1': { input: INPUT, status: 'FAILED', error: 'AccessDenied', cause: rolledBack },
+      'HR-1-2': { input: '{"requestId":"HR-1-2","userName":"bob"}', status: 'SUCCEEDED' },
+    });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: ARN_OF('HR-1-3'), startDate: T });
+    expect(await onboardings().start('HR-1', INPUT)).toMatchObject({ attempt: 3, started: true });
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { name: 'HR-1-3' });
+  });
+
+  it('compares a re-sent request with the latest attempt: another request is still a conflict', async () => {
+    executions({
+      'HR-1': { input: INPUT, status: 'FAILED', error: 'AccessDenied', cause: rolledBack },
+    });
+    const other = JSON.stringify({ requestId: 'HR-1', userName: 'bob' });
+    await expect(onboardings().start('HR-1', other)).rejects.toBeInstanceOf(RequestIdConflictError);
+  });
+
+  it('walks again when another start took the name first, and answers that execution', async () => {
+    // The first walk finds nothing; the start loses the race; the second walk finds the winner running.
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
+    sfnMock
+      .on(DescribeExecutionCommand, { executionArn: ARN })
+      .rejectsOnce(notFound())
+      .resolves({ executionArn: ARN, name: 'HR-1', input: INPUT, status: 'RUNNING', startDate: T });
+    sfnMock.on(StartExecutionCommand).rejects(alreadyExists());
+    expect(await onboardings().start('HR-1', INPUT)).toMatchObject({ executionArn: ARN, started: false });
+  });
+
+  it('refuses to re-run a request id too long to carry an attempt suffix, saying how long it may be', async () => {
+    const long = `R${'x'.repeat(79)}`;
+    const input = JSON.stringify({ requestId: long });
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      executionArn: ARN_OF(long),
+      name: long,
+      input,
+      status: 'FAILED',
+      error: 'AccessDenied',
+      cause: rolledBack,
+      startDate: T,
+    });
+    await expect(onboardings().start(long, input)).rejects.toMatchObject({
+      name: 'RerunNameTooLong',
+      message: expect.stringMatching(/at most 78 characters/),
+    });
   });
 
   it('turns AWS errors into domain errors (throttling is transient)', async () => {
+    executions({});
     sfnMock
       .on(StartExecutionCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
@@ -83,8 +194,11 @@ describe('starting an onboarding through Step Functions', () => {
 
 describe('reading an onboarding', () => {
   it('builds the report from DescribeExecution and the whole history', async () => {
-    sfnMock.on(DescribeExecutionCommand).resolves({
+    sfnMock.on(DescribeExecutionCommand).rejects(notFound());
+    sfnMock.on(DescribeExecutionCommand, { executionArn: ARN }).resolves({
       executionArn: ARN,
+      name: 'HR-1',
+      input: INPUT,
       status: 'SUCCEEDED',
       startDate: new Date('2026-01-15T12:00:00Z'),
       stopDate: new Date('2026-01-15T12:00:05Z'),
@@ -126,6 +240,22 @@ describe('reading an onboarding', () => {
       created: { CreateUser: { userArn: 'arn:aws:iam::123456789012:user/onboarded/alice' } },
     });
     expect(sfnMock).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 2);
+  });
+
+  it("reports a re-run's latest attempt, with the rolled-back ones before it", async () => {
+    executions({
+      'HR-1': { input: INPUT, status: 'FAILED', error: 'AccessDenied', cause: rolledBack },
+      'HR-1-2': { input: INPUT, status: 'SUCCEEDED', stopDate: T },
+    });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const report = await onboardings().status('HR-1');
+    expect(report).toMatchObject({
+      requestId: 'HR-1',
+      executionArn: ARN_OF('HR-1-2'),
+      status: 'succeeded',
+      attempt: 2,
+      previousAttempts: [{ attempt: 1, executionArn: ARN, status: 'FAILED', error: 'AccessDenied' }],
+    });
   });
 
   it('answers undefined for an unknown request id', async () => {

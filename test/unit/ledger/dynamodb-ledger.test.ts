@@ -208,6 +208,110 @@ describe('the ledger', () => {
     expect((await ledger.get('L-7'))?.status).toBe('RUNNING');
   });
 
+  it('moves a re-run onto its new attempt, keeping the rolled-back one in previousAttempts', async () => {
+    // Prepare: attempt 1 rolled back.
+    await ledger.recordAccepted(accepted('L-18'));
+    await ledger.recordEnded(
+      ended('L-18', {
+        status: 'FAILED',
+        created: undefined,
+        failure: { error: 'AccessDenied', message: 'x' },
+      }),
+    );
+    const first = {
+      attempt: 1,
+      executionArn: ARN('L-18'),
+      status: 'FAILED',
+      startedAt: new Date(T0).toISOString(),
+      stoppedAt: new Date(T0 + 9_000).toISOString(),
+      error: 'AccessDenied',
+    };
+    const second = accepted('L-18', {
+      executionArn: ARN('L-18-2'),
+      attempt: 2,
+      previousAttempts: [first],
+      startedAt: new Date(T0 + 60_000),
+      acceptedAt: new Date(T0 + 60_005),
+    });
+    // Act
+    expect(await ledger.recordAccepted(second)).toEqual({ recorded: true });
+    // Assess: the item is the new attempt's, running, without the old one's failure.
+    const item = await ledger.get('L-18');
+    expect(item).toMatchObject({ executionArn: ARN('L-18-2'), attempt: 2, status: 'RUNNING' });
+    expect(item?.previousAttempts).toEqual([first]);
+    expect(item?.failure).toBeUndefined();
+    // A replay of the new acceptance changes nothing; a replay of the old one is refused, not an error.
+    expect(await ledger.recordAccepted(second)).toMatchObject({ recorded: false });
+    expect(await ledger.recordAccepted(accepted('L-18'))).toMatchObject({
+      recorded: false,
+      reason: 'a later attempt (2) is recorded',
+    });
+    // The old attempt's end arriving late is refused; the new one's end is recorded.
+    expect(
+      await ledger.recordEnded(ended('L-18', { status: 'FAILED', stoppedAt: new Date(T0 + 70_000) })),
+    ).toMatchObject({ recorded: false, reason: 'a later attempt (2) is recorded' });
+    const end2 = ended('L-18', {
+      executionArn: ARN('L-18-2'),
+      attempt: 2,
+      startedAt: new Date(T0 + 60_000),
+      stoppedAt: new Date(T0 + 69_000),
+    });
+    expect(await ledger.recordEnded(end2)).toEqual({ recorded: true });
+    expect(await ledger.get('L-18')).toMatchObject({
+      status: 'SUCCEEDED',
+      attempt: 2,
+      previousAttempts: [first],
+    });
+  });
+
+  it("records a re-run's end that arrives before its acceptance, over the older attempt", async () => {
+    await ledger.recordAccepted(accepted('L-19'));
+    await ledger.recordEnded(ended('L-19', { status: 'FAILED', created: undefined }));
+    const end2 = ended('L-19', {
+      executionArn: ARN('L-19-2'),
+      attempt: 2,
+      startedAt: new Date(T0 + 60_000),
+      stoppedAt: new Date(T0 + 69_000),
+    });
+    expect(await ledger.recordEnded(end2)).toEqual({ recorded: true });
+    // The acceptance, later, fills in who asked and the earlier attempts, and keeps the end.
+    await ledger.recordAccepted(
+      accepted('L-19', {
+        executionArn: ARN('L-19-2'),
+        attempt: 2,
+        previousAttempts: [{ attempt: 1, executionArn: ARN('L-19'), status: 'FAILED' }],
+        startedAt: new Date(T0 + 60_000),
+      }),
+    );
+    expect(await ledger.get('L-19')).toMatchObject({
+      executionArn: ARN('L-19-2'),
+      attempt: 2,
+      status: 'SUCCEEDED',
+      previousAttempts: [{ attempt: 1, executionArn: ARN('L-19'), status: 'FAILED' }],
+    });
+  });
+
+  it('reads the request id and the attempt of a re-run from its input and name', () => {
+    const entry = endedEntryOf({
+      executionArn: ARN('HR-5-3'),
+      name: 'HR-5-3',
+      status: 'FAILED',
+      input: JSON.stringify({ requestId: 'HR-5', userName: 'ada', profile: 'developers' }),
+      startDate: T0,
+      stopDate: T0 + 1,
+    });
+    expect(entry).toMatchObject({ requestId: 'HR-5', attempt: 3 });
+    // Another ticket whose own id is HR-5-3 is its own first attempt.
+    expect(
+      endedEntryOf({
+        executionArn: ARN('HR-5-3'),
+        name: 'HR-5-3',
+        status: 'FAILED',
+        input: JSON.stringify({ requestId: 'HR-5-3', userName: 'ada', profile: 'developers' }),
+      }),
+    ).toMatchObject({ requestId: 'HR-5-3', attempt: 1 });
+  });
+
   it('answers undefined for a request it never saw', async () => {
     expect(await ledger.get('NEVER-1')).toBeUndefined();
   });
