@@ -161,14 +161,17 @@ describe('a forged event', () => {
       execution: victim.executionArn,
     };
     // Act
-    const keyUndo = handlers(createAccessKey, 'undoCreateAccessKey').undo(event);
-    const userUndo = handlers(createUser, 'undoCreateUser').undo(event);
+    // Both settle before either is asserted: a rejection with no handler yet is an unhandled one.
+    const [keyUndo, userUndo] = await Promise.allSettled([
+      handlers(createAccessKey, 'undoCreateAccessKey').undo(event),
+      handlers(createUser, 'undoCreateUser').undo(event),
+    ]);
     // Assess
-    await expect(keyUndo).rejects.toMatchObject({
-      name: 'ForgedInvocation',
-      message: expect.stringContaining('is SUCCEEDED, not running'),
+    expect(keyUndo).toMatchObject({
+      status: 'rejected',
+      reason: { name: 'ForgedInvocation', message: expect.stringContaining('is SUCCEEDED, not running') },
     });
-    await expect(userUndo).rejects.toMatchObject({ name: 'ForgedInvocation' });
+    expect(userUndo).toMatchObject({ status: 'rejected', reason: { name: 'ForgedInvocation' } });
     expect(await account()).toEqual(before);
     expect(before.users.victim?.keys).toBe(1);
     expect(Object.keys(before.secrets)).toEqual(['onboarding/victim/access-key']);
