@@ -1,15 +1,32 @@
+import {
+  type ApprovalDeps,
+  type ApprovalRecord,
+  approvalView,
+  decideApproval,
+  parseDecision,
+} from '../approvals/approvals.ts';
 import { RerunNameTooLongError, TooManyAttemptsError } from '../attempts.ts';
 import type { OnboardingConfig } from '../config.ts';
 import {
-  ApprovalRequiredError,
+  ApprovalConflictError,
+  ApprovalForbiddenError,
+  ApprovalNotFoundError,
   InvalidRequestError,
   OnboardingError,
   RequestNotAllowedError,
 } from '../errors.ts';
 import { accessOf, type RequestLedger } from '../ledger/items.ts';
 import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
-import { type OnboardingRequest, validateRequest } from '../request.ts';
-import { type Adapted, adapt, type Source, sourceOf, UnknownSourceError } from './adapters.ts';
+import { approvalOf, type OnboardingRequest, validateRequest } from '../request.ts';
+import {
+  type Adapted,
+  type AdaptedApproval,
+  adapt,
+  adaptApproval,
+  type Source,
+  sourceOf,
+  UnknownSourceError,
+} from './adapters.ts';
 import { type AuthFailure, authenticate, type Credentials } from './auth.ts';
 import {
   type OnboardingStarter,
@@ -26,6 +43,10 @@ import { parseStrictJson, StrictJsonError } from './strict-json.ts';
  *                                            rollback: a new attempt `<requestId>-2`, ...; another: 409)
  *   GET  /onboardings/{requestId}         -> 200 the execution's outcome (src/execution/outcome.ts), the
  *                                            shape `onboard run --json` and `onboard status --json` print
+ *                                            (with `approval` for a privileged request)
+ *   POST /onboardings/{requestId}/approval -> 200 { requestId, executionArn, approval, statusUrl }: an
+ *                                            approver's decision (src/approvals); 403 the requester or
+ *                                            not an approver, 404 nothing waits, 409 decided or expired
  * Bad input of any kind is a 4xx with a message; a 5xx means this service or AWS is unwell.
  */
 
@@ -72,6 +93,11 @@ export interface ApiDeps {
   /** Where every accepted request is recorded (src/ledger): who asked, what for, its execution. */
   ledger: Pick<RequestLedger, 'recordAccepted'>;
   credentials: () => Promise<Credentials>;
+  /**
+   * The approval gate: the ledger's approvals and the task-token answers. Without it the approval route
+   * answers 503 (a deployment without the gate) and the status carries no approval.
+   */
+  approvals?: Omit<ApprovalDeps, 'config'>;
   /** Where status URLs point: the API's own base URL, without a trailing slash. */
   baseUrl: string;
   now?: () => number;
@@ -99,6 +125,7 @@ const POST_PATHS: Record<string, Source> = {
 };
 
 const STATUS_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
+const APPROVAL_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})\/approval$/;
 
 interface Call {
   req: HttpRequest;
@@ -189,6 +216,12 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
     if (method === 'POST') return start(source, call);
     return json(405, { error: `use POST on ${path}` }, { allow: 'POST' });
   }
+  const approvalOfId = APPROVAL_PATH.exec(path)?.[1];
+  if (approvalOfId) {
+    entry.route = 'POST /onboardings/{requestId}/approval';
+    if (method === 'POST') return approve(approvalOfId, call);
+    return json(405, { error: 'use POST on /onboardings/{requestId}/approval' }, { allow: 'POST' });
+  }
   const requestId = STATUS_PATH.exec(path)?.[1];
   if (requestId) {
     entry.route = 'GET /onboardings/{requestId}';
@@ -250,8 +283,6 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
       });
     }
     if (error instanceof RequestNotAllowedError) return json(403, { error: error.message });
-    // A privileged profile: refused before an execution starts, with nothing created.
-    if (error instanceof ApprovalRequiredError) return json(403, { error: error.message });
     throw error;
   }
   // Refused now, naming the host and the fix, rather than accepted and skipped when it ends.
@@ -298,9 +329,27 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
             })),
           }
         : {};
+    // A privileged request waits for an approver: the ticket learns at once who, and where to answer.
+    const need = approvalOf(request, deps.config);
+    const approval = need.required
+      ? {
+          approval: {
+            required: true,
+            approvers: need.approvers,
+            expiresAfterSeconds: need.expiresAfterSeconds,
+            approvalUrl: `${statusUrl}/approval`,
+          },
+        }
+      : {};
     return json(
       202,
-      { requestId: request.requestId, executionArn: started.executionArn, statusUrl, ...attempts },
+      {
+        requestId: request.requestId,
+        executionArn: started.executionArn,
+        statusUrl,
+        ...attempts,
+        ...approval,
+      },
       { location: statusUrl },
     );
   } catch (error) {
@@ -323,5 +372,80 @@ async function status(requestId: string, call: Call): Promise<HttpResponse> {
   call.entry.requestId = requestId;
   const outcome = await call.deps.statusReader.status(requestId);
   if (!outcome) return json(404, { error: `no onboarding with request id ${requestId}` });
-  return json(200, outcome);
+  const record = await call.deps.approvals?.store.get(requestId);
+  return json(200, withApproval(outcome, record));
+}
+
+/** The status with its approval (pending, who may approve, until when; then the decision), never the token. */
+export function withApproval<O extends { executionArn: string }>(
+  outcome: O,
+  record: ApprovalRecord | undefined,
+): O & { approval?: ReturnType<typeof approvalView> } {
+  if (!record || record.executionArn !== outcome.executionArn) return outcome;
+  return { ...outcome, approval: approvalView(record) };
+}
+
+async function approve(requestId: string, call: Call): Promise<HttpResponse> {
+  const { deps, req } = call;
+  const limit = deps.config.api.maxBodyBytes;
+  if (Buffer.byteLength(req.rawBody, 'utf8') > limit) {
+    return json(413, { error: `the body is larger than ${limit} bytes` });
+  }
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  call.entry.requestId = requestId;
+  if (!deps.approvals) {
+    return json(503, { error: 'this deployment has no approval gate configured' });
+  }
+  let source: Source;
+  try {
+    source = sourceOf('generic', call.query, joined(call.headers));
+  } catch (error) {
+    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
+    throw error;
+  }
+  let adapted: AdaptedApproval | undefined;
+  const statusUrl = `${deps.baseUrl}/onboardings/${requestId}`;
+  try {
+    let body: unknown;
+    try {
+      body = parseStrictJson(req.rawBody);
+    } catch (error) {
+      if (error instanceof StrictJsonError) {
+        return json(400, {
+          error: `invalid approval (${source} payload): ${error.message}`,
+          issues: [{ path: error.path, message: error.message }],
+        });
+      }
+      return json(400, { error: 'the body is not valid JSON' });
+    }
+    adapted = adaptApproval(source, requestId, body);
+    const decision = parseDecision(requestId, adapted.body);
+    const outcome = await decideApproval(decision, {
+      ...deps.approvals,
+      config: deps.config,
+      now: () => new Date(deps.now?.() ?? Date.now()),
+    });
+    return json(200, {
+      requestId,
+      executionArn: outcome.executionArn,
+      approval: outcome.approval,
+      ...(outcome.changed ? {} : { unchanged: true }),
+      statusUrl,
+    });
+  } catch (error) {
+    if (error instanceof InvalidRequestError) {
+      const a = adapted;
+      return json(400, {
+        error: `invalid approval (${source} payload)`,
+        issues: error.issues.map((i) => ({
+          path: a ? a.fieldName(i.path) : i.path,
+          message: a ? a.message(i.path, i.message) : i.message,
+        })),
+      });
+    }
+    if (error instanceof ApprovalForbiddenError) return json(403, { error: error.message });
+    if (error instanceof ApprovalNotFoundError) return json(404, { error: error.message });
+    if (error instanceof ApprovalConflictError) return json(409, { error: error.message, statusUrl });
+    throw error;
+  }
 }

@@ -2,6 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { APPROVAL_CALLS, DynamoApprovalStore } from '../approvals/dynamodb.ts';
+import { CALLBACK_CALLS, SfnTaskCallbacks } from '../approvals/sfn.ts';
 import { clientConfig } from '../aws/clients.ts';
 import { callbackPolicyOf, runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
@@ -49,6 +51,10 @@ export const HTTP_API_CALLS: readonly DeclaredCall[] = [
   call('secretsmanager:GetSecretValue'),
   call(LEDGER_CALLS.accept),
   call(LEDGER_CALLS.read),
+  // POST /onboardings/{requestId}/approval: the decision (a conditional write), then the task token's answer.
+  call(APPROVAL_CALLS.decide),
+  call(CALLBACK_CALLS.succeed),
+  call(CALLBACK_CALLS.fail),
 ];
 
 type Built = Omit<ApiDeps, 'baseUrl'>;
@@ -62,8 +68,10 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
       `${STATE_MACHINE_ENV} is not set (the onboarding state machine's ARN)`,
     );
   }
-  const onboardings = new SfnOnboardings(new SFNClient(clientConfig()), stateMachineArn);
-  const ledger = new DynamoLedger(new DynamoDBClient(clientConfig()), ledgerTableFromEnv(env));
+  const sfn = new SFNClient(clientConfig());
+  const dynamodb = new DynamoDBClient(clientConfig());
+  const onboardings = new SfnOnboardings(sfn, stateMachineArn);
+  const ledger = new DynamoLedger(dynamodb, ledgerTableFromEnv(env));
   const secrets = new ApiSecrets(
     new SdkSecretReader(new SecretsManagerClient(clientConfig())),
     secretIdsFrom(config, env),
@@ -76,6 +84,10 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     statusReader: new LedgerBackedStatusReader(onboardings, ledger),
     ledger,
     credentials: secrets.credentials,
+    approvals: {
+      store: new DynamoApprovalStore(dynamodb, ledgerTableFromEnv(env)),
+      callbacks: new SfnTaskCallbacks(sfn),
+    },
   };
 }
 
