@@ -15,8 +15,9 @@ import {
   iamArnPrefixOf,
   type OnboardingConfig,
   type RuntimeConfig,
+  SELF_SERVICE_POLICY,
 } from '../config.ts';
-import { type PolicyDocument, resolveBoundaries, resolveRoles } from '../deploy/roles.ts';
+import { type PolicyDocument, resolveManagedPolicies, resolveRoles } from '../deploy/roles.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
@@ -169,7 +170,10 @@ async function accountOf(env: Record<string, string | undefined>): Promise<strin
   }
 }
 
-/** The embedded account starts empty: give it the permissions boundaries the deploy would create. */
+/**
+ * The embedded account starts empty: give it the customer-managed policies the deploy would create (the
+ * permissions boundaries and the self-service policy).
+ */
 async function seedBoundaries(
   emulatorEnv: Record<string, string>,
   config: OnboardingConfig,
@@ -182,7 +186,7 @@ async function seedBoundaries(
   });
   try {
     // The documents the deploy creates for this configuration (its user path and secret prefix in them).
-    for (const [name, document] of Object.entries(resolveBoundaries(config))) {
+    for (const [name, document] of Object.entries(resolveManagedPolicies(config))) {
       try {
         await iam.send(
           new GetPolicyCommand({ PolicyArn: boundaryArn(config, iamArnPrefixOf(accountId), name) }),
@@ -196,7 +200,10 @@ async function seedBoundaries(
           PolicyName: boundaryPolicyName(config, name),
           Path: config.boundaries.path,
           PolicyDocument: JSON.stringify(document),
-          Description: `Permissions boundary ${name} (seeded by the local stack)`,
+          Description:
+            name === SELF_SERVICE_POLICY
+              ? 'Self-service of every onboarded user (seeded by the local stack)'
+              : `Permissions boundary ${name} (seeded by the local stack)`,
         }),
       );
     }

@@ -11,6 +11,7 @@ import {
   configuredServiceLinkedRoles,
   configuredUserPolicyArns,
   parseOnboardingConfig,
+  SELF_SERVICE_POLICY,
 } from '../../src/config.ts';
 import { declaredCallsByFunction } from '../../src/declarations.ts';
 import { loadServerlessFunctions, PROJECT_ROOT } from '../../src/definition.ts';
@@ -231,10 +232,17 @@ describe('the Lambda roles', () => {
       ['undoAttachUserPolicies', 'iam:DetachUserPolicy'],
     ] as const) {
       const s = statementsOf(roleOf(fnKey)).find((x) => x.Effect === 'Allow' && actions(x).includes(action));
-      expect(s?.Condition, fnKey).toEqual({
-        ArnEquals: { 'iam:PolicyARN': configuredUserPolicyArns(config) },
+      const condition = s?.Condition as { ArnEquals: { 'iam:PolicyARN': unknown[] } };
+      expect(condition, fnKey).toEqual({
+        ArnEquals: { 'iam:PolicyARN': expect.any(Array) },
         StringLike: { 'iam:ResourceTag/onboarding:execution': OWN_EXECUTIONS },
       });
+      // The profiles' per-user allowlists, and this stack's own self-service policy: nothing else.
+      const allowed = condition.ArnEquals['iam:PolicyARN'];
+      expect(allowed.slice(0, -1), fnKey).toEqual(configuredUserPolicyArns(config));
+      expect(JSON.stringify(allowed.at(-1)), fnKey).toContain(
+        `:policy${config.boundaries.path}${boundaryPolicyName(config, SELF_SERVICE_POLICY)}`,
+      );
       expect(JSON.stringify(s?.Resource)).toContain(`:user${config.userPath}*`);
     }
     // No group policy can reach a user this way, and AdministratorAccess is nowhere.
@@ -403,12 +411,16 @@ describe('operations', () => {
     });
   });
 
-  it('creates one managed policy per boundary file, from the configuration, and outputs the state machine', () => {
+  it('creates one managed policy per boundary file and the self-service policy, from the configuration, and outputs the state machine', () => {
     const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy');
     expect(policies.map((p) => p.Properties.ManagedPolicyName).sort()).toEqual(
-      boundaryNames(config).map((b) => boundaryPolicyName(config, b)),
+      [...boundaryNames(config), SELF_SERVICE_POLICY].map((b) => boundaryPolicyName(config, b)).sort(),
     );
-    for (const boundary of policies) {
+    const selfService = resources.SelfServicePolicy as Resource;
+    expect(selfService.Properties.Path).toBe(config.boundaries.path);
+    // An identity policy that only allows (the boundary caps it): the member's own password, device, secret.
+    expect(JSON.stringify(selfService.Properties.PolicyDocument)).not.toContain('"Effect":"Deny"');
+    for (const boundary of policies.filter((p) => p !== selfService)) {
       expect(boundary.Properties.Path).toBe(config.boundaries.path);
       expect(JSON.stringify(boundary.Properties.PolicyDocument)).toContain('"Effect":"Deny"');
     }
