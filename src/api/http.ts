@@ -7,6 +7,14 @@ import {
   RequestNotAllowedError,
 } from '../errors.ts';
 import { accessOf, type RequestLedger } from '../ledger/items.ts';
+import {
+  InvalidListQueryError,
+  type LedgerLister,
+  type ListQuery,
+  listedOf,
+  parseLimit,
+  parseStatusFilter,
+} from '../ledger/list.ts';
 import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
 import { type OnboardingRequest, validateRequest } from '../request.ts';
 import { type Adapted, adapt, type Source, sourceOf, UnknownSourceError } from './adapters.ts';
@@ -26,6 +34,8 @@ import { parseStrictJson, StrictJsonError } from './strict-json.ts';
  *                                            rollback: a new attempt `<requestId>-2`, ...; another: 409)
  *   GET  /onboardings/{requestId}         -> 200 the execution's outcome (src/execution/outcome.ts), the
  *                                            shape `onboard run --json` and `onboard status --json` print
+ *   GET  /onboardings[?status=&limit=&cursor=] -> 200 { onboardings: [...], next?, nextUrl? }: the ledger's
+ *                                            requests newest first, a page at a time (src/ledger/list.ts)
  * Bad input of any kind is a 4xx with a message; a 5xx means this service or AWS is unwell.
  */
 
@@ -71,6 +81,8 @@ export interface ApiDeps {
   statusReader: OnboardingStatusReader;
   /** Where every accepted request is recorded (src/ledger): who asked, what for, its execution. */
   ledger: Pick<RequestLedger, 'recordAccepted'>;
+  /** The ledger's listing (GET /onboardings): its two indexes, a page at a time. */
+  lister: Pick<LedgerLister, 'list'>;
   credentials: () => Promise<Credentials>;
   /** Where status URLs point: the API's own base URL, without a trailing slash. */
   baseUrl: string;
@@ -184,6 +196,16 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
   };
   const method = req.method.toUpperCase();
   const source = POST_PATHS[path];
+  if (path === '/onboardings') {
+    entry.route = `${method === 'GET' ? 'GET' : 'POST'} /onboardings`;
+    if (method === 'POST') return start('generic', call);
+    if (method === 'GET') return list(call);
+    return json(
+      405,
+      { error: 'use POST on /onboardings to start one, GET to list them' },
+      { allow: 'GET, POST' },
+    );
+  }
   if (source) {
     entry.route = `POST ${path}`;
     if (method === 'POST') return start(source, call);
@@ -324,4 +346,54 @@ async function status(requestId: string, call: Call): Promise<HttpResponse> {
   const outcome = await call.deps.statusReader.status(requestId);
   if (!outcome) return json(404, { error: `no onboarding with request id ${requestId}` });
   return json(200, outcome);
+}
+
+const LIST_PARAMETERS = ['status', 'limit', 'cursor'] as const;
+
+/** The listing's query string: each parameter at most once, nothing unknown (a typo filters nothing). */
+function listQueryOf(query: URLSearchParams): ListQuery {
+  const issues: { path: string; message: string }[] = [];
+  for (const name of new Set(query.keys())) {
+    if (!(LIST_PARAMETERS as readonly string[]).includes(name)) {
+      issues.push({ path: name, message: `unknown query parameter: use ${LIST_PARAMETERS.join(', ')}` });
+    } else if (query.getAll(name).length > 1) {
+      issues.push({ path: name, message: 'given more than once: pass it once' });
+    }
+  }
+  if (issues.length) throw new InvalidListQueryError(issues);
+  const status = query.get('status');
+  const limit = query.get('limit');
+  const cursor = query.get('cursor');
+  return {
+    ...(status !== null && status !== '' ? { status: parseStatusFilter(status) } : {}),
+    ...(limit !== null ? { limit: parseLimit(limit) } : {}),
+    ...(cursor !== null && cursor !== '' ? { cursor } : {}),
+  };
+}
+
+async function list(call: Call): Promise<HttpResponse> {
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  const { deps } = call;
+  try {
+    const query = listQueryOf(call.query);
+    const page = await deps.lister.list(query);
+    const next = page.next;
+    const nextQuery = new URLSearchParams({
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.limit !== undefined ? { limit: String(query.limit) } : {}),
+      ...(next ? { cursor: next } : {}),
+    });
+    return json(200, {
+      onboardings: page.items.map((item) => ({
+        ...listedOf(item),
+        statusUrl: `${deps.baseUrl}/onboardings/${item.requestId}`,
+      })),
+      ...(next ? { next, nextUrl: `${deps.baseUrl}/onboardings?${nextQuery}` } : {}),
+    });
+  } catch (error) {
+    if (error instanceof InvalidListQueryError) {
+      return json(400, { error: error.message, issues: error.issues });
+    }
+    throw error;
+  }
 }
