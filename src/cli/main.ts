@@ -47,6 +47,8 @@ const REJECTIONS = new Set([
   'RequestIdConflict',
   // `onboard list` with an unknown status, a bad page size or a cursor it did not give.
   'InvalidListQuery',
+  // A roster with a bad row: every bad row is named, nothing was started.
+  'InvalidBatch',
 ]);
 
 /**

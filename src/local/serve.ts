@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../api/credentials.ts';
-import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
+import { type ApiLogEntry, bodyLimitOf, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
 import { callbackPolicyOf, type OnboardingConfig, withCallbackHosts } from '../config.ts';
 import { loadAsl } from '../definition.ts';
@@ -263,7 +263,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     const apiLedger = stack.ledgerFor('httpApi');
     const statusReader = new LedgerBackedStatusReader(onboardings, apiLedger);
     let baseUrl = '';
-    const limit = config.api.maxBodyBytes;
     // The status page reads as the API does (its statuses), and lists the ledger as the operator would.
     const pageLister = new LedgerLister(stack.clients('statusPage').dynamodb, stack.ledgerTable.tableName);
     // The API lists as its own principal, as the deployed function queries the ledger's indexes.
@@ -283,7 +282,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
         }),
     };
     const api = createServer((req, res) => {
-      void readBody(req, res, limit).then(async (rawBody) => {
+      void readBody(req, res, bodyLimitOf(req.url ?? '/', config)).then(async (rawBody) => {
         if (rawBody === undefined) return;
         const url = req.url ?? '/';
         const q = url.indexOf('?');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../src/api/auth.ts';
-import { handleHttp } from '../../../src/api/http.ts';
+import { bodyLimitOf, handleHttp } from '../../../src/api/http.ts';
 import { RerunNameTooLongError } from '../../../src/attempts.ts';
 import { toDomainError } from '../../../src/aws/errors.ts';
 import { ThrottlingError } from '../../../src/errors.ts';
@@ -419,5 +419,42 @@ describe('GET /onboardings', () => {
     );
     expect(del.status).toBe(405);
     expect(del.headers.allow).toBe('GET, POST');
+  });
+});
+
+describe('POST /onboardings/batch', () => {
+  const batchOf = (n: number) =>
+    JSON.stringify({ onboardings: Array.from({ length: n }, () => validRequest) });
+
+  it('allows a body as large as its rows (50 x api.maxBodyBytes), 413 past it, before authenticating', async () => {
+    const { deps, fake } = apiDeps();
+    expect(bodyLimitOf('/onboardings/batch', deps.config)).toBe(50 * deps.config.api.maxBodyBytes);
+    expect(bodyLimitOf('/onboardings/batch/?x=1', deps.config)).toBe(50 * deps.config.api.maxBodyBytes);
+    expect(bodyLimitOf('/onboardings', deps.config)).toBe(deps.config.api.maxBodyBytes);
+    const huge = 'x'.repeat(50 * deps.config.api.maxBodyBytes + 1);
+    const response = await handleHttp(post(huge, {}, '/onboardings/batch'), deps);
+    expect(response.status).toBe(413);
+    expect(fake.started).toEqual([]);
+  });
+
+  it('refuses a duplicate row with 400 naming both fields of the repeated row, and starts nothing', async () => {
+    const { deps, fake } = apiDeps();
+    const response = await handleHttp(post(batchOf(2), bearer, '/onboardings/batch'), deps);
+    expect(response.status).toBe(400);
+    expect(parse(response).issues).toEqual([
+      expect.objectContaining({ row: 2, requestId: 'HR-1', path: 'requestId' }),
+      expect.objectContaining({ row: 2, requestId: 'HR-1', path: 'userName' }),
+    ]);
+    expect(fake.started).toEqual([]);
+  });
+
+  it('answers 405 to another method', async () => {
+    const { deps } = apiDeps();
+    const response = await handleHttp(
+      { method: 'GET', path: '/onboardings/batch', headers: bearer, rawBody: '' },
+      deps,
+    );
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('POST');
   });
 });
