@@ -118,7 +118,9 @@ function resolverOf(doc: ServerlessFile, ctx: RoleContext) {
   };
   const substitute = (text: string, where: string) =>
     text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-      const value = pseudo[name];
+      // `${Resource.Attribute}`, as Fn::Sub reads it: a GetAtt of this stack's resource.
+      const [id = '', attribute = ''] = name.split('.');
+      const value = pseudo[name] ?? (attribute ? getAttOf(id, attribute) : undefined);
       if (value === undefined) throw new UnresolvableRoleError(`${where}: cannot resolve \${${name}}`);
       return value;
     });

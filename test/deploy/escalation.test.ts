@@ -28,6 +28,7 @@ const OTHER_STACK_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:iam
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:iam-onboarding-prod`;
 const LEDGER = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/iam-onboarding-prod-ledger`;
 const OTHER_TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/payroll`;
+const LEDGER_INDEX = (name: string) => `${LEDGER}/index/${name}`;
 const secret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
 const ONBOARDED_USER = iam(`user${config.userPath}ada`);
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -253,6 +254,20 @@ const INTENDED: Row[] = [
     resource: LEDGER,
     expected: 'allowed',
     why: 'reads a request Step Functions forgot',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: LEDGER_INDEX('byTime'),
+    expected: 'allowed',
+    why: 'lists the requests newest first',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: LEDGER_INDEX('byOutcome'),
+    expected: 'allowed',
+    why: 'lists the requests of one status',
   },
   {
     principal: 'notifyCompletion',
@@ -527,6 +542,34 @@ const ESCALATIONS: Row[] = [
     resource: LEDGER,
     expected: 'denied',
     why: 'reading every request',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: LEDGER,
+    expected: 'denied',
+    why: 'querying the table itself (only its listing indexes)',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Scan',
+    resource: LEDGER_INDEX('byTime'),
+    expected: 'denied',
+    why: 'scanning an index',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: `${OTHER_TABLE}/index/byTime`,
+    expected: 'denied',
+    why: "another table's index",
+  },
+  {
+    principal: 'notifyCompletion',
+    action: 'dynamodb:Query',
+    resource: LEDGER_INDEX('byTime'),
+    expected: 'denied',
+    why: 'the notifier listing requests',
   },
   {
     principal: 'notifyCompletion',

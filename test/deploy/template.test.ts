@@ -306,6 +306,25 @@ describe('the ledger', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      // The listing's indexes (src/ledger/list.ts): every request by time, and one status by time.
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byTime',
+          KeySchema: [
+            { AttributeName: 'itemType', KeyType: 'HASH' },
+            { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byOutcome',
+          KeySchema: [
+            { AttributeName: 'outcome', KeyType: 'HASH' },
+            { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
     expect(outputs.LedgerTableName).toEqual(
       expect.objectContaining({ Value: { Ref: 'OnboardingLedgerTable' } }),
@@ -317,12 +336,30 @@ describe('the ledger', () => {
     expect(new Set(grants.map(([id]) => id))).toEqual(
       new Set([roleOf('httpApi'), roleOf('notifyCompletion')]),
     );
-    for (const [id, s] of grants) {
+    for (const [id, s] of grants.filter(([, x]) => !actions(x).includes('dynamodb:Query'))) {
       expect(resourcesOf(s), id).toEqual([LEDGER_ARN]);
       for (const action of actions(s)) {
         expect(action, id).toMatch(/^dynamodb:(PutItem|UpdateItem|GetItem)$/);
       }
     }
+  });
+
+  it("lets the HTTP API alone Query the two listing indexes - on the indexes' ARNs, never the table's, and Scan nowhere", () => {
+    // CloudFormation's own placeholder, not a template literal.
+    const indexArn = (name: string) => ({
+      'Fn::Sub': ['$', `{OnboardingLedgerTable.Arn}/index/${name}`].join(''),
+    });
+    const queries = dynamoGrants().filter(([, s]) =>
+      actions(s).some((a) => /^dynamodb:(Query|Scan)/.test(a)),
+    );
+    expect(queries.map(([id]) => id)).toEqual([roleOf('httpApi')]);
+    const [, statement] = queries[0] as [string, Statement];
+    expect(actions(statement)).toEqual(['dynamodb:Query']);
+    expect(resourcesOf(statement)).toEqual([indexArn('byTime'), indexArn('byOutcome')]);
+    const indexes = (resources.OnboardingLedgerTable?.Properties.GlobalSecondaryIndexes ?? []) as {
+      IndexName: string;
+    }[];
+    expect(indexes.map((i) => i.IndexName)).toEqual(['byTime', 'byOutcome']);
   });
 
   it('hands the table name to exactly the functions whose role may use it', () => {
