@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -9,7 +9,6 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import {
-  boundaryArn,
   boundaryPolicyName,
   configEnv,
   iamArnPrefixOf,
@@ -174,11 +173,7 @@ async function accountOf(env: Record<string, string | undefined>): Promise<strin
  * The embedded account starts empty: give it the customer-managed policies the deploy would create (the
  * permissions boundaries and the self-service policy).
  */
-async function seedBoundaries(
-  emulatorEnv: Record<string, string>,
-  config: OnboardingConfig,
-  accountId: string,
-) {
+async function seedBoundaries(emulatorEnv: Record<string, string>, config: OnboardingConfig) {
   const iam = new IAMClient({
     region: emulatorEnv.AWS_REGION ?? 'us-east-1',
     endpoint: emulatorEnv.AWS_ENDPOINT_URL_IAM,
@@ -186,27 +181,27 @@ async function seedBoundaries(
   });
   try {
     // The documents the deploy creates for this configuration (its user path and secret prefix in them).
-    for (const [name, document] of Object.entries(resolveManagedPolicies(config))) {
-      try {
-        await iam.send(
-          new GetPolicyCommand({ PolicyArn: boundaryArn(config, iamArnPrefixOf(accountId), name) }),
-        );
-        continue;
-      } catch (error) {
-        if (!isAwsError(error, 'NoSuchEntity')) throw error;
-      }
-      await iam.send(
-        new CreatePolicyCommand({
-          PolicyName: boundaryPolicyName(config, name),
-          Path: config.boundaries.path,
-          PolicyDocument: JSON.stringify(document),
-          Description:
-            name === SELF_SERVICE_POLICY
-              ? 'Self-service of every onboarded user (seeded by the local stack)'
-              : `Permissions boundary ${name} (seeded by the local stack)`,
-        }),
-      );
-    }
+    // Created straight away: a fresh account has none, and one a state file kept already holds them
+    // (EntityAlreadyExists), which saves a GetPolicy round trip per policy on every stack.
+    await Promise.all(
+      Object.entries(resolveManagedPolicies(config)).map(async ([name, document]) => {
+        try {
+          await iam.send(
+            new CreatePolicyCommand({
+              PolicyName: boundaryPolicyName(config, name),
+              Path: config.boundaries.path,
+              PolicyDocument: JSON.stringify(document),
+              Description:
+                name === SELF_SERVICE_POLICY
+                  ? 'Self-service of every onboarded user (seeded by the local stack)'
+                  : `Permissions boundary ${name} (seeded by the local stack)`,
+            }),
+          );
+        } catch (error) {
+          if (!isAwsError(error, 'EntityAlreadyExists')) throw error;
+        }
+      }),
+    );
   } finally {
     iam.destroy();
   }
@@ -603,10 +598,11 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   const emulator = started.value;
   const ledger = startedLedger.value;
   try {
-    const accountId = await accountOf(emulator.env);
+    // The stack's own emulator: its account is known, no STS round trip (other modes ask STS).
+    const accountId = emulator.accountId;
     const [, tableName] = await Promise.all([
       (async () => {
-        await seedBoundaries(emulator.env, options.config, accountId);
+        await seedBoundaries(emulator.env, options.config);
         if (options.authorize ?? true) {
           await registerFunctionRoles(emulator, options, accountId, region);
           emulator.authorization.setEnabled(true);
