@@ -173,7 +173,7 @@ async function accountOf(env: Record<string, string | undefined>): Promise<strin
  * The embedded account starts empty: give it the customer-managed policies the deploy would create (the
  * permissions boundaries and the self-service policy).
  */
-async function seedBoundaries(emulatorEnv: Record<string, string>, config: OnboardingConfig) {
+async function seedManagedPolicies(emulatorEnv: Record<string, string>, config: OnboardingConfig) {
   const iam = new IAMClient({
     region: emulatorEnv.AWS_REGION ?? 'us-east-1',
     endpoint: emulatorEnv.AWS_ENDPOINT_URL_IAM,
@@ -602,7 +602,7 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
     const accountId = emulator.accountId;
     const [, tableName] = await Promise.all([
       (async () => {
-        await seedBoundaries(emulator.env, options.config);
+        await seedManagedPolicies(emulator.env, options.config);
         if (options.authorize ?? true) {
           await registerFunctionRoles(emulator, options, accountId, region);
           emulator.authorization.setEnabled(true);

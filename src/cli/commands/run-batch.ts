@@ -31,13 +31,11 @@ export async function runBatch(
   ctx: CliContext,
 ): Promise<void> {
   const [
-    { outcomeOf },
-    { descriptionOf, HistoryRecorder },
+    { HistoryRecorder, outcomeOfRun },
     { runLocalOnboarding },
     { openStack },
     { bold, dim, formatMs, green, red, yellow },
   ] = await Promise.all([
-    import('../../execution/outcome.ts'),
     import('../../local/history.ts'),
     import('../../local/onboarding.ts'),
     import('../../local/stack.ts'),
@@ -65,16 +63,7 @@ export async function runBatch(
         requestedBy: { channel: 'cli', identity: `onboard run (${operatorName()}, batch)` },
         onEvent: (event) => void history.add(event),
       });
-      const outcome = outcomeOf(
-        descriptionOf({
-          arn: result.executionArn,
-          name: result.name,
-          startedAt: result.startedAt,
-          status: result.status,
-          result,
-        }),
-        history.events,
-      );
+      const outcome = outcomeOfRun(result, history.events);
       outcomes.push(outcome);
       if (!flags.json) {
         const paint = outcome.status === 'succeeded' ? green : outcome.status === 'running' ? yellow : red;

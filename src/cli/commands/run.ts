@@ -95,13 +95,11 @@ export function runCommand(ctx: CliContext): Command {
       // Checked here first: a bad request gets its field errors before any stack is started.
       const request = validateRequest(input, config);
       const [
-        { outcomeOf },
         { TimelineBuilder },
-        { descriptionOf, HistoryRecorder },
+        { HistoryRecorder, outcomeOfRun },
         { runLocalOnboarding },
         { bold, dim, renderChange, renderOutcome },
       ] = await Promise.all([
-        import('../../execution/outcome.ts'),
         import('../../execution/timeline.ts'),
         import('../../local/history.ts'),
         import('../../local/onboarding.ts'),
@@ -144,16 +142,7 @@ export function runCommand(ctx: CliContext): Command {
           console.log('');
         },
       });
-      const outcome = outcomeOf(
-        descriptionOf({
-          arn: result.executionArn,
-          name: result.name,
-          startedAt: result.startedAt,
-          status: result.status,
-          result,
-        }),
-        history.events,
-      );
+      const outcome = outcomeOfRun(result, history.events);
       if (flags.json) console.log(JSON.stringify(outcome, null, 2));
       else for (const line of renderOutcome(outcome)) console.log(line);
       ctx.setExit(exitCodeOf(outcome));
