@@ -6,6 +6,10 @@ const fs = require('node:fs');
 const onboarding = require('./onboarding.json');
 
 const BOUNDARIES_DIR = path.join(__dirname, 'boundaries');
+// The identity policy every onboarded user gets (src/config.ts SELF_SERVICE_POLICY): their password, their
+// MFA device, their own secret. It sits beside the boundaries under the same path and name prefix.
+const SELF_SERVICE = 'self-service';
+const SELF_SERVICE_FILE = path.join(__dirname, 'policies', `${SELF_SERVICE}.json`);
 
 const sub = (s) => ({ 'Fn::Sub': s });
 // Secrets Manager appends six random characters to a secret's name in its ARN.
@@ -49,27 +53,23 @@ const forConfig = (config) => {
   const boundaryPath = config.boundaries.path;
   const boundaryArn = (b) => iam(`policy${boundaryPath}${namePrefix}${b}`);
 
-  /** A boundary's document, with the configured user path and secret prefix in it. */
-  const boundaryDocument = (name) => {
-    const owner = profiles.find(([, p]) => p.boundary === name)?.[0];
-    const file = path.join(BOUNDARIES_DIR, `${name}.json`);
+  /** A policy file's document, with the configured user path and secret prefix in it. */
+  const policyFile = (file, label, missing) => {
     let text;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
-      throw new Error(
-        `profiles.${owner}.boundary: "${name}" names config/boundaries/${name}.json, which does not exist (add the file, or name another boundary)`,
-      );
+      throw new Error(missing);
     }
     let document;
     try {
       document = JSON.parse(text);
     } catch (error) {
-      throw new Error(`config/boundaries/${name}.json is not valid JSON: ${error.message}`);
+      throw new Error(`${label} is not valid JSON: ${error.message}`);
     }
     if (document?.Version !== '2012-10-17' || !Array.isArray(document.Statement)) {
       throw new Error(
-        `config/boundaries/${name}.json is not an IAM policy document ("Version": "2012-10-17" and a "Statement" list)`,
+        `${label} is not an IAM policy document ("Version": "2012-10-17" and a "Statement" list)`,
       );
     }
     return JSON.parse(
@@ -78,6 +78,21 @@ const forConfig = (config) => {
         .replaceAll('secret:onboarding/', `secret:${config.secretPrefix}`),
     );
   };
+  const boundaryDocument = (name) => {
+    const owner = profiles.find(([, p]) => p.boundary === name)?.[0];
+    return policyFile(
+      path.join(BOUNDARIES_DIR, `${name}.json`),
+      `config/boundaries/${name}.json`,
+      `profiles.${owner}.boundary: "${name}" names config/boundaries/${name}.json, which does not exist (add the file, or name another boundary)`,
+    );
+  };
+  const selfServiceDocument = () =>
+    policyFile(
+      SELF_SERVICE_FILE,
+      `config/policies/${SELF_SERVICE}.json`,
+      `config/policies/${SELF_SERVICE}.json does not exist: every onboarded user gets this self-service policy (restore it from the repository)`,
+    );
+  const selfServiceArn = boundaryArn(SELF_SERVICE);
 
   return {
     onboardingConfig: () => JSON.stringify(config),
@@ -101,10 +116,12 @@ const forConfig = (config) => {
     /** Every managed policy a profile names, for the plan's existence check. */
     policyArns: () =>
       unique(profiles.flatMap(([, p]) => [...p.groupPolicyArns, ...(p.userPolicyArns ?? [])])),
+    /** The self-service policy's ARN (a Fn::Sub): every onboarded user gets it. */
+    selfServiceArns: () => [selfServiceArn],
     /** What a group may be given: the profiles' group policies only. */
     groupPolicyArns: () => unique(profiles.flatMap(([, p]) => p.groupPolicyArns)),
-    /** What a user may be given: the profiles' per-user allowlists only. */
-    userPolicyArns: () => unique(profiles.flatMap(([, p]) => p.userPolicyArns ?? [])),
+    /** What a user may be given: the profiles' per-user allowlists, and the self-service policy. */
+    userPolicyArns: () => [...unique(profiles.flatMap(([, p]) => p.userPolicyArns ?? [])), selfServiceArn],
     /** Each configured boundary's ARN: a user is created under one of these, never another or none. */
     boundaryArns: () => boundaries.map(boundaryArn),
     serviceLinkedRoleArns: () =>
@@ -121,10 +138,27 @@ const forConfig = (config) => {
     callbackSecretArns: () => [secretArn(config.api.callbackSecretName)],
     /** The boundaries' documents by name, as the deploy creates them (policy variables put back). */
     boundaryDocuments: () => Object.fromEntries(boundaries.map((b) => [b, boundaryDocument(b)])),
-    /** One managed policy per boundary file: the CloudFormation resources serverless.yml merges in. */
+    /** The self-service policy's document, as the deploy creates it (policy variables put back). */
+    selfServiceDocument,
+    /**
+     * One managed policy per boundary file, and the self-service policy: the CloudFormation resources
+     * serverless.yml merges in.
+     */
     boundaryResources: () => ({
-      Resources: Object.fromEntries(
-        boundaries.map((b) => [
+      Resources: Object.fromEntries([
+        [
+          'SelfServicePolicy',
+          {
+            Type: 'AWS::IAM::ManagedPolicy',
+            Properties: {
+              ManagedPolicyName: `${namePrefix}${SELF_SERVICE}`,
+              Path: boundaryPath,
+              Description: `Self-service of every onboarded user: own password, own MFA device, own credentials secret (config/policies/${SELF_SERVICE}.json).`,
+              PolicyDocument: keepPolicyVariables(selfServiceDocument()),
+            },
+          },
+        ],
+        ...boundaries.map((b) => [
           boundaryResourceId(b),
           {
             Type: 'AWS::IAM::ManagedPolicy',
@@ -136,7 +170,7 @@ const forConfig = (config) => {
             },
           },
         ]),
-      ),
+      ]),
     }),
   };
 };

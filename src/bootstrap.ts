@@ -6,13 +6,14 @@ import {
   configuredGroupPolicyArns,
   configuredUserPolicyArns,
   type OnboardingConfig,
+  SELF_SERVICE_POLICY,
 } from './config.ts';
 import type { PolicyDocument } from './deploy/roles.ts';
 
 /**
  * `onboard bootstrap`: prepares an account for onboardings where no deployed stack owns what they
  * need (`onboard emulator`, moto, LocalStack, or a real account used with `--aws` before a deploy).
- * It creates or updates the permissions boundaries, creates the HTTP API's secrets when missing, and
+ * It creates or updates the permissions boundaries and the self-service policy, creates the HTTP API's secrets when missing, and
  * checks what it cannot create: the AWS managed policies the profiles allow. Run twice, it writes
  * nothing the second time.
  */
@@ -37,7 +38,7 @@ export interface AccountSetup {
 export type BootstrapAction = 'created' | 'updated' | 'unchanged' | 'present' | 'missing';
 
 export interface BootstrapLine {
-  kind: 'boundary' | 'secret' | 'managed policy';
+  kind: 'boundary' | 'self-service policy' | 'secret' | 'managed policy';
   name: string;
   action: BootstrapAction;
   /** What to do next (a missing managed policy), or how to read a secret's value. */
@@ -73,6 +74,8 @@ export async function bootstrapAccount(
     iamArnPrefix: string;
     /** The boundaries' documents for this configuration (src/deploy/roles.ts resolveBoundaries). */
     boundaries: Record<string, PolicyDocument>;
+    /** The self-service policy every user gets (src/deploy/roles.ts resolveSelfService). */
+    selfService: PolicyDocument;
     /** The API's secrets: not for a stack whose HTTP API is not used (the embedded one). */
     secrets: boolean;
     /** Tells what happens as it happens: each line is printed as soon as it is known. */
@@ -85,7 +88,23 @@ export async function bootstrapAccount(
     options.onLine?.(line);
   };
 
-  for (const [name, document] of Object.entries(options.boundaries)) {
+  const customerManaged = [
+    ...Object.entries(options.boundaries).map(([name, document]) => ({
+      name,
+      document,
+      kind: 'boundary' as const,
+      file: `config/boundaries/${name}.json`,
+      description: `Permissions boundary ${name} of iam-onboarding (config/boundaries/${name}.json)`,
+    })),
+    {
+      name: SELF_SERVICE_POLICY,
+      document: options.selfService,
+      kind: 'self-service policy' as const,
+      file: `config/policies/${SELF_SERVICE_POLICY}.json`,
+      description: `Self-service of every user iam-onboarding creates: own password, own MFA device, own credentials secret (config/policies/${SELF_SERVICE_POLICY}.json)`,
+    },
+  ];
+  for (const { name, document, kind, file, description } of customerManaged) {
     const arn = boundaryArn(config, options.iamArnPrefix, name);
     const current = await setup.policyDocument(arn);
     if (!current) {
@@ -93,14 +112,14 @@ export async function bootstrapAccount(
         name: boundaryPolicyName(config, name),
         path: config.boundaries.path,
         document,
-        description: `Permissions boundary ${name} of iam-onboarding (config/boundaries/${name}.json)`,
+        description,
       });
-      say({ kind: 'boundary', name: arn, action: 'created' });
+      say({ kind, name: arn, action: 'created' });
     } else if (canonicalJson(current) !== canonicalJson(document)) {
       await setup.updatePolicy(arn, document);
-      say({ kind: 'boundary', name: arn, action: 'updated', note: `now config/boundaries/${name}.json` });
+      say({ kind, name: arn, action: 'updated', note: `now ${file}` });
     } else {
-      say({ kind: 'boundary', name: arn, action: 'unchanged' });
+      say({ kind, name: arn, action: 'unchanged' });
     }
   }
 

@@ -245,6 +245,12 @@ function profileIssues(config: OnboardingConfig): ConfigIssue[] {
   const byGroup = new Map<string, string>();
   for (const name of names) {
     const profile = config.profiles[name] as Profile;
+    if (profile.boundary === SELF_SERVICE_POLICY) {
+      issues.push({
+        path: ['profiles', name, 'boundary'],
+        message: `"${SELF_SERVICE_POLICY}" is the name of the self-service policy every user gets (config/policies/${SELF_SERVICE_POLICY}.json), not a boundary: rename config/boundaries/${SELF_SERVICE_POLICY}.json and this key`,
+      });
+    }
     if (profile.boundary === null && !profile.privileged) {
       issues.push({
         path: ['profiles', name, 'boundary'],
@@ -389,6 +395,22 @@ export function boundaryArn(
   boundary: string,
 ): string {
   return `${iamArnPrefix}policy${config.boundaries.path}${boundaryPolicyName(config, boundary)}`;
+}
+
+/**
+ * The customer-managed policy every onboarded user gets (config/policies/self-service.json): change
+ * their own password, enrol and manage their own MFA device, get an MFA session for a key, read their
+ * own credentials secret. A boundary only caps; without this identity policy nothing would grant the
+ * first sign-in's password change or MFA enrolment. It lives beside the boundaries
+ * (`<boundaries.path><namePrefix>self-service`), so no boundary may take its name.
+ */
+export const SELF_SERVICE_POLICY = 'self-service';
+
+export function selfServicePolicyArn(
+  config: Pick<OnboardingConfig, 'boundaries'>,
+  iamArnPrefix: string,
+): string {
+  return boundaryArn(config, iamArnPrefix, SELF_SERVICE_POLICY);
 }
 
 /** Every boundary some profile names, once each. */

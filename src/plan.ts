@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { boundaryArn, secretNameFor } from './config.ts';
+import { boundaryArn, SELF_SERVICE_POLICY, secretNameFor, selfServicePolicyArn } from './config.ts';
 import {
   PolicyNotFoundError,
   RequestNotAllowedError,
@@ -41,8 +41,12 @@ export const planSchema = z.strictObject({
    * with the group by a rollback; on an existing group: drift repair, attached and kept whatever happens.
    */
   policies: z.array(z.strictObject({ arn: z.string(), attach: z.boolean() })),
-  /** The request's extra policies, attached to the user (this execution's own, undone with it). */
-  userPolicies: z.array(z.strictObject({ arn: z.string() })),
+  /**
+   * The policies attached to the user (this execution's own, undone with it): the self-service policy
+   * every user gets (password, MFA device, own secret: what the first sign-in needs), then the request's
+   * extra policies from its profile's allowlist.
+   */
+  userPolicies: z.array(z.strictObject({ arn: z.string(), reason: z.enum(['self-service', 'requested']) })),
   serviceLinkedRoles: z.array(
     z.strictObject({ service: z.string(), create: z.boolean(), roleName: z.optional(z.string()) }),
   ),
@@ -99,11 +103,17 @@ export async function makePlan(
       );
     policies.push({ arn, attach: !attached.includes(arn) });
   }
-  const userPolicies: Plan['userPolicies'] = [];
+  const selfService = selfServicePolicyArn(config, config.iamArnPrefix);
+  if (!(await iam.policyExists(selfService))) {
+    throw new PolicyNotFoundError(
+      `the self-service policy ${selfService} (a new member's own password and MFA device) does not exist in the account: run \`onboard bootstrap\` against it (a deployed stack creates it with \`serverless deploy\`, from config/policies/${SELF_SERVICE_POLICY}.json)`,
+    );
+  }
+  const userPolicies: Plan['userPolicies'] = [{ arn: selfService, reason: 'self-service' }];
   for (const arn of request.policyArns) {
     if (!(await iam.policyExists(arn)))
       throw new PolicyNotFoundError(`policy ${arn} does not exist in the account`);
-    userPolicies.push({ arn });
+    userPolicies.push({ arn, reason: 'requested' });
   }
   const serviceLinkedRoles: Plan['serviceLinkedRoles'] = [];
   for (const service of profile.serviceLinkedRoles) {
@@ -183,7 +193,14 @@ export function describePlan(plan: Plan): { action: string; target: string; crea
       target: arn,
       create: false,
     })),
-    ...plan.userPolicies.map((p) => ({ action: 'attach policy to user', target: p.arn, create: true })),
+    ...plan.userPolicies.map((p) => ({
+      action:
+        p.reason === 'self-service'
+          ? 'attach self-service policy to user (own password, own MFA device)'
+          : 'attach policy to user',
+      target: p.arn,
+      create: true,
+    })),
     ...plan.serviceLinkedRoles.map((r) => ({
       action: r.create ? 'create service-linked role' : 'service-linked role exists',
       target: r.roleName ?? r.service,

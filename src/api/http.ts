@@ -6,6 +6,7 @@ import {
   parseDecision,
 } from '../approvals/approvals.ts';
 import { RerunNameTooLongError, TooManyAttemptsError } from '../attempts.ts';
+import { InvalidBatchError, MAX_BATCH_ROWS, rowsOfJson, validateBatch } from '../batch.ts';
 import type { OnboardingConfig } from '../config.ts';
 import {
   ApprovalConflictError,
@@ -16,6 +17,14 @@ import {
   RequestNotAllowedError,
 } from '../errors.ts';
 import { accessOf, type RequestLedger } from '../ledger/items.ts';
+import {
+  InvalidListQueryError,
+  type LedgerLister,
+  type ListQuery,
+  listedOf,
+  parseLimit,
+  parseStatusFilter,
+} from '../ledger/list.ts';
 import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
 import { approvalOf, type OnboardingRequest, validateRequest } from '../request.ts';
 import {
@@ -44,6 +53,10 @@ import { parseStrictJson, StrictJsonError } from './strict-json.ts';
  *   GET  /onboardings/{requestId}         -> 200 the execution's outcome (src/execution/outcome.ts), the
  *                                            shape `onboard run --json` and `onboard status --json` print
  *                                            (with `approval` for a privileged request)
+ *   POST /onboardings/batch               -> 202 { summary, onboardings: [...] } (207 when a row was refused at
+ *                                            start); 400 naming every bad row when any is bad, nothing started
+ *   GET  /onboardings[?status=&limit=&cursor=] -> 200 { onboardings: [...], next?, nextUrl? }: the ledger's
+ *                                            requests newest first, a page at a time (src/ledger/list.ts)
  *   POST /onboardings/{requestId}/approval -> 200 { requestId, executionArn, approval, statusUrl }: an
  *                                            approver's decision (src/approvals); 403 the requester or
  *                                            not an approver, 404 nothing waits, 409 decided or expired
@@ -92,6 +105,8 @@ export interface ApiDeps {
   statusReader: OnboardingStatusReader;
   /** Where every accepted request is recorded (src/ledger): who asked, what for, its execution. */
   ledger: Pick<RequestLedger, 'recordAccepted'>;
+  /** The ledger's listing (GET /onboardings): its two indexes, a page at a time. */
+  lister: Pick<LedgerLister, 'list'>;
   credentials: () => Promise<Credentials>;
   /**
    * The approval gate: the ledger's approvals and the task-token answers. Without it the approval route
@@ -123,6 +138,14 @@ const POST_PATHS: Record<string, Source> = {
   '/onboardings/jira': 'jira',
   '/onboardings/servicenow': 'servicenow',
 };
+
+const BATCH_PATH = '/onboardings/batch';
+
+/** A batch may be as large as its rows: each at most one request's limit. */
+export function bodyLimitOf(path: string, config: Pick<OnboardingConfig, 'api'>): number {
+  const bare = path.split('?')[0]?.replace(/\/+$/, '');
+  return bare === BATCH_PATH ? config.api.maxBodyBytes * MAX_BATCH_ROWS : config.api.maxBodyBytes;
+}
 
 const STATUS_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
 const APPROVAL_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})\/approval$/;
@@ -211,6 +234,21 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
   };
   const method = req.method.toUpperCase();
   const source = POST_PATHS[path];
+  if (path === '/onboardings') {
+    entry.route = `${method === 'GET' ? 'GET' : 'POST'} /onboardings`;
+    if (method === 'POST') return start('generic', call);
+    if (method === 'GET') return list(call);
+    return json(
+      405,
+      { error: 'use POST on /onboardings to start one, GET to list them' },
+      { allow: 'GET, POST' },
+    );
+  }
+  if (path === BATCH_PATH) {
+    entry.route = `POST ${BATCH_PATH}`;
+    if (method === 'POST') return startBatch(call);
+    return json(405, { error: `use POST on ${BATCH_PATH}` }, { allow: 'POST' });
+  }
   if (source) {
     entry.route = `POST ${path}`;
     if (method === 'POST') return start(source, call);
@@ -297,6 +335,31 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
   }
 
   call.entry.requestId = request.requestId;
+  const started = await startValidated(request, source, call);
+  return 'refused' in started
+    ? json(409, { error: started.refused, statusUrl: started.statusUrl })
+    : json(202, started.body, { location: started.body.statusUrl });
+}
+
+interface StartedBody {
+  requestId: string;
+  executionArn: string;
+  statusUrl: string;
+  attempt?: number;
+  previousAttempts?: { attempt: number; executionArn: string; status: string }[];
+}
+
+/**
+ * The one start path of a validated request, single or a batch's row: the execution (idempotent by
+ * request id; a new attempt after a clean rollback), then the ledger's acceptance. A request id held by
+ * another request, or a re-run that cannot be named, is `refused` with the reason.
+ */
+async function startValidated(
+  request: OnboardingRequest,
+  source: Source,
+  call: Call,
+): Promise<{ body: StartedBody; started: boolean } | { refused: string; statusUrl: string }> {
+  const { deps } = call;
   const statusUrl = `${deps.baseUrl}/onboardings/${request.requestId}`;
   try {
     const started = await deps.starter.start(request.requestId, JSON.stringify(request));
@@ -341,27 +404,26 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
           },
         }
       : {};
-    return json(
-      202,
-      {
+    return {
+      body: {
         requestId: request.requestId,
         executionArn: started.executionArn,
         statusUrl,
         ...attempts,
         ...approval,
       },
-      { location: statusUrl },
-    );
+      started: started.started !== false,
+    };
   } catch (error) {
     if (error instanceof RequestIdConflictError) {
-      return json(409, {
-        error: `request id ${request.requestId} was already used with a different request`,
+      return {
+        refused: `request id ${request.requestId} was already used with a different request`,
         statusUrl,
-      });
+      };
     }
     // The ticket rolled back but cannot be run again under this id: say why and what to do.
     if (error instanceof RerunNameTooLongError || error instanceof TooManyAttemptsError) {
-      return json(409, { error: error.message, statusUrl });
+      return { refused: error.message, statusUrl };
     }
     throw error;
   }
@@ -448,4 +510,124 @@ async function approve(requestId: string, call: Call): Promise<HttpResponse> {
     if (error instanceof ApprovalConflictError) return json(409, { error: error.message, statusUrl });
     throw error;
   }
+}
+
+const LIST_PARAMETERS = ['status', 'limit', 'cursor'] as const;
+
+/** The listing's query string: each parameter at most once, nothing unknown (a typo filters nothing). */
+function listQueryOf(query: URLSearchParams): ListQuery {
+  const issues: { path: string; message: string }[] = [];
+  for (const name of new Set(query.keys())) {
+    if (!(LIST_PARAMETERS as readonly string[]).includes(name)) {
+      issues.push({ path: name, message: `unknown query parameter: use ${LIST_PARAMETERS.join(', ')}` });
+    } else if (query.getAll(name).length > 1) {
+      issues.push({ path: name, message: 'given more than once: pass it once' });
+    }
+  }
+  if (issues.length) throw new InvalidListQueryError(issues);
+  const status = query.get('status');
+  const limit = query.get('limit');
+  const cursor = query.get('cursor');
+  return {
+    ...(status !== null && status !== '' ? { status: parseStatusFilter(status) } : {}),
+    ...(limit !== null ? { limit: parseLimit(limit) } : {}),
+    ...(cursor !== null && cursor !== '' ? { cursor } : {}),
+  };
+}
+
+async function list(call: Call): Promise<HttpResponse> {
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  const { deps } = call;
+  try {
+    const query = listQueryOf(call.query);
+    const page = await deps.lister.list(query);
+    const next = page.next;
+    const nextQuery = new URLSearchParams({
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.limit !== undefined ? { limit: String(query.limit) } : {}),
+      ...(next ? { cursor: next } : {}),
+    });
+    return json(200, {
+      onboardings: page.items.map((item) => ({
+        ...listedOf(item),
+        statusUrl: `${deps.baseUrl}/onboardings/${item.requestId}`,
+      })),
+      ...(next ? { next, nextUrl: `${deps.baseUrl}/onboardings?${nextQuery}` } : {}),
+    });
+  } catch (error) {
+    if (error instanceof InvalidListQueryError) {
+      return json(400, { error: error.message, issues: error.issues });
+    }
+    throw error;
+  }
+}
+
+interface BatchRow {
+  row: number;
+  requestId: string;
+  result: 'started' | 'already started' | 'refused';
+  statusUrl: string;
+  executionArn?: string;
+  attempt?: number;
+  error?: string;
+}
+
+/** Every row validated first (any bad one: 400, nothing started); then each row through startValidated. */
+async function startBatch(call: Call): Promise<HttpResponse> {
+  const { deps, req } = call;
+  const limit = bodyLimitOf(BATCH_PATH, deps.config);
+  if (Buffer.byteLength(req.rawBody, 'utf8') > limit) {
+    return json(413, { error: `the body is larger than ${limit} bytes` });
+  }
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  let body: unknown;
+  try {
+    body = parseStrictJson(req.rawBody);
+  } catch (error) {
+    if (error instanceof StrictJsonError) {
+      return json(400, {
+        error: `invalid batch: ${error.message}`,
+        issues: [{ row: 0, path: error.path, message: error.message }],
+      });
+    }
+    return json(400, { error: 'the body is not valid JSON' });
+  }
+  let requests: OnboardingRequest[];
+  try {
+    requests = validateBatch(rowsOfJson(body), deps.config, deps.callbackPolicy);
+  } catch (error) {
+    if (error instanceof InvalidBatchError) return json(400, { error: error.message, issues: error.issues });
+    throw error;
+  }
+  const rows: BatchRow[] = [];
+  // In roster order, one after the other: the order the hires arrive in is the order they start in.
+  for (const [index, request] of requests.entries()) {
+    const started = await startValidated(request, 'generic', call);
+    if ('refused' in started) {
+      rows.push({
+        row: index + 1,
+        requestId: request.requestId,
+        result: 'refused',
+        statusUrl: started.statusUrl,
+        error: started.refused,
+      });
+      continue;
+    }
+    rows.push({
+      row: index + 1,
+      requestId: request.requestId,
+      result: started.started ? 'started' : 'already started',
+      statusUrl: started.body.statusUrl,
+      executionArn: started.body.executionArn,
+      ...(started.body.attempt ? { attempt: started.body.attempt } : {}),
+    });
+  }
+  const count = (r: BatchRow['result']) => rows.filter((x) => x.result === r).length;
+  const summary = {
+    rows: rows.length,
+    started: count('started'),
+    alreadyStarted: count('already started'),
+    refused: count('refused'),
+  };
+  return json(summary.refused ? 207 : 202, { summary, onboardings: rows });
 }

@@ -10,6 +10,7 @@ import { InvalidConfigurationError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
 import { DynamoLedger, LEDGER_CALLS } from '../ledger/dynamodb.ts';
 import { ledgerTableFromEnv } from '../ledger/items.ts';
+import { LedgerLister, LIST_CALLS } from '../ledger/list.ts';
 import { LedgerBackedStatusReader } from '../ledger/status.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from './credentials.ts';
@@ -42,7 +43,8 @@ export const STATE_MACHINE_ENV = 'ONBOARDING_STATE_MACHINE_ARN';
 /**
  * The AWS calls this function makes (its role is checked against them): start an execution, read one
  * back (the idempotent retry and the status), read its own two secrets, record the accepted request
- * in the ledger and read it back once Step Functions no longer has the execution.
+ * in the ledger and read it back once Step Functions no longer has the execution, and list the
+ * ledger's requests (a Query of its two listing indexes).
  */
 export const HTTP_API_CALLS: readonly DeclaredCall[] = [
   call('states:StartExecution'),
@@ -51,6 +53,7 @@ export const HTTP_API_CALLS: readonly DeclaredCall[] = [
   call('secretsmanager:GetSecretValue'),
   call(LEDGER_CALLS.accept),
   call(LEDGER_CALLS.read),
+  call(LIST_CALLS.list),
   // POST /onboardings/{requestId}/approval: the decision (a conditional write), then the task token's answer.
   call(APPROVAL_CALLS.decide),
   call(CALLBACK_CALLS.succeed),
@@ -70,8 +73,9 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
   }
   const sfn = new SFNClient(clientConfig());
   const dynamodb = new DynamoDBClient(clientConfig());
+  const tableName = ledgerTableFromEnv(env);
   const onboardings = new SfnOnboardings(sfn, stateMachineArn);
-  const ledger = new DynamoLedger(dynamodb, ledgerTableFromEnv(env));
+  const ledger = new DynamoLedger(dynamodb, tableName);
   const secrets = new ApiSecrets(
     new SdkSecretReader(new SecretsManagerClient(clientConfig())),
     secretIdsFrom(config, env),
@@ -83,9 +87,10 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     starter: onboardings,
     statusReader: new LedgerBackedStatusReader(onboardings, ledger),
     ledger,
+    lister: new LedgerLister(dynamodb, tableName),
     credentials: secrets.credentials,
     approvals: {
-      store: new DynamoApprovalStore(dynamodb, ledgerTableFromEnv(env)),
+      store: new DynamoApprovalStore(dynamodb, tableName),
       callbacks: new SfnTaskCallbacks(sfn),
     },
   };

@@ -50,7 +50,7 @@ export function exitCodeOf(outcome: Pick<ExecutionOutcome, 'status' | 'failure'>
 
 export const DEFAULT_CONFIG_PATH = join(PROJECT_ROOT, 'config', 'onboarding.json');
 
-async function readText(path: string): Promise<string> {
+export async function readText(path: string): Promise<string> {
   if (path === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -4,6 +4,7 @@ import { logger } from '../lambda/shared.ts';
 import { bootstrapCommand } from './commands/bootstrap.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
+import { listCommand } from './commands/list.ts';
 import { planCommand } from './commands/plan.ts';
 import { revealCommand } from './commands/reveal.ts';
 import { runCommand } from './commands/run.ts';
@@ -27,6 +28,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(emulatorCommand());
   program.addCommand(startCommand());
   program.addCommand(statusCommand(ctx));
+  program.addCommand(listCommand());
   program.addCommand(revealCommand());
   program.addCommand(serveCommand());
   program.addCommand(bootstrapCommand(ctx));
@@ -43,6 +45,10 @@ const REJECTIONS = new Set([
   'UserAlreadyExists',
   'ExecutionNotFound',
   'RequestIdConflict',
+  // `onboard list` with an unknown status, a bad page size or a cursor it did not give.
+  'InvalidListQuery',
+  // A roster with a bad row: every bad row is named, nothing was started.
+  'InvalidBatch',
 ]);
 
 /**
@@ -59,6 +65,8 @@ const ENVIRONMENT = new Set([
   'CredentialsProviderError',
   // The boundary or an allowlisted managed policy is missing: `onboard bootstrap` says which.
   'PolicyNotFound',
+  // A local ledger table kept from an older version lacks an index: the message says how to add it.
+  'LedgerDefinitionError',
 ]);
 
 /** Whether the command line asks for JSON (`--json` before any `--`): then its errors are JSON too. */

@@ -1,5 +1,6 @@
 import type { ExecutionOutcome, OnboardingStatus } from '../execution/outcome.ts';
 import type { TimelineChange, TimelineStep } from '../execution/timeline.ts';
+import type { ListedRequest } from '../ledger/list.ts';
 import { REPORT_STATE, UNDO_STATES } from '../steps/index.ts';
 
 /**
@@ -155,4 +156,45 @@ export function renderOutcome(outcome: ExecutionOutcome): string[] {
     lines.push(`  error         ${failure.error}: ${failure.message}`);
   }
   return lines;
+}
+
+/** Who asked, in a few words: `jira via the HTTP API (signature)`, `onboard start (ada)`. */
+export function renderRequestedBy(by: ListedRequest['requestedBy']): string {
+  if (!by) return 'unknown';
+  if (by.channel === 'cli') return by.identity ?? 'the CLI';
+  return `${by.source ?? 'generic'} via the HTTP API${by.auth ? ` (${by.auth})` : ''}`;
+}
+
+const STATUS_PAINT: Record<OnboardingStatus, (s: string) => string> = {
+  running: yellow,
+  succeeded: green,
+  'rolled back': red,
+  'rollback incomplete': red,
+  aborted: yellow,
+  'timed out': yellow,
+};
+
+/** `onboard list`: one row per request, newest first, padded before painting so the columns align. */
+export function renderListing(rows: readonly ListedRequest[]): string[] {
+  const header = ['REQUEST', 'STATUS', 'USER', 'PROFILE', 'STARTED', 'ATTEMPTS', 'REQUESTED BY'];
+  const cells = rows.map((r) => [
+    r.requestId,
+    r.status,
+    r.userName ?? '-',
+    r.profile ?? '-',
+    r.startedAt.replace(/\.\d{3}Z$/, 'Z'),
+    String(r.attempts),
+    renderRequestedBy(r.requestedBy),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[], paintStatus = false) =>
+    c
+      .map((v, i) => {
+        const padded = i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0);
+        return paintStatus && i === 1
+          ? (STATUS_PAINT[v as OnboardingStatus] ?? ((s: string) => s))(padded)
+          : padded;
+      })
+      .join('  ');
+  return [dim(line(header)), ...cells.map((c) => line(c, true))];
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { OnboardingConfig } from '../config.ts';
+import { type OnboardingConfig, SELF_SERVICE_POLICY } from '../config.ts';
 import { PROJECT_ROOT, SERVERLESS_PATH } from '../definition.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 
@@ -118,7 +118,9 @@ function resolverOf(doc: ServerlessFile, ctx: RoleContext) {
   };
   const substitute = (text: string, where: string) =>
     text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-      const value = pseudo[name];
+      // `${Resource.Attribute}`, as Fn::Sub reads it: a GetAtt of this stack's resource.
+      const [id = '', attribute = ''] = name.split('.');
+      const value = pseudo[name] ?? (attribute ? getAttOf(id, attribute) : undefined);
       if (value === undefined) throw new UnresolvableRoleError(`${where}: cannot resolve \${${name}}`);
       return value;
     });
@@ -226,4 +228,24 @@ export function resolveBoundaries(config: OnboardingConfig): Record<string, Poli
   } catch (error) {
     throw new InvalidConfigurationError((error as Error).message);
   }
+}
+
+/**
+ * The self-service policy every onboarded user gets, as the deploy creates it for the same configuration
+ * (config/policies/self-service.json with its user path and secret prefix).
+ */
+export function resolveSelfService(config: OnboardingConfig): PolicyDocument {
+  try {
+    return loadEnvModule(config).selfServiceDocument?.() as PolicyDocument;
+  } catch (error) {
+    throw new InvalidConfigurationError((error as Error).message);
+  }
+}
+
+/**
+ * Every customer-managed policy an onboarding needs in the account, by name under the boundaries' path:
+ * the boundaries and the self-service policy (what `onboard bootstrap` and the local stack create).
+ */
+export function resolveManagedPolicies(config: OnboardingConfig): Record<string, PolicyDocument> {
+  return { ...resolveBoundaries(config), [SELF_SERVICE_POLICY]: resolveSelfService(config) };
 }

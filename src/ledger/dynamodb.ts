@@ -5,6 +5,7 @@ import {
   type AcceptedEntry,
   type EndedEntry,
   LedgerConflictError,
+  outcomeStatusOf,
   REQUEST_SK,
   type RecordResult,
   type RequestedAccess,
@@ -102,6 +103,7 @@ export class DynamoLedger implements RequestLedger {
       acceptedAt: entry.acceptedAt.toISOString(),
       startedAt: entry.startedAt.toISOString(),
       status: 'RUNNING',
+      outcome: 'running',
       statusAt: entry.startedAt.getTime(),
       updatedAt: this.now().toISOString(),
     };
@@ -179,6 +181,8 @@ export class DynamoLedger implements RequestLedger {
     const update = updateOf(
       {
         status: entry.status,
+        // The listing index's key moves with the status (src/ledger/list.ts).
+        outcome: outcomeStatusOf(entry.status, entry.failure),
         statusAt,
         stoppedAt: entry.stoppedAt.toISOString(),
         updatedAt: this.now().toISOString(),

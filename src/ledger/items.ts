@@ -1,7 +1,7 @@
 import { type AttemptSummary, attemptOf, requestIdOfInput } from '../attempts.ts';
 import { InvalidConfigurationError } from '../errors.ts';
-import type { CreatedResources, Failure } from '../execution/outcome.ts';
-import { createdOf, failureOf } from '../execution/outcome.ts';
+import type { CreatedResources, Failure, OnboardingStatus } from '../execution/outcome.ts';
+import { createdOf, failureOf, statusOf } from '../execution/outcome.ts';
 
 /**
  * The ledger: one DynamoDB table (serverless.yml, `OnboardingLedgerTable`) that keeps every onboarding
@@ -41,6 +41,16 @@ const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT
 export const isTerminal = (status: string): status is Exclude<LedgerStatus, 'RUNNING'> =>
   TERMINAL.has(status);
 
+/** The API's status of what the ledger holds: what `GET /onboardings/{id}` would answer from it. */
+export function outcomeStatusOf(status: LedgerStatus, failure?: Failure): OnboardingStatus {
+  return statusOf({
+    status,
+    error: failure?.error,
+    // Our rollback report, as the execution's cause carried it.
+    cause: failure && 'failedStep' in failure ? JSON.stringify(failure) : undefined,
+  });
+}
+
 /** Who asked: the channel the request came through and, where there is one, the authenticated caller. */
 export interface RequestedBy {
   /** `http-api`: a ticketing tool through the HTTP API; `cli`: an operator's `onboard start`/`run`. */
@@ -75,6 +85,12 @@ export interface RequestItem extends Partial<RequestedAccess> {
   requestId: string;
   executionArn: string;
   status: LedgerStatus;
+  /**
+   * The API's status (`running`, `succeeded`, `rolled back`, `rollback incomplete`, ...), written with
+   * `status`: the key of the `byOutcome` index that `onboard list --status` and GET /onboardings?status=
+   * query. Absent on items written before the index existed, until their next write.
+   */
+  outcome?: OnboardingStatus;
   /** When the execution reached `status` (its start, or its stop): a write with an older one is refused. */
   statusAt: number;
   requestedBy?: RequestedBy;

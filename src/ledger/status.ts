@@ -1,6 +1,6 @@
 import type { OnboardingStatusReader } from '../api/onboardings.ts';
-import { type ExecutionOutcome, statusOf } from '../execution/outcome.ts';
-import type { RequestItem, RequestLedger } from './items.ts';
+import type { ExecutionOutcome } from '../execution/outcome.ts';
+import { outcomeStatusOf, type RequestItem, type RequestLedger } from './items.ts';
 
 /**
  * `GET /onboardings/{id}` after Step Functions has forgotten the execution (90 days): the ledger's
@@ -9,12 +9,7 @@ import type { RequestItem, RequestLedger } from './items.ts';
 
 export function outcomeFromLedger(item: RequestItem): ExecutionOutcome {
   const failure = item.failure;
-  const status = statusOf({
-    status: item.status,
-    error: failure?.error,
-    // Our rollback report, as the execution's cause carried it.
-    cause: failure && 'failedStep' in failure ? JSON.stringify(failure) : undefined,
-  });
+  const status = outcomeStatusOf(item.status, failure);
   const started = item.startedAt ? Date.parse(item.startedAt) : undefined;
   const stopped = item.stoppedAt ? Date.parse(item.stoppedAt) : undefined;
   return {

@@ -11,7 +11,7 @@ import { LEDGER_RESOURCE } from './items.ts';
 
 /**
  * The ledger table on a local stack, created from serverless.yml's own definition (one source of
- * truth): its name for the stage, keys, attributes, billing mode and encryption become a CreateTable
+ * truth): its name for the stage, keys, attributes, indexes, billing mode and encryption become a CreateTable
  * call. Point-in-time recovery and the Retain policies are the deployment's (no local meaning).
  */
 
@@ -20,6 +20,7 @@ interface CfnTable {
   BillingMode?: 'PAY_PER_REQUEST' | 'PROVISIONED';
   AttributeDefinitions: CreateTableCommandInput['AttributeDefinitions'];
   KeySchema: CreateTableCommandInput['KeySchema'];
+  GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
   SSESpecification?: { SSEEnabled?: boolean };
 }
 
@@ -40,6 +41,18 @@ export function createTableInputOf(properties: Record<string, unknown>): CreateT
     BillingMode: p.BillingMode ?? 'PAY_PER_REQUEST',
     AttributeDefinitions: p.AttributeDefinitions,
     KeySchema: p.KeySchema,
+    // The listing indexes (src/ledger/list.ts): their names, keys and projections, as CloudFormation
+    // creates them (an on-demand table's indexes take no throughput).
+    ...(p.GlobalSecondaryIndexes?.length
+      ? {
+          GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((i) => ({
+            IndexName: i.IndexName,
+            KeySchema: i.KeySchema,
+            Projection: i.Projection,
+            ...(i.ProvisionedThroughput ? { ProvisionedThroughput: i.ProvisionedThroughput } : {}),
+          })),
+        }
+      : {}),
     ...(p.SSESpecification?.SSEEnabled !== undefined
       ? { SSESpecification: { Enabled: p.SSESpecification.SSEEnabled } }
       : {}),
@@ -60,10 +73,10 @@ export async function ledgerTableInput(ctx: {
   return createTableInputOf(resource.Properties);
 }
 
-async function tableStatus(client: DynamoDBClient, tableName: string | undefined) {
+async function describeTable(client: DynamoDBClient, tableName: string | undefined) {
   try {
     const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return out.Table?.TableStatus ?? 'UNKNOWN';
+    return out.Table ?? {};
   } catch (error) {
     if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
     throw toDomainError(error, `DescribeTable ${tableName}`);
@@ -72,7 +85,9 @@ async function tableStatus(client: DynamoDBClient, tableName: string | undefined
 
 /**
  * Creates the table unless it exists (a configured local DynamoDB may keep it across runs), and waits
- * until it is ACTIVE: a table being created refuses writes.
+ * until it is ACTIVE: a table being created refuses writes. A table that exists without one of the
+ * definition's indexes (kept by an older version: `onboard serve --state`) is refused, naming the fix,
+ * rather than failing later on the first listing.
  */
 export async function ensureLedgerTable(
   client: DynamoDBClient,
@@ -88,8 +103,8 @@ export async function ensureLedgerTable(
     fresh?: boolean;
   } = {},
 ): Promise<void> {
-  let status = fresh ? undefined : await tableStatus(client, input.TableName);
-  if (status === undefined) {
+  let table = fresh ? undefined : await describeTable(client, input.TableName);
+  if (table === undefined) {
     try {
       await client.send(new CreateTableCommand(input));
     } catch (error) {
@@ -98,14 +113,23 @@ export async function ensureLedgerTable(
         throw toDomainError(error, `CreateTable ${input.TableName}`);
       }
     }
-    status = await tableStatus(client, input.TableName);
+    table = await describeTable(client, input.TableName);
   }
   const deadline = Date.now() + timeoutMs;
-  while (status !== 'ACTIVE') {
+  while (table?.TableStatus !== 'ACTIVE') {
     if (Date.now() > deadline) {
-      throw new LedgerDefinitionError(`the ledger table ${input.TableName} is ${status}, not ACTIVE`);
+      throw new LedgerDefinitionError(
+        `the ledger table ${input.TableName} is ${table?.TableStatus ?? 'UNKNOWN'}, not ACTIVE`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
-    status = await tableStatus(client, input.TableName);
+    table = await describeTable(client, input.TableName);
+  }
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  const missing = (input.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName).filter((n) => !present.has(n));
+  if (missing.length > 0) {
+    throw new LedgerDefinitionError(
+      `the ledger table ${input.TableName} has no index ${missing.join(', ')} (it was created by an older version of onboard): add ${missing.length === 1 ? 'it' : 'them'} as serverless.yml's ${LEDGER_RESOURCE} defines ${missing.length === 1 ? 'it' : 'them'} (aws dynamodb update-table --global-secondary-index-updates), or start from a new --state file`,
+    );
   }
 }

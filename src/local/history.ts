@@ -1,5 +1,5 @@
 import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
-import type { ExecutionDescription } from '../execution/outcome.ts';
+import { type ExecutionDescription, type ExecutionOutcome, outcomeOf } from '../execution/outcome.ts';
 import type { ExecutionResult, TimelineEvent } from './runner.ts';
 
 /**
@@ -178,4 +178,18 @@ export function descriptionOf(e: LocalExecutionState): ExecutionDescription {
     ...(error ? { error } : {}),
     ...(cause ? { cause } : {}),
   };
+}
+
+/** The outcome of a finished local run (`onboard run`, one roster row), from its result and history. */
+export function outcomeOfRun(result: ExecutionResult, events: HistoryEvent[]): ExecutionOutcome {
+  return outcomeOf(
+    descriptionOf({
+      arn: result.executionArn,
+      name: result.name,
+      startedAt: result.startedAt,
+      status: result.status,
+      result,
+    }),
+    events,
+  );
 }

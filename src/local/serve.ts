@@ -7,13 +7,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../api/credentials.ts';
-import { type ApiLogEntry, type HttpResponse, handleHttp } from '../api/http.ts';
+import { type ApiLogEntry, bodyLimitOf, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
 import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
 import { SfnTaskCallbacks } from '../approvals/sfn.ts';
 import { callbackPolicyOf, type OnboardingConfig, withCallbackHosts } from '../config.ts';
 import { loadAsl } from '../definition.ts';
-import { recentRequests } from '../ledger/recent.ts';
+import { LedgerLister } from '../ledger/list.ts';
 import { LedgerBackedStatusReader } from '../ledger/status.ts';
 import { LOCAL_STAGE } from '../notifier/callback-policy.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
@@ -84,6 +84,8 @@ export interface Serve {
 }
 
 const HOST = '127.0.0.1';
+/** The status page lists this many of the most recent requests. */
+const STATUS_PAGE_ROWS = 50;
 const fresh = () => randomBytes(32).toString('base64url');
 
 /** Creates each secret, or sets its value when a --state file already has it. */
@@ -268,12 +270,13 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       callbacks: new SfnTaskCallbacks(sfnClient),
     };
     let baseUrl = '';
-    const limit = config.api.maxBodyBytes;
     // The status page reads as the API does (its statuses), and lists the ledger as the operator would.
-    const pageLedger = stack.clients('statusPage').dynamodb;
+    const pageLister = new LedgerLister(stack.clients('statusPage').dynamodb, stack.ledgerTable.tableName);
+    // The API lists as its own principal, as the deployed function queries the ledger's indexes.
+    const apiLister = new LedgerLister(stack.clients('httpApi').dynamodb, stack.ledgerTable.tableName);
     const statusPage: StatusPageDeps = {
       asl: await loadAsl(),
-      recent: () => recentRequests(pageLedger, stack.ledgerTable.tableName),
+      recent: async () => (await pageLister.list({ limit: STATUS_PAGE_ROWS })).items,
       status: (requestId) => statusReader.status(requestId),
       item: (requestId) => apiLedger.get(requestId),
       port: 0,
@@ -286,7 +289,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
         }),
     };
     const api = createServer((req, res) => {
-      void readBody(req, res, limit).then(async (rawBody) => {
+      void readBody(req, res, bodyLimitOf(req.url ?? '/', config)).then(async (rawBody) => {
         if (rawBody === undefined) return;
         const url = req.url ?? '/';
         const q = url.indexOf('?');
@@ -323,6 +326,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
             starter: onboardings,
             statusReader,
             ledger: apiLedger,
+            lister: apiLister,
             credentials: apiSecrets.credentials,
             approvals,
             callbackPolicy,
@@ -416,7 +420,7 @@ export function describeServe(serve: Serve): string[] {
     'A signed request, then its status:',
     ...signedCurlExample('$ONBOARDING_API_URL').map((l) => `  ${l}`),
     '',
-    '`onboard start <request.json>` and `onboard status <request-id>` work against it with the exports above.',
+    '`onboard start <request.json>`, `onboard status <request-id>` and `onboard list` work against it with the exports above.',
   ];
 }
 

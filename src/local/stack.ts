@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreatePolicyCommand, GetPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreatePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -10,14 +10,14 @@ import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import {
-  boundaryArn,
   boundaryPolicyName,
   configEnv,
   iamArnPrefixOf,
   type OnboardingConfig,
   type RuntimeConfig,
+  SELF_SERVICE_POLICY,
 } from '../config.ts';
-import { type PolicyDocument, resolveBoundaries, resolveRoles } from '../deploy/roles.ts';
+import { type PolicyDocument, resolveManagedPolicies, resolveRoles } from '../deploy/roles.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
@@ -170,12 +170,11 @@ async function accountOf(env: Record<string, string | undefined>): Promise<strin
   }
 }
 
-/** The embedded account starts empty: give it the permissions boundaries the deploy would create. */
-async function seedBoundaries(
-  emulatorEnv: Record<string, string>,
-  config: OnboardingConfig,
-  accountId: string,
-) {
+/**
+ * The embedded account starts empty: give it the customer-managed policies the deploy would create (the
+ * permissions boundaries and the self-service policy).
+ */
+async function seedManagedPolicies(emulatorEnv: Record<string, string>, config: OnboardingConfig) {
   const iam = new IAMClient({
     region: emulatorEnv.AWS_REGION ?? 'us-east-1',
     endpoint: emulatorEnv.AWS_ENDPOINT_URL_IAM,
@@ -183,24 +182,27 @@ async function seedBoundaries(
   });
   try {
     // The documents the deploy creates for this configuration (its user path and secret prefix in them).
-    for (const [name, document] of Object.entries(resolveBoundaries(config))) {
-      try {
-        await iam.send(
-          new GetPolicyCommand({ PolicyArn: boundaryArn(config, iamArnPrefixOf(accountId), name) }),
-        );
-        continue;
-      } catch (error) {
-        if (!isAwsError(error, 'NoSuchEntity')) throw error;
-      }
-      await iam.send(
-        new CreatePolicyCommand({
-          PolicyName: boundaryPolicyName(config, name),
-          Path: config.boundaries.path,
-          PolicyDocument: JSON.stringify(document),
-          Description: `Permissions boundary ${name} (seeded by the local stack)`,
-        }),
-      );
-    }
+    // Created straight away: a fresh account has none, and one a state file kept already holds them
+    // (EntityAlreadyExists), which saves a GetPolicy round trip per policy on every stack.
+    await Promise.all(
+      Object.entries(resolveManagedPolicies(config)).map(async ([name, document]) => {
+        try {
+          await iam.send(
+            new CreatePolicyCommand({
+              PolicyName: boundaryPolicyName(config, name),
+              Path: config.boundaries.path,
+              PolicyDocument: JSON.stringify(document),
+              Description:
+                name === SELF_SERVICE_POLICY
+                  ? 'Self-service of every onboarded user (seeded by the local stack)'
+                  : `Permissions boundary ${name} (seeded by the local stack)`,
+            }),
+          );
+        } catch (error) {
+          if (!isAwsError(error, 'EntityAlreadyExists')) throw error;
+        }
+      }),
+    );
   } finally {
     iam.destroy();
   }
@@ -603,10 +605,11 @@ export async function openStack(options: OpenStackOptions): Promise<Stack> {
   const emulator = started.value;
   const ledger = startedLedger.value;
   try {
-    const accountId = await accountOf(emulator.env);
+    // The stack's own emulator: its account is known, no STS round trip (other modes ask STS).
+    const accountId = emulator.accountId;
     const [, tableName] = await Promise.all([
       (async () => {
-        await seedBoundaries(emulator.env, options.config, accountId);
+        await seedManagedPolicies(emulator.env, options.config);
         if (options.authorize ?? true) {
           await registerFunctionRoles(emulator, options, accountId, region);
           emulator.authorization.setEnabled(true);

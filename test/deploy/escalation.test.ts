@@ -3,7 +3,12 @@ import { awsManagedDocument } from '@iam-onboarding/aws-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { boundaryArn, type Profile, parseOnboardingConfig } from '../../src/config.ts';
-import { type PolicyDocument, resolveBoundaries, resolveRoles } from '../../src/deploy/roles.ts';
+import {
+  type PolicyDocument,
+  resolveBoundaries,
+  resolveRoles,
+  resolveSelfService,
+} from '../../src/deploy/roles.ts';
 
 /**
  * The escalation suite: every function's role as serverless.yml defines it (resolved as the deploy
@@ -23,6 +28,7 @@ const OTHER_STACK_EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:iam
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:iam-onboarding-prod`;
 const LEDGER = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/iam-onboarding-prod-ledger`;
 const OTHER_TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/payroll`;
+const LEDGER_INDEX = (name: string) => `${LEDGER}/index/${name}`;
 const secret = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
 const ONBOARDED_USER = iam(`user${config.userPath}ada`);
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -248,6 +254,20 @@ const INTENDED: Row[] = [
     resource: LEDGER,
     expected: 'allowed',
     why: 'reads a request Step Functions forgot',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: LEDGER_INDEX('byTime'),
+    expected: 'allowed',
+    why: 'lists the requests newest first',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: LEDGER_INDEX('byOutcome'),
+    expected: 'allowed',
+    why: 'lists the requests of one status',
   },
   {
     principal: 'notifyCompletion',
@@ -522,6 +542,34 @@ const ESCALATIONS: Row[] = [
     resource: LEDGER,
     expected: 'denied',
     why: 'reading every request',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: LEDGER,
+    expected: 'denied',
+    why: 'querying the table itself (only its listing indexes)',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Scan',
+    resource: LEDGER_INDEX('byTime'),
+    expected: 'denied',
+    why: 'scanning an index',
+  },
+  {
+    principal: 'httpApi',
+    action: 'dynamodb:Query',
+    resource: `${OTHER_TABLE}/index/byTime`,
+    expected: 'denied',
+    why: "another table's index",
+  },
+  {
+    principal: 'notifyCompletion',
+    action: 'dynamodb:Query',
+    resource: LEDGER_INDEX('byTime'),
+    expected: 'denied',
+    why: 'the notifier listing requests',
   },
   {
     principal: 'notifyCompletion',
@@ -1211,6 +1259,35 @@ describe('the MFA gate of every boundary, evaluated', () => {
         expect(longTermKey, `${name} ${row.action} with a long-term key`).toBe(row.without);
         expect(withMfa, `${name} ${row.action} with MFA`).toBe(row.withMfa);
       }
+    },
+  );
+});
+
+describe('the first sign-in under the identity a user really gets, evaluated (no deadlock)', () => {
+  const selfService = resolveSelfService(config);
+  it.each(Object.entries(config.profiles))(
+    '%s: the self-service policy and the profile policies under the boundary let a member without MFA set the password and enrol their device',
+    async (name, profile) => {
+      const boundary = boundaries[profile.boundary as string] as PolicyDocument;
+      const identity = [selfService, ...identityOf(profile)];
+      for (const row of FIRST_DAY.filter((r) => r.without === 'allowed')) {
+        const contexts: Record<string, string>[] = [
+          { 'aws:username': 'ada', 'aws:MultiFactorAuthPresent': 'false' },
+          { 'aws:username': 'ada' },
+        ];
+        for (const context of contexts) {
+          const evaluated = await evaluate(ONBOARDED_USER, identity, { ...row, context }, boundary);
+          expect(evaluated, `${name} ${row.action} without MFA (${JSON.stringify(context)})`).toBe('allowed');
+        }
+      }
+      // Without the self-service policy nothing grants the first sign-in's calls: the deadlock it prevents.
+      const stuck = await evaluate(
+        ONBOARDED_USER,
+        identityOf(profile),
+        { ...(FIRST_DAY[0] as (typeof FIRST_DAY)[number]), context: { 'aws:username': 'ada' } },
+        boundary,
+      );
+      expect(stuck, `${name}: iam:ChangePassword without the self-service policy`).toBe('denied');
     },
   );
 });

@@ -11,6 +11,7 @@ import {
   configuredServiceLinkedRoles,
   configuredUserPolicyArns,
   parseOnboardingConfig,
+  SELF_SERVICE_POLICY,
 } from '../../src/config.ts';
 import { declaredCallsByFunction } from '../../src/declarations.ts';
 import { loadServerlessFunctions, PROJECT_ROOT } from '../../src/definition.ts';
@@ -231,10 +232,17 @@ describe('the Lambda roles', () => {
       ['undoAttachUserPolicies', 'iam:DetachUserPolicy'],
     ] as const) {
       const s = statementsOf(roleOf(fnKey)).find((x) => x.Effect === 'Allow' && actions(x).includes(action));
-      expect(s?.Condition, fnKey).toEqual({
-        ArnEquals: { 'iam:PolicyARN': configuredUserPolicyArns(config) },
+      const condition = s?.Condition as { ArnEquals: { 'iam:PolicyARN': unknown[] } };
+      expect(condition, fnKey).toEqual({
+        ArnEquals: { 'iam:PolicyARN': expect.any(Array) },
         StringLike: { 'iam:ResourceTag/onboarding:execution': OWN_EXECUTIONS },
       });
+      // The profiles' per-user allowlists, and this stack's own self-service policy: nothing else.
+      const allowed = condition.ArnEquals['iam:PolicyARN'];
+      expect(allowed.slice(0, -1), fnKey).toEqual(configuredUserPolicyArns(config));
+      expect(JSON.stringify(allowed.at(-1)), fnKey).toContain(
+        `:policy${config.boundaries.path}${boundaryPolicyName(config, SELF_SERVICE_POLICY)}`,
+      );
       expect(JSON.stringify(s?.Resource)).toContain(`:user${config.userPath}*`);
     }
     // No group policy can reach a user this way, and AdministratorAccess is nowhere.
@@ -298,6 +306,25 @@ describe('the ledger', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      // The listing's indexes (src/ledger/list.ts): every request by time, and one status by time.
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byTime',
+          KeySchema: [
+            { AttributeName: 'itemType', KeyType: 'HASH' },
+            { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byOutcome',
+          KeySchema: [
+            { AttributeName: 'outcome', KeyType: 'HASH' },
+            { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
     expect(outputs.LedgerTableName).toEqual(
       expect.objectContaining({ Value: { Ref: 'OnboardingLedgerTable' } }),
@@ -309,12 +336,30 @@ describe('the ledger', () => {
     expect(new Set(grants.map(([id]) => id))).toEqual(
       new Set([roleOf('httpApi'), roleOf('notifyCompletion')]),
     );
-    for (const [id, s] of grants) {
+    for (const [id, s] of grants.filter(([, x]) => !actions(x).includes('dynamodb:Query'))) {
       expect(resourcesOf(s), id).toEqual([LEDGER_ARN]);
       for (const action of actions(s)) {
         expect(action, id).toMatch(/^dynamodb:(PutItem|UpdateItem|GetItem)$/);
       }
     }
+  });
+
+  it("lets the HTTP API alone Query the two listing indexes - on the indexes' ARNs, never the table's, and Scan nowhere", () => {
+    // CloudFormation's own placeholder, not a template literal.
+    const indexArn = (name: string) => ({
+      'Fn::Sub': ['$', `{OnboardingLedgerTable.Arn}/index/${name}`].join(''),
+    });
+    const queries = dynamoGrants().filter(([, s]) =>
+      actions(s).some((a) => /^dynamodb:(Query|Scan)/.test(a)),
+    );
+    expect(queries.map(([id]) => id)).toEqual([roleOf('httpApi')]);
+    const [, statement] = queries[0] as [string, Statement];
+    expect(actions(statement)).toEqual(['dynamodb:Query']);
+    expect(resourcesOf(statement)).toEqual([indexArn('byTime'), indexArn('byOutcome')]);
+    const indexes = (resources.OnboardingLedgerTable?.Properties.GlobalSecondaryIndexes ?? []) as {
+      IndexName: string;
+    }[];
+    expect(indexes.map((i) => i.IndexName)).toEqual(['byTime', 'byOutcome']);
   });
 
   it('hands the table name to exactly the functions whose role may use it', () => {
@@ -403,12 +448,16 @@ describe('operations', () => {
     });
   });
 
-  it('creates one managed policy per boundary file, from the configuration, and outputs the state machine', () => {
+  it('creates one managed policy per boundary file and the self-service policy, from the configuration, and outputs the state machine', () => {
     const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy');
     expect(policies.map((p) => p.Properties.ManagedPolicyName).sort()).toEqual(
-      boundaryNames(config).map((b) => boundaryPolicyName(config, b)),
+      [...boundaryNames(config), SELF_SERVICE_POLICY].map((b) => boundaryPolicyName(config, b)).sort(),
     );
-    for (const boundary of policies) {
+    const selfService = resources.SelfServicePolicy as Resource;
+    expect(selfService.Properties.Path).toBe(config.boundaries.path);
+    // An identity policy that only allows (the boundary caps it): the member's own password, device, secret.
+    expect(JSON.stringify(selfService.Properties.PolicyDocument)).not.toContain('"Effect":"Deny"');
+    for (const boundary of policies.filter((p) => p !== selfService)) {
       expect(boundary.Properties.Path).toBe(config.boundaries.path);
       expect(JSON.stringify(boundary.Properties.PolicyDocument)).toContain('"Effect":"Deny"');
     }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { bootstrapAccount } from '../../src/bootstrap.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
-import { resolveBoundaries } from '../../src/deploy/roles.ts';
+import { resolveBoundaries, resolveSelfService } from '../../src/deploy/roles.ts';
 import { SdkAccountSetup } from '../../src/gateways/account-setup.ts';
 import { cleanEnv, EXAMPLE, onboard } from './cli-helpers.ts';
 
@@ -59,6 +59,9 @@ describe('onboard bootstrap', () => {
       /created\s+boundary\s+arn:aws:iam::000000000000:policy\/iam-onboarding\/iam-onboarding-team-member/,
     );
     expect(first.stdout).toMatch(
+      /created\s+self-service policy\s+arn:aws:iam::000000000000:policy\/iam-onboarding\/iam-onboarding-self-service/,
+    );
+    expect(first.stdout).toMatch(
       /created\s+secret\s+iam-onboarding\/api-token\s+\(aws secretsmanager get-secret-value --secret-id iam-onboarding\/api-token/,
     );
     expect(run.code).toBe(0);
@@ -87,6 +90,7 @@ describe('onboard bootstrap', () => {
     const options = {
       iamArnPrefix: 'arn:aws:iam::000000000000:',
       boundaries: resolveBoundaries(config),
+      selfService: resolveSelfService(config),
       secrets: false,
     };
     await bootstrapAccount(setup, config, options);

@@ -433,8 +433,10 @@ function sh(
   return new Promise((resolve) => {
     execFile(
       'bash',
-      ['-euo', 'pipefail', '-c', script],
-      { env, cwd: PROJECT_ROOT },
+      ['--noprofile', '--norc', '-euo', 'pipefail', '-c', script],
+      // A start-up file the machine's environment names (BASH_ENV, ENV) is not the recipe's: under -u
+      // one reading $PS1 fails before the recipe runs.
+      { env: { ...env, BASH_ENV: undefined, ENV: undefined }, cwd: PROJECT_ROOT },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

@@ -296,9 +296,12 @@ describe('POST /onboardings', () => {
 
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
     expect((await fetch(`${serve.apiUrl}/admin`, { headers: bearer(serve) })).status).toBe(404);
-    const wrong = await fetch(`${serve.apiUrl}/onboardings`, { headers: bearer(serve) });
+    const wrong = await fetch(`${serve.apiUrl}/onboardings`, { method: 'DELETE', headers: bearer(serve) });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('POST');
+    expect(wrong.headers.get('allow')).toBe('GET, POST');
+    const jira = await fetch(`${serve.apiUrl}/onboardings/jira`, { headers: bearer(serve) });
+    expect(jira.status).toBe(405);
+    expect(jira.headers.get('allow')).toBe('POST');
   });
 });
 

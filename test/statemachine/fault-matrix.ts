@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { FaultSpec } from '@iam-onboarding/aws-emulator';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selfServicePolicyArn } from '../../src/config.ts';
 import { declaredCallsByFunction } from '../../src/declarations.ts';
 import { bindTasks, loadAsl } from '../../src/definition.ts';
 import type { ExecutionResult } from '../../src/local/runner.ts';
@@ -274,7 +275,9 @@ async function runCell(cell: Cell) {
       expect(user?.groups).toEqual([GROUP]);
       expect(user?.keys).toBe(1);
       expect(after.groups[GROUP]?.policies).toEqual([S3_READ, CW_READ].sort());
-      expect(user?.policies).toEqual([READ_ONLY]);
+      expect(user?.policies).toEqual(
+        [READ_ONLY, selfServicePolicyArn(config, stack.runtimeConfig.iamArnPrefix)].sort(),
+      );
       expect(after.groups[GROUP]?.members).toEqual([USER]);
       expect(Object.keys(after.secrets)).toEqual([`onboarding/${USER}/access-key`]);
       expect(Object.keys(after.roles).filter((r) => r.includes('ElastiCache'))).toHaveLength(1);

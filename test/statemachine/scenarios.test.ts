@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, GetResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { selfServicePolicyArn } from '../../src/config.ts';
 import { logger } from '../../src/lambda/shared.ts';
 import { stackRunner } from '../../src/local/onboarding.ts';
 import { principalKeyId, type Stack } from '../../src/local/stack.ts';
@@ -136,10 +137,14 @@ describe('a successful onboarding', () => {
     );
     const groups = await iam.send(new ListGroupsForUserCommand({ UserName: 'grace' }));
     expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['data-engineers']);
-    // The group carries the profile's policies; the request's extra one is on the user alone.
+    // The group carries the profile's policies; the request's extra one is on the user alone, beside
+    // the self-service policy every user gets.
     expect(await attached('data-engineers')).toEqual([S3_READ, CW_READ].sort());
     const own = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'grace' }));
-    expect(own.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([READ_ONLY]);
+    expect(own.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual([
+      selfServicePolicyArn(stack.runtimeConfig, stack.runtimeConfig.iamArnPrefix),
+      READ_ONLY,
+    ]);
     expect((await serviceRole(ELASTICACHE))?.Description).toContain(result.executionArn);
     const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'grace' }));
     expect(keys.AccessKeyMetadata).toHaveLength(1);

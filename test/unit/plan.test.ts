@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Profile } from '../../src/config.ts';
+import { type Profile, selfServicePolicyArn } from '../../src/config.ts';
 import type { GroupInfo, IamGateway, RoleInfo, UserInfo } from '../../src/gateways/iam.ts';
 import type { SecretInfo, SecretStore } from '../../src/gateways/secrets.ts';
 import { describePlan, driftRepairOf, makePlan } from '../../src/plan.ts';
@@ -10,6 +10,7 @@ import { boundaryOf, CACHE, READ_ONLY, runtime } from './fixtures.ts';
 const BOUNDARY = boundaryOf('elasticache-developer');
 const CW_READ = 'arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess';
 const GROUP = 'elasticache-developers';
+const SELF_SERVICE = selfServicePolicyArn(runtime, runtime.iamArnPrefix);
 
 interface Account {
   users?: Record<string, UserInfo>;
@@ -62,7 +63,7 @@ const group = (name: string, path: string, policies: string[] = []) => ({
 
 describe('makePlan', () => {
   it('on an empty account plans to create everything, under the configured paths and boundary', async () => {
-    const { deps } = account({ policies: [BOUNDARY, CACHE, CW_READ] });
+    const { deps } = account({ policies: [BOUNDARY, SELF_SERVICE, CACHE, CW_READ] });
     expect(await makePlan(request(), deps)).toEqual({
       profile: {
         name: 'elasticache-developer',
@@ -73,7 +74,10 @@ describe('makePlan', () => {
       user: { name: 'grace', path: runtime.userPath, permissionsBoundaryArn: BOUNDARY, create: true },
       group: { name: GROUP, path: runtime.groupPath, create: true, otherPolicies: [] },
       policies: [{ arn: CACHE, attach: true }],
-      userPolicies: [{ arn: CW_READ }],
+      userPolicies: [
+        { arn: SELF_SERVICE, reason: 'self-service' },
+        { arn: CW_READ, reason: 'requested' },
+      ],
       serviceLinkedRoles: [{ service: 'elasticache.amazonaws.com', create: true }],
       loginProfile: { create: true },
       accessKey: {
@@ -86,7 +90,7 @@ describe('makePlan', () => {
 
   it("takes the group's policies from the profile, never from the request, and records the group's drift", async () => {
     const { deps } = account({
-      policies: [BOUNDARY, CACHE, READ_ONLY, CW_READ],
+      policies: [BOUNDARY, SELF_SERVICE, CACHE, READ_ONLY, CW_READ],
       // The existing group lacks the profile's policy and carries one the profile does not name.
       groups: { [GROUP]: group(GROUP, runtime.groupPath, [READ_ONLY]) },
       roles: {
@@ -106,7 +110,10 @@ describe('makePlan', () => {
       otherPolicies: [READ_ONLY],
     });
     expect(plan.policies).toEqual([{ arn: CACHE, attach: true }]);
-    expect(plan.userPolicies).toEqual([{ arn: CW_READ }]);
+    expect(plan.userPolicies).toEqual([
+      { arn: SELF_SERVICE, reason: 'self-service' },
+      { arn: CW_READ, reason: 'requested' },
+    ]);
     expect(driftRepairOf(plan)).toEqual([CACHE]);
     expect(describePlan(plan).map((l) => l.action)).toEqual(
       expect.arrayContaining([
@@ -120,7 +127,7 @@ describe('makePlan', () => {
   });
 
   it('does not read attachments of a group that does not exist yet', async () => {
-    const { deps, reads } = account({ policies: [BOUNDARY, CACHE, CW_READ] });
+    const { deps, reads } = account({ policies: [BOUNDARY, SELF_SERVICE, CACHE, CW_READ] });
     await makePlan(request(), deps);
     expect(reads.some((r) => r.startsWith('listAttached'))).toBe(false);
   });
@@ -150,6 +157,16 @@ describe('makePlan', () => {
     await expect(makePlan(request(), deps)).rejects.toMatchObject({
       name: 'PolicyNotFound',
       message: expect.stringContaining(BOUNDARY),
+    });
+  });
+
+  it('refuses when the self-service policy is missing, naming it and `onboard bootstrap`', async () => {
+    const { deps } = account({ policies: [BOUNDARY, CACHE, CW_READ] });
+    await expect(makePlan(request(), deps)).rejects.toMatchObject({
+      name: 'PolicyNotFound',
+      message: expect.stringMatching(
+        new RegExp(`self-service policy ${SELF_SERVICE}.*run \`onboard bootstrap\``),
+      ),
     });
   });
 
@@ -191,19 +208,22 @@ describe('makePlan', () => {
       name: secretName,
       tags: {},
     };
-    const { deps } = account({ policies: [BOUNDARY, CACHE, CW_READ], secrets: { [secretName]: taken } });
+    const { deps } = account({
+      policies: [BOUNDARY, SELF_SERVICE, CACHE, CW_READ],
+      secrets: { [secretName]: taken },
+    });
     await expect(makePlan(request(), { ...deps, config })).rejects.toMatchObject({
       name: 'SecretAlreadyExists',
     });
     const { deps: deleting } = account({
-      policies: [BOUNDARY, CACHE, CW_READ],
+      policies: [BOUNDARY, SELF_SERVICE, CACHE, CW_READ],
       secrets: { [secretName]: { ...taken, deletedDate: new Date().toISOString() } },
     });
     await expect(makePlan(request(), { ...deleting, config })).rejects.toThrow('(scheduled for deletion)');
   });
 
   it('without an access key in the profile it does not look at the secret and plans none', async () => {
-    const { deps, reads } = account({ policies: [BOUNDARY, CACHE, CW_READ] });
+    const { deps, reads } = account({ policies: [BOUNDARY, SELF_SERVICE, CACHE, CW_READ] });
     const profile = runtime.profiles['elasticache-developer'] as Profile;
     const config = {
       ...runtime,
@@ -220,7 +240,7 @@ describe('makePlan', () => {
   it('plans a privileged profile under its own boundary, marked as needing an approval', async () => {
     const sfn = boundaryOf('stepfunctions-admin');
     const console = 'arn:aws:iam::aws:policy/AWSStepFunctionsConsoleFullAccess';
-    const { deps } = account({ policies: [sfn, console] });
+    const { deps } = account({ policies: [sfn, SELF_SERVICE, console] });
     const plan = await makePlan(
       request({
         profile: 'stepfunctions-admin',

@@ -108,7 +108,7 @@ function input(overrides: Partial<Plan> = {}, created: StepInput['created'] = {}
       { arn: READ_ONLY, attach: true },
       { arn: S3_READ, attach: false },
     ],
-    userPolicies: [{ arn: CODECOMMIT }],
+    userPolicies: [{ arn: CODECOMMIT, reason: 'requested' as const }],
     serviceLinkedRoles: [{ service: 'elasticache.amazonaws.com', create: true }],
     loginProfile: { create: false },
     accessKey: { create: true, secretName: 'onboarding/grace/access-key', delivery: 'secrets-manager' },

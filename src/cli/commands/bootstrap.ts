@@ -107,7 +107,7 @@ export function bootstrapCommand(ctx: CliContext): Command {
       }
       const target = await bootstrapClients(env, flags.aws ? 'aws' : 'endpoints');
       try {
-        const { resolveBoundaries } = await import('../../deploy/roles.ts');
+        const { resolveBoundaries, resolveSelfService } = await import('../../deploy/roles.ts');
         if (!flags.json) {
           console.log(render.bold(`Preparing ${target.description}`));
         }
@@ -115,6 +115,7 @@ export function bootstrapCommand(ctx: CliContext): Command {
         const report = await bootstrapAccount(new SdkAccountSetup(target.iam, target.secrets), config, {
           iamArnPrefix: target.iamArnPrefix,
           boundaries: resolveBoundaries(config),
+          selfService: resolveSelfService(config),
           secrets: flags.secrets,
           onLine: flags.json
             ? undefined
@@ -126,7 +127,7 @@ export function bootstrapCommand(ctx: CliContext): Command {
                       ? render.dim
                       : render.green;
                 console.log(
-                  `  ${paint(line.action.padEnd(width))} ${line.kind.padEnd(14)} ${line.name}${line.note ? render.dim(`  (${line.note})`) : ''}`,
+                  `  ${paint(line.action.padEnd(width))} ${line.kind.padEnd(19)} ${line.name}${line.note ? render.dim(`  (${line.note})`) : ''}`,
                 );
               },
         });

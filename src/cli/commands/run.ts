@@ -1,5 +1,13 @@
 import { Command } from 'commander';
-import { type CliContext, exitCodeOf, loadConfigFile, operatorName, readJsonFile } from '../io.ts';
+import {
+  type CliContext,
+  exitCodeOf,
+  loadConfigFile,
+  operatorName,
+  readJsonFile,
+  readText,
+  UsageError,
+} from '../io.ts';
 
 interface RunFlags {
   config?: string;
@@ -16,12 +24,19 @@ interface RunFlags {
 
 const many = (raw: string, previous: string[] = []) => [...previous, raw];
 
+/** `{ "onboardings": [...] }`, the HTTP API's batch body, as a roster file. */
+const isBatchObject = (v: unknown) =>
+  !!v && typeof v === 'object' && Array.isArray((v as { onboardings?: unknown }).onboardings);
+
 export function runCommand(ctx: CliContext): Command {
   return new Command('run')
     .description(
       'run one onboarding and show its timeline (embedded local stack unless endpoints are configured)',
     )
-    .argument('<request>', 'the onboarding request: a JSON file, or - for stdin')
+    .argument(
+      '<request>',
+      'the onboarding request: a JSON file, or - for stdin; or a roster of many (a .csv file, or a JSON array)',
+    )
     .option('--config <file>', 'the configuration (allowlists, paths)', undefined)
     .option('--json', 'print the result as JSON, no timeline')
     .option('--aws', 'run against the real AWS account of your credentials (creates real users)')
@@ -57,17 +72,34 @@ export function runCommand(ctx: CliContext): Command {
       ];
       const crashes = (flags.crash ?? []).map(parseCrash);
       const config = await loadConfigFile(flags.config);
-      const input = await readJsonFile(requestPath, 'request');
+      // A roster: every row validated before anything starts, then each row run as one request.
+      const csv = /\.csv$/i.test(requestPath);
+      const input = csv ? undefined : await readJsonFile(requestPath, 'request');
+      if (csv || Array.isArray(input) || isBatchObject(input)) {
+        if (faults.length || crashes.length) {
+          throw new UsageError(
+            'fault flags apply to one request: run the row alone (onboard run <request.json> --fail ...)',
+          );
+        }
+        const [batch, { callbackPolicyOf }, { LOCAL_STAGE }, { runBatch }] = await Promise.all([
+          import('../../batch.ts'),
+          import('../../config.ts'),
+          import('../../notifier/callback-policy.ts'),
+          import('./run-batch.ts'),
+        ]);
+        const rows = csv ? batch.parseRoster(await readText(requestPath), 'csv') : batch.rowsOfJson(input);
+        const requests = batch.validateBatch(rows, config, callbackPolicyOf(config, LOCAL_STAGE));
+        await runBatch(requests, config, flags, ctx);
+        return;
+      }
       // Checked here first: a bad request gets its field errors before any stack is started.
       const request = validateRequest(input, config);
       const [
-        { outcomeOf },
         { TimelineBuilder },
-        { descriptionOf, HistoryRecorder },
+        { HistoryRecorder, outcomeOfRun },
         { runLocalOnboarding },
         { bold, dim, renderChange, renderOutcome },
       ] = await Promise.all([
-        import('../../execution/outcome.ts'),
         import('../../execution/timeline.ts'),
         import('../../local/history.ts'),
         import('../../local/onboarding.ts'),
@@ -110,16 +142,7 @@ export function runCommand(ctx: CliContext): Command {
           console.log('');
         },
       });
-      const outcome = outcomeOf(
-        descriptionOf({
-          arn: result.executionArn,
-          name: result.name,
-          startedAt: result.startedAt,
-          status: result.status,
-          result,
-        }),
-        history.events,
-      );
+      const outcome = outcomeOfRun(result, history.events);
       if (flags.json) console.log(JSON.stringify(outcome, null, 2));
       else for (const line of renderOutcome(outcome)) console.log(line);
       ctx.setExit(exitCodeOf(outcome));

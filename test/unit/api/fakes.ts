@@ -7,7 +7,8 @@ import {
 } from '../../../src/api/onboardings.ts';
 import { parseOnboardingConfig } from '../../../src/config.ts';
 import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
-import type { AcceptedEntry, EndedEntry, RequestLedger } from '../../../src/ledger/items.ts';
+import type { AcceptedEntry, EndedEntry, RequestItem, RequestLedger } from '../../../src/ledger/items.ts';
+import type { LedgerLister, ListedPage, ListQuery } from '../../../src/ledger/list.ts';
 import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
 
 export const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
@@ -54,9 +55,35 @@ export function fakeLedger() {
   return { accepted, ended, ledger };
 }
 
+/** The listing, answering each query with the next of `pages` (the ledger's own Query is tested on dynalite). */
+export function fakeLister(pages: ListedPage[] = []) {
+  const queries: ListQuery[] = [];
+  const lister: Pick<LedgerLister, 'list'> = {
+    list: async (query = {}) => {
+      queries.push(query);
+      return pages.shift() ?? { items: [] };
+    },
+  };
+  return { queries, lister };
+}
+
+export const requestItem = (requestId: string, over: Partial<RequestItem> = {}): RequestItem => ({
+  pk: `REQUEST#${requestId}`,
+  sk: 'REQUEST',
+  itemType: 'request',
+  requestId,
+  executionArn: `arn:aws:states:us-east-1:123456789012:execution:onboarding:${requestId}`,
+  status: 'RUNNING',
+  statusAt: NOW,
+  startedAt: new Date(NOW).toISOString(),
+  updatedAt: new Date(NOW).toISOString(),
+  ...over,
+});
+
 export function apiDeps(over: Partial<ApiDeps> = {}) {
   const fake = fakeOnboardings();
   const ledger = fakeLedger();
+  const listing = fakeLister();
   const logged: unknown[] = [];
   const deps: ApiDeps = {
     config,
@@ -64,13 +91,14 @@ export function apiDeps(over: Partial<ApiDeps> = {}) {
     starter: fake.starter,
     statusReader: fake.statusReader,
     ledger: ledger.ledger,
+    lister: listing.lister,
     credentials: async () => ({ webhookSecret: WEBHOOK_SECRET, apiToken: API_TOKEN }),
     baseUrl: 'https://api.example.com',
     now: () => NOW,
     log: (e) => logged.push(e),
     ...over,
   };
-  return { deps, fake, logged, ledger };
+  return { deps, fake, logged, ledger, listing };
 }
 
 export const post = (

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../../src/api/auth.ts';
-import { handleHttp } from '../../../src/api/http.ts';
+import { bodyLimitOf, handleHttp } from '../../../src/api/http.ts';
 import { RerunNameTooLongError } from '../../../src/attempts.ts';
 import { toDomainError } from '../../../src/aws/errors.ts';
 import { ThrottlingError } from '../../../src/errors.ts';
 import type { ExecutionOutcome } from '../../../src/execution/outcome.ts';
 import { TEST_HIRE_RECIPIENT } from '../../fixtures/hire-key.ts';
-import { API_TOKEN, apiDeps, NOW, post, validRequest, WEBHOOK_SECRET } from './fakes.ts';
+import {
+  API_TOKEN,
+  apiDeps,
+  fakeLister,
+  NOW,
+  post,
+  requestItem,
+  validRequest,
+  WEBHOOK_SECRET,
+} from './fakes.ts';
 
 const body = JSON.stringify(validRequest);
 const signed = (raw: string, method = 'POST', path = '/onboardings') => ({
@@ -309,5 +318,161 @@ describe('GET /onboardings/{requestId}', () => {
     );
     expect(del.status).toBe(405);
     expect(del.headers.allow).toBe('GET');
+  });
+});
+
+describe('GET /onboardings', () => {
+  const list = (
+    deps: Parameters<typeof handleHttp>[1],
+    query = '',
+    headers: Record<string, string> = bearer,
+  ) => handleHttp({ method: 'GET', path: '/onboardings', query, headers, rawBody: '' }, deps);
+
+  it('answers a page of the ledger: each row with its status URL, and the next page as a cursor and a URL', async () => {
+    const listing = fakeLister([
+      {
+        items: [
+          requestItem('HR-2', {
+            status: 'FAILED',
+            userName: 'bob',
+            profile: 'developers',
+            attempt: 2,
+            requestedBy: { channel: 'http-api', source: 'jira', auth: 'bearer' },
+            stoppedAt: '2026-01-15T12:01:00.000Z',
+            failure: { error: 'ExecutionAborted', message: 'stopped' },
+          }),
+        ],
+        next: 'abc_-1',
+      },
+    ]);
+    const { deps, logged } = apiDeps({ lister: listing.lister });
+    const response = await list(deps, 'status=rolled-back&limit=1');
+    expect(response.status).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(listing.queries).toEqual([{ status: 'rolled back', limit: 1 }]);
+    expect(parse(response)).toEqual({
+      onboardings: [
+        {
+          requestId: 'HR-2',
+          // Failed without our rollback report: nothing proves the rollback finished.
+          status: 'rollback incomplete',
+          userName: 'bob',
+          profile: 'developers',
+          requestedBy: { channel: 'http-api', source: 'jira', auth: 'bearer' },
+          startedAt: new Date(NOW).toISOString(),
+          stoppedAt: '2026-01-15T12:01:00.000Z',
+          attempts: 2,
+          executionArn: 'arn:aws:states:us-east-1:123456789012:execution:onboarding:HR-2',
+          error: 'ExecutionAborted',
+          statusUrl: 'https://api.example.com/onboardings/HR-2',
+        },
+      ],
+      next: 'abc_-1',
+      nextUrl: 'https://api.example.com/onboardings?status=rolled+back&limit=1&cursor=abc_-1',
+    });
+    expect(logged).toEqual([{ method: 'GET', route: 'GET /onboardings', status: 200, auth: 'bearer' }]);
+  });
+
+  it('passes the cursor on, and gives no `next` on the last page', async () => {
+    const listing = fakeLister([{ items: [] }]);
+    const { deps } = apiDeps({ lister: listing.lister });
+    const response = await list(deps, 'cursor=abc');
+    expect(parse(response)).toEqual({ onboardings: [] });
+    expect(listing.queries).toEqual([{ cursor: 'abc' }]);
+  });
+
+  it('is authenticated like the other routes: a signature over the path and query, or the bearer token', async () => {
+    const { deps, listing } = apiDeps();
+    expect((await list(deps, 'limit=5', {})).status).toBe(401);
+    expect((await list(deps, 'limit=5', { Authorization: 'Bearer wrong' })).status).toBe(401);
+    // The signature covers the query: one made for another query is refused.
+    expect((await list(deps, 'limit=5', signed('', 'GET', '/onboardings?limit=50'))).status).toBe(401);
+    expect(listing.queries).toEqual([]);
+    expect((await list(deps, 'limit=5', signed('', 'GET', '/onboardings?limit=5'))).status).toBe(200);
+    expect(listing.queries).toEqual([{ limit: 5 }]);
+  });
+
+  it.each([
+    ['status=done', 'status', /unknown status "done": use one of running, succeeded, rolled-back/],
+    ['limit=0', 'limit', /"0" is not a page size: use a whole number from 1 to 100/],
+    ['limit=500', 'limit', /from 1 to 100/],
+    ['state=running', 'state', /unknown query parameter: use status, limit, cursor/],
+    ['status=running&status=succeeded', 'status', /given more than once/],
+  ])(
+    'answers 400 to %s, naming the parameter and the fix, and lists nothing',
+    async (query, path, message) => {
+      const { deps, listing } = apiDeps();
+      const response = await list(deps, query);
+      expect(response.status).toBe(400);
+      const body = parse(response) as { issues: { path: string; message: string }[] };
+      expect(body.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+      expect(listing.queries).toEqual([]);
+    },
+  );
+
+  it('answers 400 to a cursor the ledger refuses', async () => {
+    const { deps } = apiDeps({
+      lister: {
+        list: async () => {
+          const { decodeCursor } = await import('../../../src/ledger/list.ts');
+          return { items: [], next: JSON.stringify(decodeCursor('bm9wZQ', undefined)) };
+        },
+      },
+    });
+    const response = await list(deps, 'cursor=bm9wZQ');
+    expect(response.status).toBe(400);
+    expect(parse(response)).toEqual({
+      error: 'invalid cursor: it is not a `next` this listing gave; start again without a cursor',
+      issues: [
+        { path: 'cursor', message: 'it is not a `next` this listing gave; start again without a cursor' },
+      ],
+    });
+  });
+
+  it('answers 405 with both methods for another method on /onboardings', async () => {
+    const { deps } = apiDeps();
+    const del = await handleHttp(
+      { method: 'DELETE', path: '/onboardings', headers: bearer, rawBody: '' },
+      deps,
+    );
+    expect(del.status).toBe(405);
+    expect(del.headers.allow).toBe('GET, POST');
+  });
+});
+
+describe('POST /onboardings/batch', () => {
+  const batchOf = (n: number) =>
+    JSON.stringify({ onboardings: Array.from({ length: n }, () => validRequest) });
+
+  it('allows a body as large as its rows (50 x api.maxBodyBytes), 413 past it, before authenticating', async () => {
+    const { deps, fake } = apiDeps();
+    expect(bodyLimitOf('/onboardings/batch', deps.config)).toBe(50 * deps.config.api.maxBodyBytes);
+    expect(bodyLimitOf('/onboardings/batch/?x=1', deps.config)).toBe(50 * deps.config.api.maxBodyBytes);
+    expect(bodyLimitOf('/onboardings', deps.config)).toBe(deps.config.api.maxBodyBytes);
+    const huge = 'x'.repeat(50 * deps.config.api.maxBodyBytes + 1);
+    const response = await handleHttp(post(huge, {}, '/onboardings/batch'), deps);
+    expect(response.status).toBe(413);
+    expect(fake.started).toEqual([]);
+  });
+
+  it('refuses a duplicate row with 400 naming both fields of the repeated row, and starts nothing', async () => {
+    const { deps, fake } = apiDeps();
+    const response = await handleHttp(post(batchOf(2), bearer, '/onboardings/batch'), deps);
+    expect(response.status).toBe(400);
+    expect(parse(response).issues).toEqual([
+      expect.objectContaining({ row: 2, requestId: 'HR-1', path: 'requestId' }),
+      expect.objectContaining({ row: 2, requestId: 'HR-1', path: 'userName' }),
+    ]);
+    expect(fake.started).toEqual([]);
+  });
+
+  it('answers 405 to another method', async () => {
+    const { deps } = apiDeps();
+    const response = await handleHttp(
+      { method: 'GET', path: '/onboardings/batch', headers: bearer, rawBody: '' },
+      deps,
+    );
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('POST');
   });
 });

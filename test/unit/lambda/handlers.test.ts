@@ -231,7 +231,7 @@ describe('a step handler (CreateUser)', () => {
     user: { name: 'grace', path: '/onboarded/', permissionsBoundaryArn: BOUNDARY, create: true as const },
     group: { name: 'developers', path: '/onboarded/', create: true, otherPolicies: [] },
     policies: [{ arn: READ_ONLY, attach: true }],
-    userPolicies: [{ arn: CODECOMMIT }],
+    userPolicies: [{ arn: CODECOMMIT, reason: 'requested' as const }],
     serviceLinkedRoles: [],
     loginProfile: { create: false },
     accessKey: { create: false, secretName: 'onboarding/grace/access-key', delivery: 'recipient' as const },

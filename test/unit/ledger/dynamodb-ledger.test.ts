@@ -12,6 +12,7 @@ import {
   REQUEST_SK,
   requestPk,
 } from '../../../src/ledger/items.ts';
+import { LedgerLister } from '../../../src/ledger/list.ts';
 import { createTableInputOf, ensureLedgerTable, ledgerTableInput } from '../../../src/ledger/table.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../../src/local/ledger.ts';
 import { NOTIFIER_CALLS } from '../../../src/notifier/lambda.ts';
@@ -91,6 +92,25 @@ describe('the ledger table', () => {
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
       SSESpecification: { Enabled: true },
+      // The listing's two indexes, newest first by the latest attempt's start.
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byTime',
+          KeySchema: [
+            { AttributeName: 'itemType', KeyType: 'HASH' },
+            { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byOutcome',
+          KeySchema: [
+            { AttributeName: 'outcome', KeyType: 'HASH' },
+            { AttributeName: 'startedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
   });
 
@@ -363,13 +383,17 @@ describe('the calls the ledger makes', () => {
   const declaredDynamo = (calls: readonly { action: string }[]) =>
     [...new Set(calls.map((c) => c.action).filter((a) => a.startsWith('dynamodb:')))].sort();
 
-  it('are exactly the ones the HTTP API declares (and its role grants): the acceptance, and the read', async () => {
+  it('are exactly the ones the HTTP API declares (and its role grants): the acceptance, the read, the listing', async () => {
     const { sent, recording } = recordingClient();
     const api = new DynamoLedger(recording, tableName);
     await api.recordAccepted(accepted('C-1'));
     await api.recordAccepted(accepted('C-1'));
     await expect(api.recordAccepted(accepted('C-1', { executionArn: 'arn:other' }))).rejects.toThrow();
     await api.get('C-1');
+    const lister = new LedgerLister(recording, tableName);
+    const first = await lister.list({ limit: 1 });
+    await lister.list({ limit: 1, ...(first.next ? { cursor: first.next } : {}) });
+    await lister.list({ status: 'running' });
     recording.destroy();
     expect([...new Set(sent)].sort()).toEqual(declaredDynamo(HTTP_API_CALLS));
   });

@@ -50,16 +50,30 @@ function violations(policy: EmPasswordPolicy | undefined, password: string, user
   return out;
 }
 
-/** A salted scrypt hash: enough to check an old password on ChangePassword, never the password. */
+/**
+ * scrypt's cost N. The hash only lets ChangePassword check the old password of a local, throwaway
+ * account (and keeps the password itself out of a state file): 2^10 rather than Node's default 2^14,
+ * which cost ~30 ms of CPU per login profile, the largest single cost of an onboarding here.
+ */
+const SCRYPT_COST = 1024;
+/** Hashes written before the cost was recorded used Node's default. */
+const LEGACY_SCRYPT_COST = 16384;
+
+/** A salted scrypt hash (`scrypt:<N>:<salt>:<digest>`): enough to check an old password, never the password. */
 export function hashPassword(password: string): string {
   const salt = randomBytes(16);
-  return `scrypt:${salt.toString('base64')}:${scryptSync(password, salt, 32).toString('base64')}`;
+  const digest = scryptSync(password, salt, 32, { N: SCRYPT_COST });
+  return `scrypt:${SCRYPT_COST}:${salt.toString('base64')}:${digest.toString('base64')}`;
 }
 
 export function passwordMatches(hash: string | undefined, password: string): boolean {
-  const [kind, salt, digest] = hash?.split(':') ?? [];
-  if (kind !== 'scrypt' || !salt || !digest) return false;
+  const parts = hash?.split(':') ?? [];
+  const [kind, cost, salt, digest] =
+    parts.length === 3 ? [parts[0], String(LEGACY_SCRYPT_COST), ...parts.slice(1)] : parts;
+  const N = Number(cost);
+  if (kind !== 'scrypt' || !salt || !digest || !Number.isInteger(N) || N < 2 || N > LEGACY_SCRYPT_COST)
+    return false;
   const expected = Buffer.from(digest, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length);
+  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, { N });
   return timingSafeEqual(expected, actual);
 }
