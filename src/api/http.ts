@@ -1,9 +1,8 @@
 import {
   type ApprovalDeps,
-  type ApprovalRecord,
-  approvalView,
   decideApproval,
   parseDecision,
+  withApproval,
 } from '../approvals/approvals.ts';
 import { RerunNameTooLongError, TooManyAttemptsError } from '../attempts.ts';
 import { InvalidBatchError, MAX_BATCH_ROWS, rowsOfJson, validateBatch } from '../batch.ts';
@@ -436,15 +435,6 @@ async function status(requestId: string, call: Call): Promise<HttpResponse> {
   if (!outcome) return json(404, { error: `no onboarding with request id ${requestId}` });
   const record = await call.deps.approvals?.store.get(requestId);
   return json(200, withApproval(outcome, record));
-}
-
-/** The status with its approval (pending, who may approve, until when; then the decision), never the token. */
-export function withApproval<O extends { executionArn: string }>(
-  outcome: O,
-  record: ApprovalRecord | undefined,
-): O & { approval?: ReturnType<typeof approvalView> } {
-  if (!record || record.executionArn !== outcome.executionArn) return outcome;
-  return { ...outcome, approval: approvalView(record) };
 }
 
 async function approve(requestId: string, call: Call): Promise<HttpResponse> {

@@ -134,6 +134,15 @@ export function approvalView(record: ApprovalRecord): ApprovalView {
   };
 }
 
+/** The status with its approval (pending, who may approve, until when; then the decision), never the token. */
+export function withApproval<O extends { executionArn: string }>(
+  outcome: O,
+  record: ApprovalRecord | undefined,
+): O & { approval?: ReturnType<typeof approvalView> } {
+  if (!record || record.executionArn !== outcome.executionArn) return outcome;
+  return { ...outcome, approval: approvalView(record) };
+}
+
 const MAX_REASON = 1000;
 
 /** The body of an approval, checked before anything is read: a clear error naming each field. */
@@ -195,6 +204,27 @@ export interface DecisionOutcome {
 }
 
 /**
+ * The one rule of who may decide: one of the profile's approvers (as configured now), never the
+ * requester. `decideApproval` applies it, and `onboard run --approve-as` before it starts anything.
+ */
+export function checkApprover(
+  input: Pick<ApprovalDecisionInput, 'requestId' | 'approver'>,
+  request: { profile: string; requester: string | undefined },
+  approvers: readonly string[],
+): void {
+  if (request.requester === undefined || same(input.approver, request.requester)) {
+    throw new ApprovalForbiddenError(
+      `${input.approver} asked for request ${input.requestId} and cannot approve it: a privileged profile needs a second identity (${approvers.join(', ')})`,
+    );
+  }
+  if (!approvers.some((a) => same(a, input.approver))) {
+    throw new ApprovalForbiddenError(
+      `${input.approver} is not an approver of profile "${request.profile}" (profiles.${request.profile}.approvers: ${approvers.join(', ') || 'none'})`,
+    );
+  }
+}
+
+/**
  * One approver's decision on a pending approval:
  * - 403 (ApprovalForbidden): the approver is the requester, or not on the profile's approvers;
  * - 404 (ApprovalNotFound): nothing waits for an approval under this request id;
@@ -214,17 +244,7 @@ export async function decideApproval(
   const profile = Object.hasOwn(deps.config.profiles, record.profile)
     ? deps.config.profiles[record.profile]
     : undefined;
-  const approvers = profile?.approvers ?? [];
-  if (same(input.approver, record.requester)) {
-    throw new ApprovalForbiddenError(
-      `${input.approver} asked for request ${input.requestId} and cannot approve it: a privileged profile needs a second identity (${approvers.join(', ')})`,
-    );
-  }
-  if (!approvers.some((a) => same(a, input.approver))) {
-    throw new ApprovalForbiddenError(
-      `${input.approver} is not an approver of profile "${record.profile}" (profiles.${record.profile}.approvers: ${approvers.join(', ') || 'none'})`,
-    );
-  }
+  checkApprover(input, record, profile?.approvers ?? []);
   const status = input.decision === 'approve' ? 'approved' : 'denied';
   const view = (r: ApprovalRecord) => approvalView(r);
   if (record.status !== 'pending') {

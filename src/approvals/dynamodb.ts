@@ -33,7 +33,7 @@ const RECORD_FIELDS = [
 
 /** The record's fields only (a whitelist): the token stays in the table. */
 function recordOf(item: Record<string, unknown> | undefined): ApprovalRecord | undefined {
-  if (!item || item.itemType !== 'approval') return undefined;
+  if (item?.itemType !== 'approval') return undefined;
   const out: Record<string, unknown> = {};
   for (const k of RECORD_FIELDS) if (item[k] !== undefined) out[k] = item[k];
   return out as unknown as ApprovalRecord;

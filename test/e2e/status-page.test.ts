@@ -135,9 +135,13 @@ describe('the status page in Chromium', () => {
     }
     expect(await nodeOf('UndoCreateUser').getAttribute('class')).toContain('state-not-run');
     expect(await nodeOf('OnboardingFailed').locator('.node-status').textContent()).toContain('not run');
-    // Every forward task ran once, in the saga's order (the step list, not a copy of it), then the end.
+    // Every forward task ran once, in the saga's order (the step list, not a copy of it), then the end;
+    // the approval Choice passes an unprivileged request straight on to Plan.
+    const [validate, ...planned] = FORWARD_STATES;
     expect(await page.locator('table.timeline tbody tr th').allTextContents()).toEqual([
-      ...FORWARD_STATES,
+      validate,
+      'NeedsApproval',
+      ...planned,
       'OnboardingSucceeded',
     ]);
     expect(await page.locator('table.timeline tr.phase-rollback').count()).toBe(0);

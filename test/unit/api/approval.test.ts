@@ -47,7 +47,7 @@ function memoryStore(expiresAt = new Date(NOW + 3_600_000).toISOString()) {
     },
     decide: async (id, arn, decision, now): Promise<DecideResult> => {
       const i = items.get(id);
-      if (!i || i.status !== 'pending' || i.executionArn !== arn || i.expiresAt <= now.toISOString())
+      if (i?.status !== 'pending' || i.executionArn !== arn || i.expiresAt <= now.toISOString())
         return { decided: false, record: i && strip(i) };
       Object.assign(i, decision);
       return { decided: true, record: strip(i), ...(i.taskToken ? { taskToken: i.taskToken } : {}) };
