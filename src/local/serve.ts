@@ -279,6 +279,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       recent: async () => (await pageLister.list({ limit: STATUS_PAGE_ROWS })).items,
       status: (requestId) => statusReader.status(requestId),
       item: (requestId) => apiLedger.get(requestId),
+      approval: (requestId) => approvals.store.get(requestId),
       port: 0,
       log: (e) =>
         options.onRequest?.({
