@@ -60,7 +60,16 @@ const JIRA: Mapping = {
   shape: {
     '': ['issue', 'onboarding'],
     issue: ['key'],
-    onboarding: ['userName', 'profile', 'policyArns', 'tags', 'email', 'callbackUrl', 'publicKey'],
+    onboarding: [
+      'userName',
+      'profile',
+      'policyArns',
+      'tags',
+      'email',
+      'callbackUrl',
+      'publicKey',
+      'requestedBy',
+    ],
   },
   fields: {
     requestId: ['issue.key', given],
@@ -71,13 +80,24 @@ const JIRA: Mapping = {
     'contact.email': ['onboarding.email', given],
     'contact.callbackUrl': ['onboarding.callbackUrl', given],
     'contact.recipient': ['onboarding.publicKey', given],
+    // Who asked (the issue's reporter): a privileged profile's approver must be someone else.
+    requestedBy: ['onboarding.requestedBy', given],
   },
 };
 
 const SERVICENOW: Mapping = {
   shape: {
     '': ['number', 'variables'],
-    variables: ['user_name', 'profile', 'policy_arns', 'tags', 'email', 'callback_url', 'public_key'],
+    variables: [
+      'user_name',
+      'profile',
+      'policy_arns',
+      'tags',
+      'email',
+      'callback_url',
+      'public_key',
+      'requested_by',
+    ],
   },
   fields: {
     requestId: ['number', given],
@@ -88,6 +108,8 @@ const SERVICENOW: Mapping = {
     'contact.email': ['variables.email', given],
     'contact.callbackUrl': ['variables.callback_url', given],
     'contact.recipient': ['variables.public_key', given],
+    // Who asked (the RITM's requested_for / opened_by): a privileged profile's approver must be someone else.
+    requestedBy: ['variables.requested_by', given],
   },
 };
 
