@@ -1,9 +1,4 @@
-import {
-  type ApprovalDeps,
-  decideApproval,
-  parseDecision,
-  withApproval,
-} from '../approvals/approvals.ts';
+import { type ApprovalDeps, decideApproval, parseDecision, withApproval } from '../approvals/approvals.ts';
 import { RerunNameTooLongError, TooManyAttemptsError } from '../attempts.ts';
 import { InvalidBatchError, MAX_BATCH_ROWS, rowsOfJson, validateBatch } from '../batch.ts';
 import type { OnboardingConfig } from '../config.ts';
