@@ -7,7 +7,13 @@ import { CallCounter, type CallFilter, type CallStats } from './calls.ts';
 import { type ControlTarget, control } from './control.ts';
 import { AwsError, PortInUseError } from './errors.ts';
 import { FaultController, type FaultSpec } from './faults.ts';
-import { type ConsistencySettings, IAM_READ_ONLY, type IamSettings, iamService } from './iam/index.ts';
+import {
+  type ConsistencySettings,
+  IAM_READ_ONLY,
+  type IamSettings,
+  iamService,
+  noteKeyUse,
+} from './iam/index.ts';
 import { type EmulatorService, type Reply, Router } from './router.ts';
 import { SECRETS_MANAGER_READ_ONLY, secretsManagerService } from './secrets-manager.ts';
 import {
@@ -278,6 +284,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const route = router.resolve(req, raw);
     if (!('run' in route)) return send(res, route, randomUUID());
     const call = counter.start(route.service, route.action, route.caller);
+    // IAM records a key's last use when a request signed with it arrives, whatever its outcome.
+    if (route.caller) noteKeyUse(state, route.caller, route.service, region);
     // Authorization comes first, as in AWS: a denied call never reaches the service, so it neither
     // triggers nor spends an injected fault (which stands for the service itself failing).
     const verdict = await authorizer.authorize(state, region, route);

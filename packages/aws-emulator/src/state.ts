@@ -24,6 +24,8 @@ const accessKey = z.object({
   secret: z.string(),
   status: z.enum(['Active', 'Inactive']).default('Active'),
   created: z.string().default(now),
+  /** The last request signed with the key (GetAccessKeyLastUsed); absent: never used. */
+  lastUsed: z.object({ date: z.string(), service: z.string(), region: z.string() }).optional(),
 });
 
 const loginProfile = z.object({

@@ -14,6 +14,7 @@ import { userActions } from './users.ts';
 
 /** IAM over the emulated account, one module per resource; here their actions are registered. */
 
+export { noteKeyUse } from './access-keys.ts';
 export { AWS_MANAGED_POLICIES } from './managed-policies.ts';
 export type { ConsistencySettings, IamSettings } from './params.ts';
 export { SERVICE_LINKED_ROLE_NAMES } from './roles.ts';

@@ -44,6 +44,18 @@ export function callerOf(s: EmulatorState, accessKeyId: string | undefined): EmU
   return Object.values(s.users).find((u) => u.keys.some((k) => k.id === accessKeyId));
 }
 
+/**
+ * The user an action names, or, when `UserName` is omitted, the user whose access key signed the
+ * request (as IAM decides for the caller's own keys, certificates, SSH keys and MFA devices).
+ */
+export function targetUser(p: URLSearchParams, s: EmulatorState, ctx: { accessKeyId?: string }): EmUser {
+  if (p.get('UserName') !== null) return getUser(s, userName(p));
+  const caller = callerOf(s, ctx.accessKeyId);
+  if (!caller)
+    throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
+  return caller;
+}
+
 export function liveSession(s: EmulatorState, accessKeyId: string): EmSession | undefined {
   const session = s.sessions[accessKeyId];
   return session && Date.parse(session.expires) > Date.now() ? session : undefined;
