@@ -10,7 +10,10 @@ import {
   userName,
 } from './params.ts';
 
-/** Inline policies, of groups and of users: Put, Delete, List. */
+/**
+ * Inline policies, of groups and of users: Put, Get, Delete, List. Get answers the document URL-encoded
+ * (RFC 3986), as IAM does: a reader decodes it before parsing.
+ */
 
 export const inlinePolicyActions: Actions = {
   PutGroupPolicy(p, s) {
@@ -27,6 +30,14 @@ export const inlinePolicyActions: Actions = {
     }
     delete group.inline[name];
     return undefined;
+  },
+  GetGroupPolicy(p, s) {
+    const group = getGroup(s, groupName(p));
+    const name = policyName(p);
+    const document = group.inline[name];
+    if (document === undefined)
+      throw new AwsError('NoSuchEntity', `The group policy with name ${name} cannot be found.`);
+    return { GroupName: group.name, PolicyName: name, PolicyDocument: encodeURIComponent(document) };
   },
   ListGroupPolicies(p, s) {
     const group = getGroup(s, groupName(p));
@@ -46,6 +57,14 @@ export const inlinePolicyActions: Actions = {
       throw new AwsError('NoSuchEntity', `The user policy with name ${name} cannot be found.`);
     delete user.inline[name];
     return undefined;
+  },
+  GetUserPolicy(p, s) {
+    const user = getUser(s, userName(p));
+    const name = policyName(p);
+    const document = user.inline[name];
+    if (document === undefined)
+      throw new AwsError('NoSuchEntity', `The user policy with name ${name} cannot be found.`);
+    return { UserName: user.name, PolicyName: name, PolicyDocument: encodeURIComponent(document) };
   },
   ListUserPolicies(p, s) {
     const user = getUser(s, userName(p));
