@@ -28,6 +28,42 @@ const accessKey = z.object({
   lastUsed: z.object({ date: z.string(), service: z.string(), region: z.string() }).optional(),
 });
 
+const credentialStatus = z.enum(['Active', 'Inactive']).default('Active');
+
+/** An SSH public key (CodeCommit's), kept in OpenSSH form; its id starts APKA. */
+const sshPublicKey = z.object({
+  id: z.string(),
+  body: z.string(),
+  /** MD5 of the key blob, colon-separated hex, as IAM reports it. */
+  fingerprint: z.string(),
+  status: credentialStatus,
+  uploaded: z.string().default(now),
+});
+
+/** An X.509 signing certificate (PEM), identified by IAM's certificate id. */
+const signingCertificate = z.object({
+  id: z.string(),
+  body: z.string(),
+  status: credentialStatus,
+  uploaded: z.string().default(now),
+});
+
+/**
+ * A service-specific credential (CodeCommit or Keyspaces user name and password, or a Bedrock or
+ * CloudWatch Logs API key). Its password or secret is not kept: IAM shows it once, at creation or reset.
+ */
+const serviceSpecificCredential = z.object({
+  id: z.string(),
+  service: z.string(),
+  /** `<user>-at-<account>` for a password credential; absent for an API key. */
+  serviceUserName: z.string().optional(),
+  /** The public part of an API key (Bedrock, CloudWatch Logs). */
+  alias: z.string().optional(),
+  status: credentialStatus,
+  created: z.string().default(now),
+  expires: z.string().optional(),
+});
+
 const loginProfile = z.object({
   created: z.string().default(now),
   passwordResetRequired: z.boolean().default(false),
@@ -54,6 +90,9 @@ const user = z.object({
   loginProfile: loginProfile.optional(),
   /** Serial numbers of the MFA devices enabled for the user (virtual ones are in `virtualMfaDevices`). */
   mfaDevices: z.array(z.string()).default([]),
+  sshPublicKeys: z.array(sshPublicKey).default([]),
+  signingCertificates: z.array(signingCertificate).default([]),
+  serviceSpecificCredentials: z.array(serviceSpecificCredential).default([]),
 });
 
 const group = z.object({
@@ -180,6 +219,9 @@ const stateSchema = z.object({
 
 export type EmTag = z.infer<typeof tag>;
 export type EmAccessKey = z.infer<typeof accessKey>;
+export type EmSshPublicKey = z.infer<typeof sshPublicKey>;
+export type EmSigningCertificate = z.infer<typeof signingCertificate>;
+export type EmServiceSpecificCredential = z.infer<typeof serviceSpecificCredential>;
 export type EmUser = z.infer<typeof user>;
 export type EmGroup = z.infer<typeof group>;
 export type EmPolicy = z.infer<typeof policy>;

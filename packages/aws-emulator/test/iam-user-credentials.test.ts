@@ -1,11 +1,17 @@
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
+  DeleteSSHPublicKeyCommand,
   GetAccessKeyLastUsedCommand,
+  GetSSHPublicKeyCommand,
   GetUserCommand,
   type IAMClient,
   ListAccessKeysCommand,
+  ListSSHPublicKeysCommand,
   UpdateAccessKeyCommand,
+  UpdateSSHPublicKeyCommand,
+  UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
@@ -126,5 +132,160 @@ describe('access keys of a leaver', () => {
     // Assess
     expect(error).toMatchObject({ code: 'AccessDenied', status: 403 });
     expect(error.message).toContain('iam:GetAccessKeyLastUsed on resource: access key local-gone000000');
+  });
+});
+
+/** An RSA public key in OpenSSH form, built here from its JWK (RFC 4253: "ssh-rsa", e, n). */
+function opensshRsa(key: KeyObject): string {
+  const jwk = key.export({ format: 'jwk' });
+  const field = (b: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(b.length);
+    return Buffer.concat([length, b]);
+  };
+  const mpint = (b64: string | undefined) => {
+    const b = Buffer.from(b64 ?? '', 'base64url');
+    return field((b[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  };
+  const blob = Buffer.concat([field(Buffer.from('ssh-rsa')), mpint(jwk.e), mpint(jwk.n)]);
+  return `ssh-rsa ${blob.toString('base64')} alice@laptop`;
+}
+
+const rsaKey = (bits = 2048) => generateKeyPairSync('rsa', { modulusLength: bits }).publicKey;
+
+/** `ssh-keygen -l -E md5`'s fingerprint: the MD5 of the base64-decoded blob, colon-separated hex. */
+const md5Fingerprint = (openssh: string) =>
+  (
+    createHash('md5')
+      .update(Buffer.from(openssh.split(' ')[1] ?? '', 'base64'))
+      .digest('hex')
+      .match(/../g) ?? []
+  ).join(':');
+
+describe('SSH public keys', () => {
+  it('uploads a key (APKA id, MD5 fingerprint, Active), lists it and reads it in SSH and PEM encodings', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    const key = rsaKey();
+    const body = opensshRsa(key);
+
+    // Act
+    const uploaded = await iam.send(
+      new UploadSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyBody: body }),
+    );
+    const id = uploaded.SSHPublicKey?.SSHPublicKeyId ?? '';
+    const listed = await iam.send(new ListSSHPublicKeysCommand({ UserName: 'alice' }));
+    const ssh = await iam.send(
+      new GetSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyId: id, Encoding: 'SSH' }),
+    );
+    const pem = await iam.send(
+      new GetSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyId: id, Encoding: 'PEM' }),
+    );
+
+    // Assess
+    expect(uploaded.SSHPublicKey).toMatchObject({
+      UserName: 'alice',
+      Status: 'Active',
+      Fingerprint: md5Fingerprint(body),
+    });
+    expect(id).toMatch(/^APKA[A-Z2-7]{16}$/);
+    expect(listed.SSHPublicKeys).toEqual([
+      { UserName: 'alice', SSHPublicKeyId: id, Status: 'Active', UploadDate: expect.any(Date) },
+    ]);
+    expect(ssh.SSHPublicKey?.SSHPublicKeyBody).toBe(body.split(' ').slice(0, 2).join(' '));
+    expect(pem.SSHPublicKey?.SSHPublicKeyBody).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(createPublicKey(pem.SSHPublicKey?.SSHPublicKeyBody ?? '').export({ format: 'jwk' })).toEqual(
+      key.export({ format: 'jwk' }),
+    );
+  });
+
+  it('accepts a PEM key, and refuses a duplicate, a sixth key, a short or malformed RSA key and a non-RSA key', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    const upload = (body: string) =>
+      iam.send(new UploadSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyBody: body }));
+    const first = rsaKey();
+    const pem = first.export({ format: 'pem', type: 'spki' }) as string;
+
+    // Act
+    const fromPem = await upload(pem);
+    const duplicate = await awsError(upload(opensshRsa(first)));
+    const short = await awsError(upload(opensshRsa(rsaKey(1024))));
+    const malformed = await awsError(upload('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAB alice'));
+    const ed25519 = generateKeyPairSync('ed25519').publicKey.export({
+      format: 'pem',
+      type: 'spki',
+    }) as string;
+    const notRsa = await awsError(upload(ed25519));
+    const sshEd25519 = await awsError(
+      upload('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@b'),
+    );
+    for (let i = 0; i < 4; i++) await upload(opensshRsa(rsaKey()));
+    const sixth = await awsError(upload(opensshRsa(rsaKey())));
+
+    // Assess
+    expect(fromPem.SSHPublicKey?.SSHPublicKeyBody).toBe(opensshRsa(first).split(' ').slice(0, 2).join(' '));
+    expect(duplicate).toMatchObject({ code: 'DuplicateSSHPublicKey', status: 400 });
+    expect(short).toMatchObject({ code: 'InvalidPublicKey', status: 400 });
+    expect(malformed.code).toBe('InvalidPublicKey');
+    expect(notRsa).toMatchObject({ code: 'UnrecognizedPublicKeyEncoding', status: 400 });
+    expect(sshEd25519.code).toBe('UnrecognizedPublicKeyEncoding');
+    expect(sixth).toMatchObject({ code: 'LimitExceeded', status: 409 });
+    expect((await iam.send(new ListSSHPublicKeysCommand({ UserName: 'alice' }))).SSHPublicKeys).toHaveLength(
+      5,
+    );
+  });
+
+  it('makes a key Inactive, deletes it, then answers NoSuchEntity for it', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    const uploaded = await iam.send(
+      new UploadSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyBody: opensshRsa(rsaKey()) }),
+    );
+    const id = uploaded.SSHPublicKey?.SSHPublicKeyId ?? '';
+
+    // Act
+    await iam.send(
+      new UpdateSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyId: id, Status: 'Inactive' }),
+    );
+    const inactive = await iam.send(new ListSSHPublicKeysCommand({ UserName: 'alice' }));
+    await iam.send(new DeleteSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyId: id }));
+    const again = await awsError(
+      iam.send(new DeleteSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyId: id })),
+    );
+    const get = await awsError(
+      iam.send(new GetSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyId: id, Encoding: 'SSH' })),
+    );
+    const update = await awsError(
+      iam.send(new UpdateSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyId: id, Status: 'Active' })),
+    );
+
+    // Assess
+    expect(inactive.SSHPublicKeys?.[0]?.Status).toBe('Inactive');
+    expect(again).toMatchObject({ code: 'NoSuchEntity', status: 404 });
+    expect(again.message).toContain(id);
+    expect(get.code).toBe('NoSuchEntity');
+    expect(update.code).toBe('NoSuchEntity');
+    expect((await iam.send(new ListSSHPublicKeysCommand({ UserName: 'alice' }))).SSHPublicKeys).toEqual([]);
+  });
+
+  it("lists the caller's own keys when UserName is omitted, and refuses an unknown user", async () => {
+    // Prepare
+    const { emulator, iam } = await emulatorWithClients();
+    const { own } = await userWithKey(emulator, iam, 'alice');
+    await iam.send(
+      new UploadSSHPublicKeyCommand({ UserName: 'alice', SSHPublicKeyBody: opensshRsa(rsaKey()) }),
+    );
+
+    // Act
+    const mine = await own.iam.send(new ListSSHPublicKeysCommand({}));
+    const unknown = await awsError(iam.send(new ListSSHPublicKeysCommand({ UserName: 'carol' })));
+
+    // Assess
+    expect(mine.SSHPublicKeys).toHaveLength(1);
+    expect(unknown).toMatchObject({ code: 'NoSuchEntity', status: 404 });
   });
 });

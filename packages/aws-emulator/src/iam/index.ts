@@ -9,6 +9,7 @@ import { managedPolicyActions } from './managed-policies.ts';
 import { mfaDeviceActions } from './mfa-devices.ts';
 import { type Actions, DEFAULT_IAM_SETTINGS, type IamSettings, type Params } from './params.ts';
 import { roleActions } from './roles.ts';
+import { sshPublicKeyActions } from './ssh-public-keys.ts';
 import { tagActions } from './tags.ts';
 import { userActions } from './users.ts';
 
@@ -45,6 +46,7 @@ const ACTIONS = register(
   accessKeyActions,
   loginProfileActions,
   mfaDeviceActions,
+  sshPublicKeyActions,
   accountSettingsActions,
 );
 

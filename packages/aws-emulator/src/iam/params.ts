@@ -45,6 +45,9 @@ export type Actions = Record<string, Action>;
 
 export const LIMITS = {
   accessKeysPerUser: 2,
+  sshPublicKeysPerUser: 5,
+  signingCertificatesPerUser: 2,
+  serviceSpecificCredentialsPerUserPerService: 2,
   policiesPerGroup: 10,
   policiesPerUser: 10,
   groupsPerUser: 10,

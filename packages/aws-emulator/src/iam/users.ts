@@ -82,6 +82,9 @@ export const userActions: Actions = {
       inline: {},
       keys: [],
       mfaDevices: [],
+      sshPublicKeys: [],
+      signingCertificates: [],
+      serviceSpecificCredentials: [],
     };
     s.users[key(name)] = user;
     return { User: userXml(s, user, true) };
