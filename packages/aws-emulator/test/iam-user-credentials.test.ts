@@ -2,19 +2,24 @@ import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
+  DeleteSigningCertificateCommand,
   DeleteSSHPublicKeyCommand,
   GetAccessKeyLastUsedCommand,
   GetSSHPublicKeyCommand,
   GetUserCommand,
   type IAMClient,
   ListAccessKeysCommand,
+  ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
   UpdateAccessKeyCommand,
+  UpdateSigningCertificateCommand,
   UpdateSSHPublicKeyCommand,
+  UploadSigningCertificateCommand,
   UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../src/index.ts';
+import { CERTIFICATE_1, CERTIFICATE_2, CERTIFICATE_3, EXPIRED } from './certificates.ts';
 import { awsError, clientsFor, emulatorWithClients } from './helpers.ts';
 
 /** A user with one access key, and clients signed with that key (the user's own calls). */
@@ -287,5 +292,121 @@ describe('SSH public keys', () => {
     // Assess
     expect(mine.SSHPublicKeys).toHaveLength(1);
     expect(unknown).toMatchObject({ code: 'NoSuchEntity', status: 404 });
+  });
+});
+
+describe('signing certificates', () => {
+  it('uploads a certificate (Active), lists it with its body, makes it Inactive and deletes it', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+
+    // Act
+    const uploaded = await iam.send(
+      new UploadSigningCertificateCommand({ UserName: 'alice', CertificateBody: CERTIFICATE_1 }),
+    );
+    const id = uploaded.Certificate?.CertificateId ?? '';
+    await iam.send(
+      new UpdateSigningCertificateCommand({ UserName: 'alice', CertificateId: id, Status: 'Inactive' }),
+    );
+    const listed = await iam.send(new ListSigningCertificatesCommand({ UserName: 'alice' }));
+    await iam.send(new DeleteSigningCertificateCommand({ UserName: 'alice', CertificateId: id }));
+    const again = await awsError(
+      iam.send(new DeleteSigningCertificateCommand({ UserName: 'alice', CertificateId: id })),
+    );
+    const update = await awsError(
+      iam.send(
+        new UpdateSigningCertificateCommand({ UserName: 'alice', CertificateId: id, Status: 'Active' }),
+      ),
+    );
+
+    // Assess
+    expect(uploaded.Certificate).toMatchObject({
+      UserName: 'alice',
+      Status: 'Active',
+      CertificateBody: CERTIFICATE_1,
+    });
+    expect(id).toMatch(/^\w{24,128}$/);
+    expect(listed.Certificates).toEqual([
+      {
+        UserName: 'alice',
+        CertificateId: id,
+        CertificateBody: CERTIFICATE_1,
+        Status: 'Inactive',
+        UploadDate: expect.any(Date),
+      },
+    ]);
+    expect(again).toMatchObject({ code: 'NoSuchEntity', status: 404 });
+    expect(again.message).toContain(id);
+    expect(update.code).toBe('NoSuchEntity');
+    expect((await iam.send(new ListSigningCertificatesCommand({ UserName: 'alice' }))).Certificates).toEqual(
+      [],
+    );
+  });
+
+  it('refuses a body that is not a certificate, an expired one, one another user has, and a third one', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    await iam.send(new CreateUserCommand({ UserName: 'bob' }));
+    const upload = (user: string, body: string) =>
+      iam.send(new UploadSigningCertificateCommand({ UserName: user, CertificateBody: body }));
+
+    // Act
+    const malformed = await awsError(
+      upload('alice', '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----'),
+    );
+    const expired = await awsError(upload('alice', EXPIRED));
+    await upload('bob', CERTIFICATE_1);
+    const duplicate = await awsError(upload('alice', CERTIFICATE_1));
+    await upload('alice', CERTIFICATE_2);
+    await upload('alice', CERTIFICATE_3);
+    const third = await awsError(upload('bob', CERTIFICATE_2));
+    const unknownUser = await awsError(upload('carol', CERTIFICATE_3));
+
+    // Assess
+    expect(malformed).toMatchObject({ code: 'MalformedCertificate', status: 400 });
+    expect(expired.code).toBe('MalformedCertificate');
+    expect(expired.message).toContain('expired');
+    expect(duplicate).toMatchObject({ code: 'DuplicateCertificate', status: 409 });
+    expect(third.code).toBe('DuplicateCertificate');
+    expect(unknownUser).toMatchObject({ code: 'NoSuchEntity', status: 404 });
+  });
+
+  it('stops at two certificates per user (LimitExceeded 409)', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    const upload = (body: string) =>
+      iam.send(new UploadSigningCertificateCommand({ UserName: 'alice', CertificateBody: body }));
+    await upload(CERTIFICATE_1);
+    await upload(CERTIFICATE_2);
+
+    // Act
+    const third = await awsError(upload(CERTIFICATE_3));
+
+    // Assess
+    expect(third).toMatchObject({ code: 'LimitExceeded', status: 409 });
+    expect(third.message).toBe('Cannot exceed quota for SigningCertificatesPerUser: 2');
+  });
+
+  it("acts on the caller's own certificates when UserName is omitted", async () => {
+    // Prepare
+    const { emulator, iam } = await emulatorWithClients();
+    const { own } = await userWithKey(emulator, iam, 'alice');
+
+    // Act
+    const uploaded = await own.iam.send(
+      new UploadSigningCertificateCommand({ CertificateBody: CERTIFICATE_1 }),
+    );
+    const mine = await own.iam.send(new ListSigningCertificatesCommand({}));
+    await own.iam.send(
+      new DeleteSigningCertificateCommand({ CertificateId: uploaded.Certificate?.CertificateId }),
+    );
+
+    // Assess
+    expect(uploaded.Certificate?.UserName).toBe('alice');
+    expect(mine.Certificates).toHaveLength(1);
+    expect(emulator.snapshot().users.alice?.signingCertificates).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { managedPolicyActions } from './managed-policies.ts';
 import { mfaDeviceActions } from './mfa-devices.ts';
 import { type Actions, DEFAULT_IAM_SETTINGS, type IamSettings, type Params } from './params.ts';
 import { roleActions } from './roles.ts';
+import { signingCertificateActions } from './signing-certificates.ts';
 import { sshPublicKeyActions } from './ssh-public-keys.ts';
 import { tagActions } from './tags.ts';
 import { userActions } from './users.ts';
@@ -47,6 +48,7 @@ const ACTIONS = register(
   loginProfileActions,
   mfaDeviceActions,
   sshPublicKeyActions,
+  signingCertificateActions,
   accountSettingsActions,
 );
 
