@@ -1,7 +1,9 @@
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   CreateAccessKeyCommand,
+  CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
+  DeleteServiceSpecificCredentialCommand,
   DeleteSigningCertificateCommand,
   DeleteSSHPublicKeyCommand,
   GetAccessKeyLastUsedCommand,
@@ -9,9 +11,12 @@ import {
   GetUserCommand,
   type IAMClient,
   ListAccessKeysCommand,
+  ListServiceSpecificCredentialsCommand,
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
+  ResetServiceSpecificCredentialCommand,
   UpdateAccessKeyCommand,
+  UpdateServiceSpecificCredentialCommand,
   UpdateSigningCertificateCommand,
   UpdateSSHPublicKeyCommand,
   UploadSigningCertificateCommand,
@@ -408,5 +413,196 @@ describe('signing certificates', () => {
     expect(uploaded.Certificate?.UserName).toBe('alice');
     expect(mine.Certificates).toHaveLength(1);
     expect(emulator.snapshot().users.alice?.signingCertificates).toEqual([]);
+  });
+});
+
+describe('service-specific credentials', () => {
+  it('creates a CodeCommit credential (<user>-at-<account>, a password shown once), lists it without the password', async () => {
+    // Prepare
+    const { emulator, iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+
+    // Act
+    const created = await iam.send(
+      new CreateServiceSpecificCredentialCommand({
+        UserName: 'alice',
+        ServiceName: 'codecommit.amazonaws.com',
+      }),
+    );
+    const listed = await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'alice' }));
+
+    // Assess
+    const credential = created.ServiceSpecificCredential;
+    expect(credential).toMatchObject({
+      UserName: 'alice',
+      ServiceName: 'codecommit.amazonaws.com',
+      ServiceUserName: 'alice-at-000000000000',
+      Status: 'Active',
+    });
+    expect(credential?.ServiceSpecificCredentialId).toMatch(/^ACCA\w{17}$/);
+    expect(credential?.ServicePassword?.length).toBeGreaterThanOrEqual(40);
+    expect(listed.ServiceSpecificCredentials).toEqual([
+      {
+        UserName: 'alice',
+        Status: 'Active',
+        ServiceUserName: 'alice-at-000000000000',
+        CreateDate: expect.any(Date),
+        ServiceSpecificCredentialId: credential?.ServiceSpecificCredentialId,
+        ServiceName: 'codecommit.amazonaws.com',
+      },
+    ]);
+    // The password is answered once and kept nowhere (not in the account's state either).
+    expect(JSON.stringify(emulator.snapshot())).not.toContain(credential?.ServicePassword);
+  });
+
+  it('resets the password to a new one, makes the credential Inactive, and deletes it', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    const created = await iam.send(
+      new CreateServiceSpecificCredentialCommand({
+        UserName: 'alice',
+        ServiceName: 'cassandra.amazonaws.com',
+      }),
+    );
+    const id = created.ServiceSpecificCredential?.ServiceSpecificCredentialId ?? '';
+
+    // Act
+    const reset = await iam.send(
+      new ResetServiceSpecificCredentialCommand({ UserName: 'alice', ServiceSpecificCredentialId: id }),
+    );
+    await iam.send(
+      new UpdateServiceSpecificCredentialCommand({
+        UserName: 'alice',
+        ServiceSpecificCredentialId: id,
+        Status: 'Inactive',
+      }),
+    );
+    const inactive = await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'alice' }));
+    await iam.send(
+      new DeleteServiceSpecificCredentialCommand({ UserName: 'alice', ServiceSpecificCredentialId: id }),
+    );
+    const again = await awsError(
+      iam.send(
+        new DeleteServiceSpecificCredentialCommand({ UserName: 'alice', ServiceSpecificCredentialId: id }),
+      ),
+    );
+    const resetGone = await awsError(
+      iam.send(
+        new ResetServiceSpecificCredentialCommand({ UserName: 'alice', ServiceSpecificCredentialId: id }),
+      ),
+    );
+
+    // Assess
+    expect(reset.ServiceSpecificCredential?.ServiceSpecificCredentialId).toBe(id);
+    expect(reset.ServiceSpecificCredential?.ServicePassword).toBeTruthy();
+    expect(reset.ServiceSpecificCredential?.ServicePassword).not.toBe(
+      created.ServiceSpecificCredential?.ServicePassword,
+    );
+    expect(inactive.ServiceSpecificCredentials?.[0]?.Status).toBe('Inactive');
+    expect(again).toMatchObject({ code: 'NoSuchEntity', status: 404 });
+    expect(again.message).toContain(id);
+    expect(resetGone.code).toBe('NoSuchEntity');
+  });
+
+  it('creates a Bedrock API key (alias and secret, with an expiry) and refuses an unsupported service', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+
+    // Act
+    const key = await iam.send(
+      new CreateServiceSpecificCredentialCommand({
+        UserName: 'alice',
+        ServiceName: 'bedrock.amazonaws.com',
+        CredentialAgeDays: 30,
+      }),
+    );
+    const s3 = await awsError(
+      iam.send(
+        new CreateServiceSpecificCredentialCommand({ UserName: 'alice', ServiceName: 's3.amazonaws.com' }),
+      ),
+    );
+    const listS3 = await awsError(
+      iam.send(
+        new ListServiceSpecificCredentialsCommand({ UserName: 'alice', ServiceName: 's3.amazonaws.com' }),
+      ),
+    );
+    const agedPassword = await awsError(
+      iam.send(
+        new CreateServiceSpecificCredentialCommand({
+          UserName: 'alice',
+          ServiceName: 'codecommit.amazonaws.com',
+          CredentialAgeDays: 30,
+        }),
+      ),
+    );
+
+    // Assess
+    const credential = key.ServiceSpecificCredential;
+    expect(credential?.ServiceCredentialAlias).toContain('alice');
+    expect(credential?.ServiceCredentialSecret).toBeTruthy();
+    expect(credential?.ServicePassword).toBeUndefined();
+    const days =
+      ((credential?.ExpirationDate?.getTime() ?? 0) - (credential?.CreateDate?.getTime() ?? 0)) / 86_400_000;
+    expect(days).toBe(30);
+    expect(s3).toMatchObject({ code: 'NotSupportedService', status: 404 });
+    expect(listS3.code).toBe('NotSupportedService');
+    expect(agedPassword).toMatchObject({ code: 'InvalidInput', status: 400 });
+  });
+
+  it('stops at two credentials per service and user (LimitExceeded 409), and filters the list by service', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    await iam.send(new CreateUserCommand({ UserName: 'bob' }));
+    const create = (user: string, service: string) =>
+      iam.send(new CreateServiceSpecificCredentialCommand({ UserName: user, ServiceName: service }));
+    await create('alice', 'codecommit.amazonaws.com');
+    await create('alice', 'codecommit.amazonaws.com');
+
+    // Act
+    const third = await awsError(create('alice', 'codecommit.amazonaws.com'));
+    await create('alice', 'cassandra.amazonaws.com');
+    await create('bob', 'cassandra.amazonaws.com');
+    const codecommit = await iam.send(
+      new ListServiceSpecificCredentialsCommand({
+        UserName: 'alice',
+        ServiceName: 'codecommit.amazonaws.com',
+      }),
+    );
+    const everyone = await iam.send(
+      new ListServiceSpecificCredentialsCommand({ AllUsers: true, ServiceName: 'cassandra.amazonaws.com' }),
+    );
+    const unknownUser = await awsError(
+      iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'carol' })),
+    );
+
+    // Assess
+    expect(third).toMatchObject({ code: 'LimitExceeded', status: 409 });
+    expect(codecommit.ServiceSpecificCredentials).toHaveLength(2);
+    expect(everyone.ServiceSpecificCredentials?.map((c) => c.UserName).sort()).toEqual(['alice', 'bob']);
+    expect(unknownUser).toMatchObject({ code: 'NoSuchEntity', status: 404 });
+  });
+
+  it("acts on the caller's own credentials when UserName is omitted", async () => {
+    // Prepare
+    const { emulator, iam } = await emulatorWithClients();
+    const { own } = await userWithKey(emulator, iam, 'alice');
+    const created = await iam.send(
+      new CreateServiceSpecificCredentialCommand({
+        UserName: 'alice',
+        ServiceName: 'codecommit.amazonaws.com',
+      }),
+    );
+    const id = created.ServiceSpecificCredential?.ServiceSpecificCredentialId ?? '';
+
+    // Act
+    const mine = await own.iam.send(new ListServiceSpecificCredentialsCommand({}));
+    await own.iam.send(new DeleteServiceSpecificCredentialCommand({ ServiceSpecificCredentialId: id }));
+
+    // Assess
+    expect(mine.ServiceSpecificCredentials?.map((c) => c.ServiceSpecificCredentialId)).toEqual([id]);
+    expect(emulator.snapshot().users.alice?.serviceSpecificCredentials).toEqual([]);
   });
 });

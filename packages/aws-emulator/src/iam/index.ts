@@ -9,6 +9,7 @@ import { managedPolicyActions } from './managed-policies.ts';
 import { mfaDeviceActions } from './mfa-devices.ts';
 import { type Actions, DEFAULT_IAM_SETTINGS, type IamSettings, type Params } from './params.ts';
 import { roleActions } from './roles.ts';
+import { serviceSpecificCredentialActions } from './service-specific-credentials.ts';
 import { signingCertificateActions } from './signing-certificates.ts';
 import { sshPublicKeyActions } from './ssh-public-keys.ts';
 import { tagActions } from './tags.ts';
@@ -49,6 +50,7 @@ const ACTIONS = register(
   mfaDeviceActions,
   sshPublicKeyActions,
   signingCertificateActions,
+  serviceSpecificCredentialActions,
   accountSettingsActions,
 );
 
