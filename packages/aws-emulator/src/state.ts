@@ -93,6 +93,13 @@ const user = z.object({
   sshPublicKeys: z.array(sshPublicKey).default([]),
   signingCertificates: z.array(signingCertificate).default([]),
   serviceSpecificCredentials: z.array(serviceSpecificCredential).default([]),
+  /**
+   * The last removal of something that hung on the user (DeleteUser's stale view): when, the conflict
+   * IAM may still report, and how many DeleteUser calls still report it.
+   */
+  lastRemoval: z
+    .object({ at: z.string(), conflict: z.string(), staleConflictsLeft: z.number().int().min(0).default(0) })
+    .optional(),
 });
 
 const group = z.object({
@@ -170,6 +177,18 @@ const virtualMfaDevice = z.object({
   enabled: z.string().optional(),
 });
 
+/**
+ * A hardware TOTP token IAM knows by its serial number (printed on the device, e.g. `GAHT12345678`),
+ * with the seed its vendor registered: not an IAM entity, it is never created or deleted, only
+ * enabled for a user (EnableMFADevice) and deactivated.
+ */
+const hardwareMfaDevice = z.object({
+  serial: z.string(),
+  seed: z.string(),
+  user: z.string().optional(),
+  enabled: z.string().optional(),
+});
+
 /** Temporary credentials from STS GetSessionToken: a user's, with or without MFA. */
 const session = z.object({
   accessKeyId: z.string(),
@@ -209,6 +228,8 @@ const stateSchema = z.object({
   deletionTasks: z.record(z.string(), deletionTask).default({}),
   /** Virtual MFA devices by serial number, assigned or not. */
   virtualMfaDevices: z.record(z.string(), virtualMfaDevice).default({}),
+  /** Hardware TOTP tokens by serial number, enabled for a user or not. */
+  hardwareMfaDevices: z.record(z.string(), hardwareMfaDevice).default({}),
   /** The account's password policy; absent: none set (GetAccountPasswordPolicy is NoSuchEntity). */
   passwordPolicy: passwordPolicy.optional(),
   /** The account alias (IAM allows one), as ListAccountAliases lists it. */
@@ -229,6 +250,7 @@ export type EmRole = z.infer<typeof role>;
 export type EmSecret = z.infer<typeof secret>;
 export type EmLoginProfile = z.infer<typeof loginProfile>;
 export type EmVirtualMfaDevice = z.infer<typeof virtualMfaDevice>;
+export type EmHardwareMfaDevice = z.infer<typeof hardwareMfaDevice>;
 export type EmPasswordPolicy = z.infer<typeof passwordPolicy>;
 export type EmSession = z.infer<typeof session>;
 export type DeletionStatus = z.infer<typeof deletionStatus>;
@@ -272,6 +294,9 @@ export function parseState(value: unknown, defaultAccountId: string): EmulatorSt
     virtualMfaDevices: Object.fromEntries(
       Object.values(s.virtualMfaDevices).map((d) => [d.serial, d.user ? { ...d, user: key(d.user) } : d]),
     ),
+    hardwareMfaDevices: Object.fromEntries(
+      Object.values(s.hardwareMfaDevices).map((d) => [d.serial, d.user ? { ...d, user: key(d.user) } : d]),
+    ),
   };
 }
 
@@ -294,6 +319,7 @@ export function emptyState(accountId: string): EmulatorState {
     secrets: {},
     deletionTasks: {},
     virtualMfaDevices: {},
+    hardwareMfaDevices: {},
     accountAliases: [],
     sessions: {},
   };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.ts';
 import { type EmAccessKey, type EmUser, type EmulatorState, randomId } from '../state.ts';
 import { arn } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import { type Actions, LIMITS, now, page, required } from './params.ts';
 import { callerOf, targetUser } from './users.ts';
 
@@ -85,6 +86,7 @@ export const accessKeyActions: Actions = {
     const id = required(p, 'AccessKeyId');
     keyOf(user, id);
     user.keys = user.keys.filter((k) => k.id !== id);
+    dependencyGone(user, 'accessKeys', ctx);
     return undefined;
   },
   GetAccessKeyLastUsed(p, s, ctx) {

@@ -1,5 +1,6 @@
 import { AwsError } from '../errors.ts';
 import { getGroup, getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import {
   type Actions,
   checkPolicyDocument,
@@ -50,12 +51,13 @@ export const inlinePolicyActions: Actions = {
     user.inline[name] = checkPolicyDocument(required(p, 'PolicyDocument'));
     return undefined;
   },
-  DeleteUserPolicy(p, s) {
+  DeleteUserPolicy(p, s, ctx) {
     const user = getUser(s, userName(p));
     const name = policyName(p);
     if (!(name in user.inline))
       throw new AwsError('NoSuchEntity', `The user policy with name ${name} cannot be found.`);
     delete user.inline[name];
+    dependencyGone(user, 'inlinePolicies', ctx);
     return undefined;
   },
   GetUserPolicy(p, s) {

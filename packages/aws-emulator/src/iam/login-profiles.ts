@@ -1,6 +1,7 @@
 import { AwsError } from '../errors.ts';
 import type { EmLoginProfile, EmUser } from '../state.ts';
 import { getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import {
   type Actions,
   checkLength,
@@ -87,6 +88,7 @@ export const loginProfileActions: Actions = {
     const user = getUser(s, userName(p));
     checkSettled(user, profileOf(user), ctx);
     delete user.loginProfile;
+    dependencyGone(user, 'loginProfile', ctx);
     return undefined;
   },
   ChangePassword(p, s, ctx) {

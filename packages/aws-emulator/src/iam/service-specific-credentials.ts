@@ -3,6 +3,7 @@ import { AwsError } from '../errors.ts';
 import { type EmServiceSpecificCredential, type EmUser, type EmulatorState, randomId } from '../state.ts';
 import { credentialStatus } from './access-keys.ts';
 import { getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import { type Actions, checkLength, constraint, LIMITS, now, page, required, userName } from './params.ts';
 import { targetUser } from './users.ts';
 
@@ -159,6 +160,7 @@ export const serviceSpecificCredentialActions: Actions = {
     const id = credentialId(p);
     findCredential(user, id);
     user.serviceSpecificCredentials = user.serviceSpecificCredentials.filter((c) => c.id !== id);
+    dependencyGone(user, 'serviceSpecificCredentials', ctx);
     return undefined;
   },
 };

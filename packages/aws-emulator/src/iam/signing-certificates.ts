@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { AwsError } from '../errors.ts';
 import { type EmSigningCertificate, type EmUser, type EmulatorState, randomId } from '../state.ts';
 import { credentialStatus } from './access-keys.ts';
+import { dependencyGone } from './dependencies.ts';
 import { type Actions, checkLength, LIMITS, now, page, required } from './params.ts';
 import { targetUser } from './users.ts';
 
@@ -93,6 +94,7 @@ export const signingCertificateActions: Actions = {
     const id = certificateId(p);
     findCertificate(user, id);
     user.signingCertificates = user.signingCertificates.filter((c) => c.id !== id);
+    dependencyGone(user, 'signingCertificates', ctx);
     return undefined;
   },
   ListSigningCertificates(p, s, ctx) {

@@ -3,6 +3,7 @@ import { AwsError } from '../errors.ts';
 import { type EmSshPublicKey, type EmUser, randomId } from '../state.ts';
 import { credentialStatus } from './access-keys.ts';
 import { getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import { type Actions, checkLength, LIMITS, now, page, required, userName } from './params.ts';
 import { targetUser } from './users.ts';
 
@@ -188,11 +189,12 @@ export const sshPublicKeyActions: Actions = {
     findKey(user, id).status = status;
     return undefined;
   },
-  DeleteSSHPublicKey(p, s) {
+  DeleteSSHPublicKey(p, s, ctx) {
     const user = getUser(s, userName(p));
     const id = keyId(p);
     findKey(user, id);
     user.sshPublicKeys = user.sshPublicKeys.filter((k) => k.id !== id);
+    dependencyGone(user, 'sshPublicKeys', ctx);
     return undefined;
   },
   ListSSHPublicKeys(p, s, ctx) {

@@ -1,6 +1,7 @@
 import { AwsError } from '../errors.ts';
 import { type EmSession, type EmUser, type EmulatorState, key, randomId } from '../state.ts';
 import { arn, byName, getUser } from './account.ts';
+import { staleConflict, userConflict } from './dependencies.ts';
 import { findPolicy } from './managed-policies.ts';
 import { type Actions, checkPath, now, page, userName } from './params.ts';
 import { tagsOf } from './tags.ts';
@@ -20,17 +21,6 @@ export function userXml(s: EmulatorState, u: EmUser, full: boolean) {
       : {}),
     ...(full && u.tags.length ? { Tags: u.tags } : {}),
   };
-}
-
-/** What still hangs on a user, in the order IAM reports it; deleting waits until nothing does. */
-function userConflict(u: EmUser): string | undefined {
-  if (Object.keys(u.inline).length) return 'Cannot delete entity, must delete policies first.';
-  if (u.policies.length) return 'Cannot delete entity, must detach all policies first.';
-  if (u.keys.length) return 'Cannot delete entity, must delete access keys first.';
-  if (u.loginProfile) return 'Cannot delete entity, must delete login profile first.';
-  if (u.mfaDevices.length) return 'Cannot delete entity, must delete MFA device first.';
-  if (u.groups.length) return 'Cannot delete entity, must remove users from group first.';
-  return undefined;
 }
 
 /**
@@ -112,9 +102,10 @@ export const userActions: Actions = {
     const { items, ...rest } = page(all, p);
     return { Users: items.map((u) => userXml(s, u, false)), ...rest };
   },
-  DeleteUser(p, s) {
+  DeleteUser(p, s, ctx) {
     const user = getUser(s, userName(p));
-    const conflict = userConflict(user);
+    // Deleting waits until nothing hangs on the user, and (when asked) until the last removal settled.
+    const conflict = userConflict(user) ?? staleConflict(user, ctx);
     if (conflict) throw new AwsError('DeleteConflict', conflict);
     delete s.users[key(user.name)];
     return undefined;
