@@ -193,6 +193,22 @@ const USER_ACTIONS = new Set([
   'EnableMFADevice',
   'DeactivateMFADevice',
   'ResyncMFADevice',
+  'GetUserPolicy',
+  'UpdateAccessKey',
+  'UploadSSHPublicKey',
+  'GetSSHPublicKey',
+  'UpdateSSHPublicKey',
+  'DeleteSSHPublicKey',
+  'ListSSHPublicKeys',
+  'UploadSigningCertificate',
+  'UpdateSigningCertificate',
+  'DeleteSigningCertificate',
+  'ListSigningCertificates',
+  'CreateServiceSpecificCredential',
+  'ListServiceSpecificCredentials',
+  'UpdateServiceSpecificCredential',
+  'ResetServiceSpecificCredential',
+  'DeleteServiceSpecificCredential',
 ]);
 
 const GROUP_ACTIONS = new Set([
@@ -203,6 +219,7 @@ const GROUP_ACTIONS = new Set([
   'PutGroupPolicy',
   'DeleteGroupPolicy',
   'ListGroupPolicies',
+  'GetGroupPolicy',
   'AttachGroupPolicy',
   'DetachGroupPolicy',
   'ListAttachedGroupPolicies',
@@ -245,6 +262,21 @@ function iamRequests(s: EmulatorState, action: string, p: URLSearchParams, calle
         context: {},
       },
     ];
+  }
+  if (action === 'GetAccessKeyLastUsed') {
+    // Authorized on the user who owns the key (a key the account lacks: on "*", then refused by IAM).
+    const id = p.get('AccessKeyId');
+    const owner = Object.values(s.users).find((u) => u.keys.some((k) => k.id === id));
+    return [
+      {
+        action: a,
+        resource: owner ? iamArn(s, 'user', owner.path, owner.name) : '*',
+        context: owner ? tagContext(owner.tags, IAM_RESOURCE_TAGS) : {},
+      },
+    ];
+  }
+  if (action === 'ListServiceSpecificCredentials' && p.get('AllUsers') === 'true') {
+    return [{ action: a, resource: '*', context: {} }];
   }
   if (USER_ACTIONS.has(action)) {
     // Without a name, a user action is on the caller itself (GetUser, ListAccessKeys, ListMFADevices).

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RegisteredPrincipal } from './authz.ts';
 import type { CallFilter, CallStats } from './calls.ts';
 import { type FaultSpec, InvalidFaultError, validateFault } from './faults.ts';
+import type { ConsistencySettings } from './iam/index.ts';
 import { type EmulatorState, InvalidStateError } from './state.ts';
 
 /**
@@ -11,6 +12,10 @@ import { type EmulatorState, InvalidStateError } from './state.ts';
  */
 
 export interface ControlTarget {
+  consistency: {
+    get(): ConsistencySettings;
+    set(settings: Partial<ConsistencySettings>): void;
+  };
   info(): Record<string, unknown>;
   snapshot(): EmulatorState;
   seed(state: unknown): void;
@@ -82,6 +87,13 @@ export function control(
       DELETE: () => {
         target.faults.clear();
         json(200, []);
+      },
+    },
+    '/_emulator/consistency': {
+      GET: () => json(200, target.consistency.get()),
+      PUT: () => {
+        target.consistency.set(parseJson(raw) as Partial<ConsistencySettings>);
+        json(200, target.consistency.get());
       },
     },
     '/_emulator/authorization': {

@@ -36,6 +36,8 @@ const STATUS: Record<string, number> = {
   LimitExceeded: 409,
   ConcurrentModification: 409,
   EntityTemporarilyUnmodifiable: 409,
+  DuplicateCertificate: 409,
+  NotSupportedService: 404,
   AccessDenied: 403,
   InvalidClientTokenId: 403,
   ServiceFailure: 500,

@@ -7,7 +7,13 @@ import { CallCounter, type CallFilter, type CallStats } from './calls.ts';
 import { type ControlTarget, control } from './control.ts';
 import { AwsError, PortInUseError } from './errors.ts';
 import { FaultController, type FaultSpec } from './faults.ts';
-import { IAM_READ_ONLY, iamService } from './iam/index.ts';
+import {
+  type ConsistencySettings,
+  IAM_READ_ONLY,
+  type IamSettings,
+  iamService,
+  noteKeyUse,
+} from './iam/index.ts';
 import { type EmulatorService, type Reply, Router } from './router.ts';
 import { SECRETS_MANAGER_READ_ONLY, secretsManagerService } from './secrets-manager.ts';
 import {
@@ -49,6 +55,16 @@ export interface EmulatorOptions {
    * change, as IAM does while a new profile propagates (0, the default: never).
    */
   loginProfileSettleMs?: number;
+  /**
+   * For how long after the last thing that hung on a user (key, login profile, MFA device, policy,
+   * group, ...) went, DeleteUser still answers DeleteConflict, as IAM can while the removal propagates
+   * (0, the default: never).
+   */
+  deleteUserSettleMs?: number;
+  /** The same as a number of DeleteUser calls that still answer DeleteConflict: deterministic for tests (0: none). */
+  deleteUserStaleConflicts?: number;
+  /** The clock those windows are measured on, in ms since the epoch (Date.now by default): a test can move it. */
+  clock?: () => number;
 }
 
 export const ENV_NAMES = [
@@ -77,6 +93,11 @@ export interface Emulator {
   readonly env: EmulatorEnv;
   readonly faults: { add(spec: FaultSpec): void; list(): ArmedFault[]; clear(): void };
   /** Policy evaluation: on or off, and the principals that sign with keys the emulator did not issue. */
+  /** IAM's eventual consistency: the windows of EmulatorOptions, read and changed between calls. */
+  readonly consistency: {
+    get(): ConsistencySettings;
+    set(settings: Partial<ConsistencySettings>): void;
+  };
   readonly authorization: {
     readonly enabled: boolean;
     setEnabled(on: boolean): void;
@@ -150,6 +171,24 @@ function loadStateFile(file: string, accountId: string): EmulatorState | undefin
   }
 }
 
+const CONSISTENCY_KEYS = ['loginProfileSettleMs', 'deleteUserSettleMs', 'deleteUserStaleConflicts'] as const;
+
+/** Consistency settings are whole numbers of 0 or more; anything else is refused, naming the field. */
+export function checkConsistency(settings: Partial<ConsistencySettings>): Partial<ConsistencySettings> {
+  if (!settings || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new InvalidStateError(`consistency settings are an object with ${CONSISTENCY_KEYS.join(', ')}`);
+  }
+  for (const [k, v] of Object.entries(settings)) {
+    if (!(CONSISTENCY_KEYS as readonly string[]).includes(k)) {
+      throw new InvalidStateError(`unknown consistency setting ${k}: use ${CONSISTENCY_KEYS.join(', ')}`);
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw new InvalidStateError(`consistency setting ${k} must be a whole number of 0 or more`);
+    }
+  }
+  return settings;
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const defaultAccountId = options.accountId ?? '000000000000';
   const region = options.region ?? 'us-east-1';
@@ -192,9 +231,35 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const counter = new CallCounter();
   const timings: number[] = [];
   const router = new Router(region);
+  const iamSettings: IamSettings = {
+    loginProfileSettleMs: 0,
+    deleteUserSettleMs: 0,
+    deleteUserStaleConflicts: 0,
+    clock: options.clock ?? (() => Date.now()),
+  };
+  const consistencyApi = {
+    get: (): ConsistencySettings => ({
+      loginProfileSettleMs: iamSettings.loginProfileSettleMs,
+      deleteUserSettleMs: iamSettings.deleteUserSettleMs,
+      deleteUserStaleConflicts: iamSettings.deleteUserStaleConflicts,
+    }),
+    set: (settings: Partial<ConsistencySettings>) => Object.assign(iamSettings, checkConsistency(settings)),
+  };
+  consistencyApi.set({
+    ...(options.loginProfileSettleMs !== undefined
+      ? { loginProfileSettleMs: options.loginProfileSettleMs }
+      : {}),
+    ...(options.deleteUserSettleMs !== undefined ? { deleteUserSettleMs: options.deleteUserSettleMs } : {}),
+    ...(options.deleteUserStaleConflicts !== undefined
+      ? { deleteUserStaleConflicts: options.deleteUserStaleConflicts }
+      : {}),
+  });
   router.register(
     'iam',
-    iamService(() => state, { loginProfileSettleMs: options.loginProfileSettleMs ?? 0 }),
+    iamService(
+      () => state,
+      () => iamSettings,
+    ),
   );
   router.register(
     'sts',
@@ -219,6 +284,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const route = router.resolve(req, raw);
     if (!('run' in route)) return send(res, route, randomUUID());
     const call = counter.start(route.service, route.action, route.caller);
+    // IAM records a key's last use when a request signed with it arrives, whatever its outcome.
+    if (route.caller) noteKeyUse(state, route.caller, route.service, region);
     // Authorization comes first, as in AWS: a denied call never reaches the service, so it neither
     // triggers nor spends an injected fault (which stands for the service itself failing).
     const verdict = await authorizer.authorize(state, region, route);
@@ -305,6 +372,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       authorizer.register(accessKeyId, principal),
   };
   const target: ControlTarget = {
+    consistency: consistencyApi,
     authorization: {
       get: () => ({ enabled: authorizer.isEnabled, principals: authorizer.registered() }),
       set: (on) => authorizer.setEnabled(on),
@@ -340,6 +408,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-not-a-real-key',
     },
     faults: faultsApi,
+    consistency: consistencyApi,
     authorization: authorizationApi,
     calls: (filter) => counter.list(filter),
     callsByCaller: () => counter.byCaller(),

@@ -24,6 +24,44 @@ const accessKey = z.object({
   secret: z.string(),
   status: z.enum(['Active', 'Inactive']).default('Active'),
   created: z.string().default(now),
+  /** The last request signed with the key (GetAccessKeyLastUsed); absent: never used. */
+  lastUsed: z.object({ date: z.string(), service: z.string(), region: z.string() }).optional(),
+});
+
+const credentialStatus = z.enum(['Active', 'Inactive']).default('Active');
+
+/** An SSH public key (CodeCommit's), kept in OpenSSH form; its id starts APKA. */
+const sshPublicKey = z.object({
+  id: z.string(),
+  body: z.string(),
+  /** MD5 of the key blob, colon-separated hex, as IAM reports it. */
+  fingerprint: z.string(),
+  status: credentialStatus,
+  uploaded: z.string().default(now),
+});
+
+/** An X.509 signing certificate (PEM), identified by IAM's certificate id. */
+const signingCertificate = z.object({
+  id: z.string(),
+  body: z.string(),
+  status: credentialStatus,
+  uploaded: z.string().default(now),
+});
+
+/**
+ * A service-specific credential (CodeCommit or Keyspaces user name and password, or a Bedrock or
+ * CloudWatch Logs API key). Its password or secret is not kept: IAM shows it once, at creation or reset.
+ */
+const serviceSpecificCredential = z.object({
+  id: z.string(),
+  service: z.string(),
+  /** `<user>-at-<account>` for a password credential; absent for an API key. */
+  serviceUserName: z.string().optional(),
+  /** The public part of an API key (Bedrock, CloudWatch Logs). */
+  alias: z.string().optional(),
+  status: credentialStatus,
+  created: z.string().default(now),
+  expires: z.string().optional(),
 });
 
 const loginProfile = z.object({
@@ -52,6 +90,16 @@ const user = z.object({
   loginProfile: loginProfile.optional(),
   /** Serial numbers of the MFA devices enabled for the user (virtual ones are in `virtualMfaDevices`). */
   mfaDevices: z.array(z.string()).default([]),
+  sshPublicKeys: z.array(sshPublicKey).default([]),
+  signingCertificates: z.array(signingCertificate).default([]),
+  serviceSpecificCredentials: z.array(serviceSpecificCredential).default([]),
+  /**
+   * The last removal of something that hung on the user (DeleteUser's stale view): when, the conflict
+   * IAM may still report, and how many DeleteUser calls still report it.
+   */
+  lastRemoval: z
+    .object({ at: z.string(), conflict: z.string(), staleConflictsLeft: z.number().int().min(0).default(0) })
+    .optional(),
 });
 
 const group = z.object({
@@ -129,6 +177,18 @@ const virtualMfaDevice = z.object({
   enabled: z.string().optional(),
 });
 
+/**
+ * A hardware TOTP token IAM knows by its serial number (printed on the device, e.g. `GAHT12345678`),
+ * with the seed its vendor registered: not an IAM entity, it is never created or deleted, only
+ * enabled for a user (EnableMFADevice) and deactivated.
+ */
+const hardwareMfaDevice = z.object({
+  serial: z.string(),
+  seed: z.string(),
+  user: z.string().optional(),
+  enabled: z.string().optional(),
+});
+
 /** Temporary credentials from STS GetSessionToken: a user's, with or without MFA. */
 const session = z.object({
   accessKeyId: z.string(),
@@ -168,6 +228,8 @@ const stateSchema = z.object({
   deletionTasks: z.record(z.string(), deletionTask).default({}),
   /** Virtual MFA devices by serial number, assigned or not. */
   virtualMfaDevices: z.record(z.string(), virtualMfaDevice).default({}),
+  /** Hardware TOTP tokens by serial number, enabled for a user or not. */
+  hardwareMfaDevices: z.record(z.string(), hardwareMfaDevice).default({}),
   /** The account's password policy; absent: none set (GetAccountPasswordPolicy is NoSuchEntity). */
   passwordPolicy: passwordPolicy.optional(),
   /** The account alias (IAM allows one), as ListAccountAliases lists it. */
@@ -178,6 +240,9 @@ const stateSchema = z.object({
 
 export type EmTag = z.infer<typeof tag>;
 export type EmAccessKey = z.infer<typeof accessKey>;
+export type EmSshPublicKey = z.infer<typeof sshPublicKey>;
+export type EmSigningCertificate = z.infer<typeof signingCertificate>;
+export type EmServiceSpecificCredential = z.infer<typeof serviceSpecificCredential>;
 export type EmUser = z.infer<typeof user>;
 export type EmGroup = z.infer<typeof group>;
 export type EmPolicy = z.infer<typeof policy>;
@@ -185,6 +250,7 @@ export type EmRole = z.infer<typeof role>;
 export type EmSecret = z.infer<typeof secret>;
 export type EmLoginProfile = z.infer<typeof loginProfile>;
 export type EmVirtualMfaDevice = z.infer<typeof virtualMfaDevice>;
+export type EmHardwareMfaDevice = z.infer<typeof hardwareMfaDevice>;
 export type EmPasswordPolicy = z.infer<typeof passwordPolicy>;
 export type EmSession = z.infer<typeof session>;
 export type DeletionStatus = z.infer<typeof deletionStatus>;
@@ -228,6 +294,9 @@ export function parseState(value: unknown, defaultAccountId: string): EmulatorSt
     virtualMfaDevices: Object.fromEntries(
       Object.values(s.virtualMfaDevices).map((d) => [d.serial, d.user ? { ...d, user: key(d.user) } : d]),
     ),
+    hardwareMfaDevices: Object.fromEntries(
+      Object.values(s.hardwareMfaDevices).map((d) => [d.serial, d.user ? { ...d, user: key(d.user) } : d]),
+    ),
   };
 }
 
@@ -250,6 +319,7 @@ export function emptyState(accountId: string): EmulatorState {
     secrets: {},
     deletionTasks: {},
     virtualMfaDevices: {},
+    hardwareMfaDevices: {},
     accountAliases: [],
     sessions: {},
   };

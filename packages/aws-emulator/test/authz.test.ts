@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
@@ -8,12 +9,16 @@ import {
   CreateUserCommand,
   DeleteGroupCommand,
   DeleteServiceLinkedRoleCommand,
+  DeleteSSHPublicKeyCommand,
   DeleteUserCommand,
+  GetAccessKeyLastUsedCommand,
   GetGroupCommand,
   GetUserCommand,
+  ListSSHPublicKeysCommand,
   ListUsersCommand,
   PutUserPolicyCommand,
   TagUserCommand,
+  UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import {
   CreateSecretCommand,
@@ -394,6 +399,54 @@ describe('authorization', () => {
     expect((await awsError(reader.sm.send(new GetSecretValueCommand({ SecretId: 'plain' })))).code).toBe(
       'AccessDeniedException',
     );
+  });
+
+  it("evaluates a leaver's credential actions on the user they name, and GetAccessKeyLastUsed on the key's owner", async () => {
+    // Prepare: a role that may list and read but not delete, under /staff/ only.
+    const { admin, fn } = await setUp(
+      role({
+        Effect: 'Allow',
+        Action: ['iam:ListSSHPublicKeys', 'iam:GetAccessKeyLastUsed'],
+        Resource: iamArn('user/staff/*'),
+      }),
+    );
+    await admin.iam.send(new CreateUserCommand({ UserName: 'leaver', Path: '/staff/' }));
+    await admin.iam.send(new CreateUserCommand({ UserName: 'other' }));
+    const body = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      format: 'pem',
+      type: 'spki',
+    }) as string;
+    const uploaded = await admin.iam.send(
+      new UploadSSHPublicKeyCommand({ UserName: 'leaver', SSHPublicKeyBody: body }),
+    );
+    const key = await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'leaver' }));
+    const otherKey = await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'other' }));
+
+    // Act
+    const listed = await fn.iam.send(new ListSSHPublicKeysCommand({ UserName: 'leaver' }));
+    const lastUsed = await fn.iam.send(
+      new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKey?.AccessKeyId }),
+    );
+    const remove = await awsError(
+      fn.iam.send(
+        new DeleteSSHPublicKeyCommand({
+          UserName: 'leaver',
+          SSHPublicKeyId: uploaded.SSHPublicKey?.SSHPublicKeyId,
+        }),
+      ),
+    );
+    const outside = await awsError(fn.iam.send(new ListSSHPublicKeysCommand({ UserName: 'other' })));
+    const otherLastUsed = await awsError(
+      fn.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: otherKey.AccessKey?.AccessKeyId })),
+    );
+
+    // Assess
+    expect(listed.SSHPublicKeys).toHaveLength(1);
+    expect(lastUsed.UserName).toBe('leaver');
+    expect(remove).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(remove.message).toContain(`iam:DeleteSSHPublicKey on resource: ${iamArn('user/staff/leaver')}`);
+    expect(outside.message).toContain(`iam:ListSSHPublicKeys on resource: ${iamArn('user/other')}`);
+    expect(otherLastUsed.message).toContain(`iam:GetAccessKeyLastUsed on resource: ${iamArn('user/other')}`);
   });
 
   it('is switched and given principals through the control endpoints', async () => {

@@ -142,21 +142,46 @@ describe('login profiles', () => {
   });
 
   it('answers EntityTemporarilyUnmodifiable to a change right after a change, and takes it once settled', async () => {
-    const { iam } = await emulatorWithClients({ loginProfileSettleMs: 300 });
+    // The window is measured on an injected clock: the test moves time instead of sleeping.
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { iam } = await emulatorWithClients({ loginProfileSettleMs: 10_000, clock: () => clock });
     await iam.send(new CreateUserCommand({ UserName: 'alice' }));
     await iam.send(new CreateLoginProfileCommand({ UserName: 'alice', Password: PASSWORD }));
 
+    clock += 9_999;
     const update = await awsError(
       iam.send(new UpdateLoginProfileCommand({ UserName: 'alice', PasswordResetRequired: true })),
     );
     const remove = await awsError(iam.send(new DeleteLoginProfileCommand({ UserName: 'alice' })));
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    clock += 1;
     await iam.send(new UpdateLoginProfileCommand({ UserName: 'alice', PasswordResetRequired: true }));
     const got = await iam.send(new GetLoginProfileCommand({ UserName: 'alice' }));
+    const afterUpdate = await awsError(iam.send(new DeleteLoginProfileCommand({ UserName: 'alice' })));
+    clock += 10_000;
+    await iam.send(new DeleteLoginProfileCommand({ UserName: 'alice' }));
 
     expect(update).toMatchObject({ code: 'EntityTemporarilyUnmodifiable', status: 409 });
     expect(remove.code).toBe('EntityTemporarilyUnmodifiable');
     expect(got.LoginProfile?.PasswordResetRequired).toBe(true);
+    expect(afterUpdate.code).toBe('EntityTemporarilyUnmodifiable');
+    expect(await awsError(iam.send(new GetLoginProfileCommand({ UserName: 'alice' })))).toMatchObject({
+      code: 'NoSuchEntity',
+      status: 404,
+    });
+  });
+
+  it('switches the login profile window on and off between calls (emulator.consistency)', async () => {
+    const { emulator, iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    await iam.send(new CreateLoginProfileCommand({ UserName: 'alice', Password: PASSWORD }));
+
+    emulator.consistency.set({ loginProfileSettleMs: 60_000 });
+    const refused = await awsError(iam.send(new DeleteLoginProfileCommand({ UserName: 'alice' })));
+    emulator.consistency.set({ loginProfileSettleMs: 0 });
+    await iam.send(new DeleteLoginProfileCommand({ UserName: 'alice' }));
+
+    expect(refused.code).toBe('EntityTemporarilyUnmodifiable');
+    expect(() => emulator.consistency.set({ loginProfileSettleMs: -1 })).toThrow(/loginProfileSettleMs/);
   });
 
   it('lets a user change their own password with the old one, which ends the required reset', async () => {

@@ -11,14 +11,17 @@ import {
   DeleteUserCommand,
   DeleteUserPolicyCommand,
   DetachUserPolicyCommand,
+  GetGroupPolicyCommand,
   GetLoginProfileCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   ListMFADevicesCommand,
   ListUserPoliciesCommand,
   ListUsersCommand,
   ListUserTagsCommand,
+  PutGroupPolicyCommand,
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   TagUserCommand,
@@ -348,6 +351,47 @@ describe('IAM user policies, login profiles and MFA devices', () => {
     });
     expect(missing).toMatchObject({ code: 'NoSuchEntity', status: 404 });
     expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'bob' }))).PolicyNames).toEqual(['b']);
+  });
+
+  it('reads an inline policy back URL-encoded, as IAM does, and answers NoSuchEntity for one that is not there', async () => {
+    // Prepare
+    const { iam } = await emulatorWithClients();
+    await iam.send(new CreateUserCommand({ UserName: 'bob' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'devs' }));
+    const document = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-01-01T00:00:00Z' } },
+        },
+      ],
+    });
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'deny-old', PolicyDocument: document }),
+    );
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'devs', PolicyName: 'g', PolicyDocument: DOC }));
+
+    // Act
+    const got = await iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: 'deny-old' }));
+    const group = await iam.send(new GetGroupPolicyCommand({ GroupName: 'devs', PolicyName: 'g' }));
+    const missing = await awsError(
+      iam.send(new GetUserPolicyCommand({ UserName: 'bob', PolicyName: 'nope' })),
+    );
+    const noUser = await awsError(
+      iam.send(new GetUserPolicyCommand({ UserName: 'carol', PolicyName: 'deny-old' })),
+    );
+
+    // Assess
+    expect(got).toMatchObject({ UserName: 'bob', PolicyName: 'deny-old' });
+    expect(got.PolicyDocument).toContain('%22Effect%22');
+    expect(JSON.parse(decodeURIComponent(got.PolicyDocument ?? ''))).toEqual(JSON.parse(document));
+    expect(decodeURIComponent(group.PolicyDocument ?? '')).toBe(DOC);
+    expect(missing).toMatchObject({ code: 'NoSuchEntity', status: 404 });
+    expect(missing.message).toBe('The user policy with name nope cannot be found.');
+    expect(noUser.message).toBe('The user with name carol cannot be found.');
   });
 
   it('attaches managed policies to a user idempotently, lists them, and stops at 10 (LimitExceeded)', async () => {

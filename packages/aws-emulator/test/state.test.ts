@@ -152,6 +152,7 @@ describe('snapshot and seed', () => {
       secrets: {},
       deletionTasks: {},
       virtualMfaDevices: {},
+      hardwareMfaDevices: {},
       accountAliases: [],
       sessions: {},
     });

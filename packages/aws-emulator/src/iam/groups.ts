@@ -1,6 +1,7 @@
 import { AwsError } from '../errors.ts';
 import { type EmGroup, type EmulatorState, key, randomId } from '../state.ts';
 import { arn, byName, getGroup, getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import { type Actions, checkPath, groupName, LIMITS, now, page, userName } from './params.ts';
 import { userXml } from './users.ts';
 
@@ -69,7 +70,7 @@ export const groupActions: Actions = {
     user.groups.push(key(group.name));
     return undefined;
   },
-  RemoveUserFromGroup(p, s) {
+  RemoveUserFromGroup(p, s, ctx) {
     const group = getGroup(s, groupName(p));
     const user = getUser(s, userName(p));
     if (!user.groups.includes(key(group.name))) {
@@ -79,6 +80,7 @@ export const groupActions: Actions = {
       );
     }
     user.groups = user.groups.filter((g) => g !== key(group.name));
+    dependencyGone(user, 'groups', ctx);
     return undefined;
   },
   ListGroupsForUser(p, s) {

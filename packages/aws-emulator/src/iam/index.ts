@@ -7,15 +7,19 @@ import { inlinePolicyActions } from './inline-policies.ts';
 import { loginProfileActions } from './login-profiles.ts';
 import { managedPolicyActions } from './managed-policies.ts';
 import { mfaDeviceActions } from './mfa-devices.ts';
-import type { Actions, IamSettings, Params } from './params.ts';
+import { type Actions, DEFAULT_IAM_SETTINGS, type IamSettings, type Params } from './params.ts';
 import { roleActions } from './roles.ts';
+import { serviceSpecificCredentialActions } from './service-specific-credentials.ts';
+import { signingCertificateActions } from './signing-certificates.ts';
+import { sshPublicKeyActions } from './ssh-public-keys.ts';
 import { tagActions } from './tags.ts';
 import { userActions } from './users.ts';
 
 /** IAM over the emulated account, one module per resource; here their actions are registered. */
 
+export { noteKeyUse } from './access-keys.ts';
 export { AWS_MANAGED_POLICIES } from './managed-policies.ts';
-export type { IamSettings } from './params.ts';
+export type { ConsistencySettings, IamSettings } from './params.ts';
 export { SERVICE_LINKED_ROLE_NAMES } from './roles.ts';
 export { consecutiveCodesMatch, timeStep, totp } from './totp.ts';
 export { callerOf, liveSession } from './users.ts';
@@ -44,13 +48,16 @@ const ACTIONS = register(
   accessKeyActions,
   loginProfileActions,
   mfaDeviceActions,
+  sshPublicKeyActions,
+  signingCertificateActions,
+  serviceSpecificCredentialActions,
   accountSettingsActions,
 );
 
-/** IAM as an awsQuery service over the account that `state()` returns at each call. */
+/** IAM as an awsQuery service over the account that `state()` returns and the settings `settings()` return at each call. */
 export function iamService(
   state: () => EmulatorState,
-  settings: IamSettings = { loginProfileSettleMs: 0 },
+  settings: () => IamSettings = () => DEFAULT_IAM_SETTINGS,
 ): QueryService {
   return {
     protocol: 'awsQuery',
@@ -59,7 +66,7 @@ export function iamService(
     actions: Object.fromEntries(
       Object.entries(ACTIONS).map(([name, action]) => [
         name,
-        (p: Params, ctx: CallContext) => action(p, state(), { ...ctx, settings }),
+        (p: Params, ctx: CallContext) => action(p, state(), { ...ctx, settings: settings() }),
       ]),
     ),
   };

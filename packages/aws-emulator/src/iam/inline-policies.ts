@@ -1,5 +1,6 @@
 import { AwsError } from '../errors.ts';
 import { getGroup, getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import {
   type Actions,
   checkPolicyDocument,
@@ -10,7 +11,10 @@ import {
   userName,
 } from './params.ts';
 
-/** Inline policies, of groups and of users: Put, Delete, List. */
+/**
+ * Inline policies, of groups and of users: Put, Get, Delete, List. Get answers the document URL-encoded
+ * (RFC 3986), as IAM does: a reader decodes it before parsing.
+ */
 
 export const inlinePolicyActions: Actions = {
   PutGroupPolicy(p, s) {
@@ -28,6 +32,14 @@ export const inlinePolicyActions: Actions = {
     delete group.inline[name];
     return undefined;
   },
+  GetGroupPolicy(p, s) {
+    const group = getGroup(s, groupName(p));
+    const name = policyName(p);
+    const document = group.inline[name];
+    if (document === undefined)
+      throw new AwsError('NoSuchEntity', `The group policy with name ${name} cannot be found.`);
+    return { GroupName: group.name, PolicyName: name, PolicyDocument: encodeURIComponent(document) };
+  },
   ListGroupPolicies(p, s) {
     const group = getGroup(s, groupName(p));
     const { items, ...rest } = page(Object.keys(group.inline).sort(), p);
@@ -39,13 +51,22 @@ export const inlinePolicyActions: Actions = {
     user.inline[name] = checkPolicyDocument(required(p, 'PolicyDocument'));
     return undefined;
   },
-  DeleteUserPolicy(p, s) {
+  DeleteUserPolicy(p, s, ctx) {
     const user = getUser(s, userName(p));
     const name = policyName(p);
     if (!(name in user.inline))
       throw new AwsError('NoSuchEntity', `The user policy with name ${name} cannot be found.`);
     delete user.inline[name];
+    dependencyGone(user, 'inlinePolicies', ctx);
     return undefined;
+  },
+  GetUserPolicy(p, s) {
+    const user = getUser(s, userName(p));
+    const name = policyName(p);
+    const document = user.inline[name];
+    if (document === undefined)
+      throw new AwsError('NoSuchEntity', `The user policy with name ${name} cannot be found.`);
+    return { UserName: user.name, PolicyName: name, PolicyDocument: encodeURIComponent(document) };
   },
   ListUserPolicies(p, s) {
     const user = getUser(s, userName(p));

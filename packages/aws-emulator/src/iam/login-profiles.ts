@@ -1,7 +1,16 @@
 import { AwsError } from '../errors.ts';
 import type { EmLoginProfile, EmUser } from '../state.ts';
 import { getUser } from './account.ts';
-import { type Actions, checkLength, type IamCallContext, now, required, userName } from './params.ts';
+import { dependencyGone } from './dependencies.ts';
+import {
+  type Actions,
+  checkLength,
+  clockNow,
+  type IamCallContext,
+  now,
+  required,
+  userName,
+} from './params.ts';
 import { checkPassword, hashPassword, passwordMatches } from './passwords.ts';
 import { callerOf } from './users.ts';
 
@@ -21,7 +30,7 @@ function profileOf(user: EmUser): EmLoginProfile {
 
 function checkSettled(user: EmUser, profile: EmLoginProfile, ctx: IamCallContext): void {
   const since = profile.changed ?? profile.created;
-  if (Date.now() - Date.parse(since) < ctx.settings.loginProfileSettleMs) {
+  if (ctx.settings.clock() - Date.parse(since) < ctx.settings.loginProfileSettleMs) {
     throw new AwsError(
       'EntityTemporarilyUnmodifiable',
       `Login Profile for User ${user.name} cannot be modified while login profile is being created.`,
@@ -40,7 +49,7 @@ function bool(value: string | null): boolean | undefined {
 }
 
 export const loginProfileActions: Actions = {
-  CreateLoginProfile(p, s) {
+  CreateLoginProfile(p, s, ctx) {
     const user = getUser(s, userName(p));
     const password = required(p, 'Password');
     checkLength(password, 'password', 1, 128);
@@ -48,10 +57,9 @@ export const loginProfileActions: Actions = {
       throw new AwsError('EntityAlreadyExists', `Login Profile for user ${user.name} already exists.`);
     }
     checkPassword(s, password, user.name);
-    const created = now();
     user.loginProfile = {
-      created,
-      changed: created,
+      created: now(),
+      changed: clockNow(ctx),
       passwordResetRequired: bool(p.get('PasswordResetRequired')) ?? false,
       passwordHash: hashPassword(password),
     };
@@ -73,13 +81,14 @@ export const loginProfileActions: Actions = {
     }
     const reset = bool(p.get('PasswordResetRequired'));
     if (reset !== undefined) profile.passwordResetRequired = reset;
-    profile.changed = now();
+    profile.changed = clockNow(ctx);
     return undefined;
   },
   DeleteLoginProfile(p, s, ctx) {
     const user = getUser(s, userName(p));
     checkSettled(user, profileOf(user), ctx);
     delete user.loginProfile;
+    dependencyGone(user, 'loginProfile', ctx);
     return undefined;
   },
   ChangePassword(p, s, ctx) {
@@ -101,7 +110,7 @@ export const loginProfileActions: Actions = {
     checkPassword(s, newPassword, user.name);
     profile.passwordHash = hashPassword(newPassword);
     profile.passwordResetRequired = false;
-    profile.changed = now();
+    profile.changed = clockNow(ctx);
     return undefined;
   },
 };

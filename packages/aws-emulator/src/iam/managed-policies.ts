@@ -2,6 +2,7 @@ import vendored from '../../data/aws-managed-policies.json' with { type: 'json' 
 import { AwsError } from '../errors.ts';
 import { type EmulatorState, key, randomId } from '../state.ts';
 import { arn, getGroup, getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import {
   type Actions,
   checkPath,
@@ -189,13 +190,14 @@ export const managedPolicyActions: Actions = {
     user.policies.push(policyArn);
     return undefined;
   },
-  DetachUserPolicy(p, s) {
+  DetachUserPolicy(p, s, ctx) {
     const user = getUser(s, userName(p));
     const policyArn = required(p, 'PolicyArn');
     findPolicy(s, policyArn, `Policy ${policyArn} was not found.`);
     if (!user.policies.includes(policyArn))
       throw new AwsError('NoSuchEntity', `Policy ${policyArn} was not found.`);
     user.policies = user.policies.filter((a) => a !== policyArn);
+    dependencyGone(user, 'attachedPolicies', ctx);
     return undefined;
   },
   ListAttachedUserPolicies(p, s) {

@@ -1,19 +1,26 @@
 import { AwsError } from '../errors.ts';
-import { type EmulatorState, type EmVirtualMfaDevice, key } from '../state.ts';
+import { type EmHardwareMfaDevice, type EmulatorState, type EmVirtualMfaDevice, key } from '../state.ts';
 import { byName, getUser } from './account.ts';
+import { dependencyGone } from './dependencies.ts';
 import { type Actions, checkName, checkPath, now, page, required, userName } from './params.ts';
 import { tagsOf } from './tags.ts';
 import { consecutiveCodesMatch, newSeed } from './totp.ts';
-import { callerOf, userXml } from './users.ts';
+import { callerOf, targetUser, userXml } from './users.ts';
 
 /**
- * MFA devices: virtual ones are created (a TOTP seed), enabled for a user with two consecutive codes,
- * deactivated and deleted; a user's devices are listed. A device serial in a user's `mfaDevices` that
- * has no virtual device record is a hardware one (seeded).
+ * MFA devices: virtual ones are created (a TOTP seed, serial `arn:aws:iam::<account>:mfa/<name>`),
+ * enabled for a user with two consecutive codes, deactivated and deleted. Hardware TOTP tokens are
+ * known to IAM by their serial (`hardwareMfaDevices`, seeded): enabled with two codes and deactivated,
+ * never created or deleted. A user's devices are listed. A serial in a user's `mfaDevices` with neither
+ * record is a hardware device seeded as already enabled.
  */
 
-function deviceBySerial(s: EmulatorState, serial: string): EmVirtualMfaDevice | undefined {
-  return s.virtualMfaDevices[serial];
+/** A device a code can be checked against: a virtual one, or a known hardware token. */
+function deviceBySerial(
+  s: EmulatorState,
+  serial: string,
+): EmVirtualMfaDevice | EmHardwareMfaDevice | undefined {
+  return s.virtualMfaDevices[serial] ?? s.hardwareMfaDevices[serial];
 }
 
 const serialNumber = (p: URLSearchParams) => {
@@ -68,8 +75,14 @@ export const mfaDeviceActions: Actions = {
     const code1 = code(p, 'AuthenticationCode1');
     const code2 = code(p, 'AuthenticationCode2');
     const device = deviceBySerial(s, serial);
-    if (!device)
-      throw new AwsError('NoSuchEntity', `VirtualMFADevice with serial number ${serial} doesn't exist.`);
+    if (!device) {
+      throw new AwsError(
+        'NoSuchEntity',
+        serial.startsWith('arn:')
+          ? `VirtualMFADevice with serial number ${serial} doesn't exist.`
+          : `MFA Device with serial number ${serial} does not exist.`,
+      );
+    }
     if (device.user || user.mfaDevices.includes(serial)) {
       throw new AwsError('EntityAlreadyExists', 'MFA Device is already in use.');
     }
@@ -81,13 +94,14 @@ export const mfaDeviceActions: Actions = {
     user.mfaDevices.push(serial);
     return undefined;
   },
-  DeactivateMFADevice(p, s) {
-    const user = getUser(s, userName(p));
+  DeactivateMFADevice(p, s, ctx) {
+    const user = targetUser(p, s, ctx);
     const serial = serialNumber(p);
     if (!user.mfaDevices.includes(serial)) {
       throw new AwsError('NoSuchEntity', `MFA Device with serial number ${serial} does not exist.`);
     }
     user.mfaDevices = user.mfaDevices.filter((d) => d !== serial);
+    dependencyGone(user, 'mfaDevices', ctx);
     const device = deviceBySerial(s, serial);
     if (device) {
       delete device.user;
@@ -97,7 +111,7 @@ export const mfaDeviceActions: Actions = {
   },
   DeleteVirtualMFADevice(p, s) {
     const serial = serialNumber(p);
-    const device = deviceBySerial(s, serial);
+    const device = s.virtualMfaDevices[serial];
     if (!device)
       throw new AwsError('NoSuchEntity', `VirtualMFADevice with serial number ${serial} doesn't exist.`);
     if (device.user) {

@@ -12,11 +12,31 @@ export type Params = URLSearchParams;
 /** One IAM action: the awsQuery parameters in, its Result out, over the account of the call. */
 export type Action = (p: Params, s: EmulatorState, ctx: IamCallContext) => XmlValue;
 
-/** How the emulated IAM behaves where AWS leaves room (see EmulatorOptions). */
-export interface IamSettings {
+/**
+ * IAM's eventual consistency, which AWS shows now and then and the emulator only when asked (see
+ * EmulatorOptions): each window is measured on `clock`, so a test can move time instead of sleeping.
+ */
+export interface ConsistencySettings {
   /** How long a login profile stays EntityTemporarilyUnmodifiable after a change; 0: never. */
   loginProfileSettleMs: number;
+  /** How long DeleteUser still answers DeleteConflict after the last thing that hung on the user went; 0: never. */
+  deleteUserSettleMs: number;
+  /** How many DeleteUser calls still answer DeleteConflict after the last thing that hung on the user went; 0: none. */
+  deleteUserStaleConflicts: number;
 }
+
+/** How the emulated IAM behaves where AWS leaves room; read at each call, so it can change between calls. */
+export interface IamSettings extends ConsistencySettings {
+  /** Milliseconds since the epoch, for the windows above (Date.now unless a test injects its own). */
+  clock: () => number;
+}
+
+export const DEFAULT_IAM_SETTINGS: IamSettings = {
+  loginProfileSettleMs: 0,
+  deleteUserSettleMs: 0,
+  deleteUserStaleConflicts: 0,
+  clock: () => Date.now(),
+};
 
 export interface IamCallContext extends CallContext {
   settings: IamSettings;
@@ -25,6 +45,9 @@ export type Actions = Record<string, Action>;
 
 export const LIMITS = {
   accessKeysPerUser: 2,
+  sshPublicKeysPerUser: 5,
+  signingCertificatesPerUser: 2,
+  serviceSpecificCredentialsPerUserPerService: 2,
   policiesPerGroup: 10,
   policiesPerUser: 10,
   groupsPerUser: 10,
@@ -35,6 +58,8 @@ const NAME = /^[\w+=,.@-]+$/;
 const PATH = /^\/$|^\/[\u0021-\u007E]+\/$/;
 
 export const now = () => new Date().toISOString();
+/** The settings' clock as a timestamp: when something starts a consistency window. */
+export const clockNow = (ctx: { settings: IamSettings }) => new Date(ctx.settings.clock()).toISOString();
 
 /** IAM's wording for a field that fails its model constraint (the value itself is not echoed). */
 export const constraint = (field: string, rule: string) =>

@@ -1,6 +1,7 @@
 import { AwsError } from '../errors.ts';
 import { type EmSession, type EmUser, type EmulatorState, key, randomId } from '../state.ts';
 import { arn, byName, getUser } from './account.ts';
+import { staleConflict, userConflict } from './dependencies.ts';
 import { findPolicy } from './managed-policies.ts';
 import { type Actions, checkPath, now, page, userName } from './params.ts';
 import { tagsOf } from './tags.ts';
@@ -22,17 +23,6 @@ export function userXml(s: EmulatorState, u: EmUser, full: boolean) {
   };
 }
 
-/** What still hangs on a user, in the order IAM reports it; deleting waits until nothing does. */
-function userConflict(u: EmUser): string | undefined {
-  if (Object.keys(u.inline).length) return 'Cannot delete entity, must delete policies first.';
-  if (u.policies.length) return 'Cannot delete entity, must detach all policies first.';
-  if (u.keys.length) return 'Cannot delete entity, must delete access keys first.';
-  if (u.loginProfile) return 'Cannot delete entity, must delete login profile first.';
-  if (u.mfaDevices.length) return 'Cannot delete entity, must delete MFA device first.';
-  if (u.groups.length) return 'Cannot delete entity, must remove users from group first.';
-  return undefined;
-}
-
 /**
  * The user whose access key signed the request, if it is one of the account's: a long-term key of
  * theirs, or an unexpired session (GetSessionToken) that one of their keys obtained.
@@ -42,6 +32,18 @@ export function callerOf(s: EmulatorState, accessKeyId: string | undefined): EmU
   const session = liveSession(s, accessKeyId);
   if (session) return s.users[session.user];
   return Object.values(s.users).find((u) => u.keys.some((k) => k.id === accessKeyId));
+}
+
+/**
+ * The user an action names, or, when `UserName` is omitted, the user whose access key signed the
+ * request (as IAM decides for the caller's own keys, certificates, SSH keys and MFA devices).
+ */
+export function targetUser(p: URLSearchParams, s: EmulatorState, ctx: { accessKeyId?: string }): EmUser {
+  if (p.get('UserName') !== null) return getUser(s, userName(p));
+  const caller = callerOf(s, ctx.accessKeyId);
+  if (!caller)
+    throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
+  return caller;
 }
 
 export function liveSession(s: EmulatorState, accessKeyId: string): EmSession | undefined {
@@ -70,6 +72,9 @@ export const userActions: Actions = {
       inline: {},
       keys: [],
       mfaDevices: [],
+      sshPublicKeys: [],
+      signingCertificates: [],
+      serviceSpecificCredentials: [],
     };
     s.users[key(name)] = user;
     return { User: userXml(s, user, true) };
@@ -97,9 +102,10 @@ export const userActions: Actions = {
     const { items, ...rest } = page(all, p);
     return { Users: items.map((u) => userXml(s, u, false)), ...rest };
   },
-  DeleteUser(p, s) {
+  DeleteUser(p, s, ctx) {
     const user = getUser(s, userName(p));
-    const conflict = userConflict(user);
+    // Deleting waits until nothing hangs on the user, and (when asked) until the last removal settled.
+    const conflict = userConflict(user) ?? staleConflict(user, ctx);
     if (conflict) throw new AwsError('DeleteConflict', conflict);
     delete s.users[key(user.name)];
     return undefined;
