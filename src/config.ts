@@ -42,6 +42,11 @@ const profileName = z.string().check(z.regex(PROFILE_NAME, PROFILE_NAME_MESSAGE)
  * boundary its users are created under, whether it is privileged, and the extra managed policies a
  * request may attach to one user of it.
  */
+/** 72 hours: a privileged request waits this long for an approver by default. */
+export const DEFAULT_APPROVAL_SECONDS = 259_200;
+/** 7 days: the state machine's TimeoutSeconds covers this wait plus the saga itself. */
+export const MAX_APPROVAL_SECONDS = 604_800;
+
 export const profileSchema = z.strictObject({
   description: z._default(z.string().check(z.maxLength(500)), ''),
   group: iamName(128),
@@ -68,8 +73,29 @@ export const profileSchema = z.strictObject({
    * explicitly, that its users have none, which only a privileged profile may say.
    */
   boundary: z.nullable(z.string().check(z.regex(PROFILE_NAME, PROFILE_NAME_MESSAGE))),
-  /** A privileged profile needs an approval before anything is created (not yet supported: refused). */
+  /**
+   * A privileged profile waits for an approval before anything is created: by one of its `approvers`,
+   * never the request's own `requestedBy`.
+   */
   privileged: z.boolean(),
+  /**
+   * Who may approve a request for this profile: identities as the ticketing tool names them (e-mail
+   * addresses, principal ids). Required, and only meaningful, on a privileged profile.
+   */
+  approvers: z._default(
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.minLength(1),
+            z.maxLength(256),
+            z.regex(/^[^\s,;]+$/, 'an identity: no white space, comma or semicolon (e.g. an e-mail address)'),
+          ),
+      )
+      .check(z.maxLength(50, 'at most 50 approvers')),
+    [],
+  ),
   /** The managed policies a request may add to one user of this profile (attached to the user). */
   userPolicyArns: z._default(z.array(policyArn).check(z.maxLength(10)), []),
 });
@@ -90,6 +116,20 @@ export const onboardingConfigSchema = z.strictObject({
   /** Where the boundaries' managed policies live: `<path><namePrefix><boundary>`, one per boundary file. */
   boundaries: z.strictObject({ path: iamPath, namePrefix: z._default(iamName(64), 'iam-onboarding-') }),
   profiles: z.record(profileName, profileSchema),
+  /** The approval gate of the privileged profiles. */
+  approval: z._default(
+    z.strictObject({
+      /**
+       * How long an approval may wait, in seconds (default 72 h): then the execution ends `Expired`,
+       * nothing created. At most 7 days, which the state machine's own timeout leaves room for.
+       */
+      expiresAfterSeconds: z._default(
+        z.number().check(z.int(), z.minimum(1), z.maximum(MAX_APPROVAL_SECONDS)),
+        DEFAULT_APPROVAL_SECONDS,
+      ),
+    }),
+    { expiresAfterSeconds: DEFAULT_APPROVAL_SECONDS },
+  ),
   /** The HTTP API for ticketing tools and the completion callback; every key has a safe default. */
   api: z._default(
     z.strictObject({
@@ -216,6 +256,26 @@ function profileIssues(config: OnboardingConfig): ConfigIssue[] {
         path: ['profiles', name, 'boundary'],
         message:
           'null (no permissions boundary) is only allowed for a privileged profile: set "privileged": true, or name a file of config/boundaries/',
+      });
+    }
+    if (profile.privileged && profile.approvers.length === 0) {
+      issues.push({
+        path: ['profiles', name, 'approvers'],
+        message:
+          'a privileged profile needs at least one approver (identities as the ticketing tool names them, e.g. ["alice@example.com"]): nobody could approve its requests',
+      });
+    }
+    if (!profile.privileged && profile.approvers.length > 0) {
+      issues.push({
+        path: ['profiles', name, 'approvers'],
+        message: 'only a privileged profile is approved: remove "approvers", or set "privileged": true',
+      });
+    }
+    const duplicates = profile.approvers.filter((a, i) => profile.approvers.indexOf(a) !== i);
+    if (duplicates.length > 0) {
+      issues.push({
+        path: ['profiles', name, 'approvers'],
+        message: `${[...new Set(duplicates)].join(', ')} is listed twice`,
       });
     }
     const other = byGroup.get(profile.group);

@@ -31,9 +31,42 @@ export class RequestNotAllowedError extends OnboardingError {
   readonly kind = 'permanent' as const;
 }
 
-/** The request names a privileged profile, which needs an approval this deployment cannot give yet. */
+/**
+ * A privileged request reached a task without an approval of its execution in the ledger (a task token
+ * answered by someone other than the approval gate): nothing is read or created.
+ */
 export class ApprovalRequiredError extends OnboardingError {
   override readonly name = 'ApprovalRequired' as const;
+  readonly kind = 'permanent' as const;
+}
+
+/** An approver said no: the execution ends `Denied`, nothing created. */
+export class ApprovalDeniedError extends OnboardingError {
+  override readonly name = 'ApprovalDenied' as const;
+  readonly kind = 'permanent' as const;
+}
+
+/** Nobody approved within `approval.expiresAfterSeconds`: the execution ends `Expired`, nothing created. */
+export class ApprovalExpiredError extends OnboardingError {
+  override readonly name = 'ApprovalExpired' as const;
+  readonly kind = 'permanent' as const;
+}
+
+/** This identity may not decide this approval: the requester themselves, or not a configured approver (403). */
+export class ApprovalForbiddenError extends OnboardingError {
+  override readonly name = 'ApprovalForbidden' as const;
+  readonly kind = 'permanent' as const;
+}
+
+/** No approval waits under this request id (404). */
+export class ApprovalNotFoundError extends OnboardingError {
+  override readonly name = 'ApprovalNotFound' as const;
+  readonly kind = 'permanent' as const;
+}
+
+/** The approval was decided already, or expired: the first decision stands (409). */
+export class ApprovalConflictError extends OnboardingError {
+  override readonly name = 'ApprovalConflict' as const;
   readonly kind = 'permanent' as const;
 }
 
@@ -168,6 +201,11 @@ export const ERROR_CLASSES = [
   InvalidRequestError,
   RequestNotAllowedError,
   ApprovalRequiredError,
+  ApprovalDeniedError,
+  ApprovalExpiredError,
+  ApprovalForbiddenError,
+  ApprovalNotFoundError,
+  ApprovalConflictError,
   InvalidConfigurationError,
   UserAlreadyExistsError,
   SecretAlreadyExistsError,

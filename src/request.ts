@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { OnboardingConfig, Profile } from './config.ts';
 import { didYouMean } from './did-you-mean.ts';
-import { ApprovalRequiredError, InvalidRequestError, RequestNotAllowedError } from './errors.ts';
+import { InvalidRequestError, RequestNotAllowedError } from './errors.ts';
 import { recipientKind } from './handover/age.ts';
 import { ENGLISH_ERRORS } from './zod-english.ts';
 
@@ -116,6 +116,21 @@ export const onboardingRequestSchema = z.strictObject({
         ),
       ),
     {},
+  ),
+  requestedBy: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(256, 'must be at most 256 characters'),
+        z.regex(
+          /^[^\s,;]+$/,
+          'must be one identity (no white space, comma or semicolon), e.g. an e-mail address',
+        ),
+        z.describe(
+          "Who asked for this onboarding, as the ticketing tool names people (e.g. the reporter's e-mail). Required for a privileged profile: its approver must be someone else.",
+        ),
+      ),
   ),
   contact: z.optional(
     z
@@ -275,31 +290,50 @@ export function checkHandOver(request: OnboardingRequest, profile: Profile): voi
   ]);
 }
 
-/**
- * A privileged profile waits for an approval before any write. The approval gate is not built yet, so
- * an execution refuses it here, before anything is read or created; `onboard plan` still plans it and
- * says that an approval is needed.
- */
-export function refuseUnapproved(request: OnboardingRequest, config: OnboardingConfig): void {
-  if (profileOf(request, config).privileged) {
-    throw new ApprovalRequiredError(
-      `request ${request.requestId}: profile "${request.profile}" is privileged and needs an approval before anything is created; this deployment does not support approvals yet (nothing was created; use an unprivileged profile, or wait for the approval gate)`,
-    );
-  }
+/** What a request's profile asks of the approval gate: computed from the configuration, never the event. */
+export interface ApprovalNeed {
+  required: boolean;
+  /** Who may approve (the profile's approvers), never the requester. */
+  approvers: string[];
+  /** How long the approval may wait before the execution ends Expired. */
+  expiresAfterSeconds: number;
+}
+
+export function approvalOf(
+  request: Pick<OnboardingRequest, 'profile' | 'requestId'>,
+  config: OnboardingConfig,
+): ApprovalNeed {
+  const profile = profileOf(request, config);
+  return profile.privileged
+    ? {
+        required: true,
+        approvers: [...profile.approvers],
+        expiresAfterSeconds: config.approval.expiresAfterSeconds,
+      }
+    : { required: false, approvers: [], expiresAfterSeconds: config.approval.expiresAfterSeconds };
 }
 
 /**
- * The full check made by ValidateRequest and the HTTP API: schema, allowlists, and no privileged profile
- * without an approval. `onboard plan` passes `{ privileged: 'plan' }` to plan one all the same.
+ * A privileged profile's approver must be another identity than the requester: without a `requestedBy`
+ * nobody could tell a self-approval, so the request is refused before anything is created.
  */
-export function validateRequest(
-  input: unknown,
-  config: OnboardingConfig,
-  options: { privileged?: 'refuse' | 'plan' } = {},
-): OnboardingRequest {
+export function checkRequester(request: OnboardingRequest, profile: Profile): void {
+  if (!profile.privileged || request.requestedBy !== undefined) return;
+  const message = `profile "${request.profile}" is privileged: its approver must be someone other than the requester, so the request must say who asked; add "requestedBy": "<the requester's identity, e.g. their e-mail>"; nothing was created`;
+  throw new InvalidRequestError(`invalid onboarding request: requestedBy: ${message}`, [
+    { path: 'requestedBy', message },
+  ]);
+}
+
+/**
+ * The full check made by ValidateRequest, the HTTP API and the CLI: schema, allowlists, the hand-over
+ * and, for a privileged profile, who asked. A privileged request is accepted: the execution waits for
+ * its approval (AwaitApproval) before anything is read or created.
+ */
+export function validateRequest(input: unknown, config: OnboardingConfig): OnboardingRequest {
   const request = parseRequest(input);
   const profile = checkAllowed(request, config);
-  if (options.privileged !== 'plan') refuseUnapproved(request, config);
+  checkRequester(request, profile);
   checkHandOver(request, profile);
   // Duplicates are harmless to IAM but would make the plan list a resource twice.
   return { ...request, policyArns: [...new Set(request.policyArns)] };

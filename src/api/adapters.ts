@@ -60,7 +60,16 @@ const JIRA: Mapping = {
   shape: {
     '': ['issue', 'onboarding'],
     issue: ['key'],
-    onboarding: ['userName', 'profile', 'policyArns', 'tags', 'email', 'callbackUrl', 'publicKey'],
+    onboarding: [
+      'userName',
+      'profile',
+      'policyArns',
+      'tags',
+      'email',
+      'callbackUrl',
+      'publicKey',
+      'requestedBy',
+    ],
   },
   fields: {
     requestId: ['issue.key', given],
@@ -71,13 +80,24 @@ const JIRA: Mapping = {
     'contact.email': ['onboarding.email', given],
     'contact.callbackUrl': ['onboarding.callbackUrl', given],
     'contact.recipient': ['onboarding.publicKey', given],
+    // Who asked (the issue's reporter): a privileged profile's approver must be someone else.
+    requestedBy: ['onboarding.requestedBy', given],
   },
 };
 
 const SERVICENOW: Mapping = {
   shape: {
     '': ['number', 'variables'],
-    variables: ['user_name', 'profile', 'policy_arns', 'tags', 'email', 'callback_url', 'public_key'],
+    variables: [
+      'user_name',
+      'profile',
+      'policy_arns',
+      'tags',
+      'email',
+      'callback_url',
+      'public_key',
+      'requested_by',
+    ],
   },
   fields: {
     requestId: ['number', given],
@@ -88,6 +108,8 @@ const SERVICENOW: Mapping = {
     'contact.email': ['variables.email', given],
     'contact.callbackUrl': ['variables.callback_url', given],
     'contact.recipient': ['variables.public_key', given],
+    // Who asked (the RITM's requested_for / opened_by): a privileged profile's approver must be someone else.
+    requestedBy: ['variables.requested_by', given],
   },
 };
 
@@ -187,4 +209,68 @@ export function sourceOf(
     throw new UnknownSourceError(`the path, the source parameter and the header disagree on the source`);
   }
   return ([...chosen][0] as Source | undefined) ?? pathSource;
+}
+
+/** An approver's decision as a ticketing tool sends it, turned into the approval body. */
+export interface AdaptedApproval {
+  body: unknown;
+  /** The tool's name for an approval field (`decision` -> `approval.state`). */
+  fieldName(path: string): string;
+  /** An issue's message in the tool's words (its names for the two decisions). */
+  message(path: string, message: string): string;
+}
+
+/** The tools' words for the two decisions (Jira Service Management: approved/declined; ServiceNow: approved/rejected). */
+const DECISIONS: Record<Exclude<Source, 'generic'>, Record<string, 'approve' | 'deny'>> = {
+  jira: { approved: 'approve', approve: 'approve', declined: 'deny', decline: 'deny', deny: 'deny' },
+  servicenow: { approved: 'approve', approve: 'approve', rejected: 'deny', reject: 'deny', deny: 'deny' },
+};
+
+const APPROVAL_MAPPINGS: Record<
+  Exclude<Source, 'generic'>,
+  { shape: Mapping['shape']; key: string; fields: Record<'approver' | 'decision' | 'reason', string> }
+> = {
+  jira: {
+    shape: { '': ['issue', 'approval'], issue: ['key'], approval: ['approver', 'decision', 'comment'] },
+    key: 'issue.key',
+    fields: { approver: 'approval.approver', decision: 'approval.decision', reason: 'approval.comment' },
+  },
+  servicenow: {
+    shape: { '': ['number', 'approval'], approval: ['approver', 'state', 'comments'] },
+    key: 'number',
+    fields: { approver: 'approval.approver', decision: 'approval.state', reason: 'approval.comments' },
+  },
+};
+
+/**
+ * `POST /onboardings/{requestId}/approval`: the generic body is `{approver, decision, reason?}`; Jira's
+ * and ServiceNow's approval records are mapped onto it. A ticket key in the payload must be the path's.
+ */
+export function adaptApproval(source: Source, requestId: string, body: unknown): AdaptedApproval {
+  if (source === 'generic') return { body, fieldName: (path) => path, message: (_path, message) => message };
+  const mapping = APPROVAL_MAPPINGS[source];
+  const payload = checkShape(source, body, { shape: mapping.shape, fields: {} });
+  const key = given(at(payload, mapping.key));
+  if (key !== undefined && key !== requestId) {
+    throw new InvalidRequestError(
+      `invalid ${source} approval: ${mapping.key} is ${JSON.stringify(key)}, but the path names request ${requestId}`,
+      [{ path: mapping.key, message: `must be ${requestId}, the request id of the path` }],
+    );
+  }
+  const decision = given(at(payload, mapping.fields.decision));
+  const word = typeof decision === 'string' ? DECISIONS[source][decision.trim().toLowerCase()] : undefined;
+  return {
+    body: compact({
+      approver: given(at(payload, mapping.fields.approver)),
+      // An unknown word stays as sent, so that the error names it.
+      decision: word ?? decision,
+      reason: given(at(payload, mapping.fields.reason)),
+    }),
+    fieldName: (path) =>
+      Object.hasOwn(mapping.fields, path) ? mapping.fields[path as keyof typeof mapping.fields] : path,
+    message: (path, message) =>
+      path === 'decision'
+        ? `must be one of: ${Object.keys(DECISIONS[source]).join(', ')}`
+        : message.replace(/\(expected approver, decision, reason\)/, ''),
+  };
 }

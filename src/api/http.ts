@@ -1,8 +1,11 @@
+import { type ApprovalDeps, decideApproval, parseDecision, withApproval } from '../approvals/approvals.ts';
 import { RerunNameTooLongError, TooManyAttemptsError } from '../attempts.ts';
 import { InvalidBatchError, MAX_BATCH_ROWS, rowsOfJson, validateBatch } from '../batch.ts';
 import type { OnboardingConfig } from '../config.ts';
 import {
-  ApprovalRequiredError,
+  ApprovalConflictError,
+  ApprovalForbiddenError,
+  ApprovalNotFoundError,
   InvalidRequestError,
   OnboardingError,
   RequestNotAllowedError,
@@ -17,8 +20,16 @@ import {
   parseStatusFilter,
 } from '../ledger/list.ts';
 import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
-import { type OnboardingRequest, validateRequest } from '../request.ts';
-import { type Adapted, adapt, type Source, sourceOf, UnknownSourceError } from './adapters.ts';
+import { approvalOf, type OnboardingRequest, validateRequest } from '../request.ts';
+import {
+  type Adapted,
+  type AdaptedApproval,
+  adapt,
+  adaptApproval,
+  type Source,
+  sourceOf,
+  UnknownSourceError,
+} from './adapters.ts';
 import { type AuthFailure, authenticate, type Credentials } from './auth.ts';
 import {
   type OnboardingStarter,
@@ -35,10 +46,14 @@ import { parseStrictJson, StrictJsonError } from './strict-json.ts';
  *                                            rollback: a new attempt `<requestId>-2`, ...; another: 409)
  *   GET  /onboardings/{requestId}         -> 200 the execution's outcome (src/execution/outcome.ts), the
  *                                            shape `onboard run --json` and `onboard status --json` print
+ *                                            (with `approval` for a privileged request)
  *   POST /onboardings/batch               -> 202 { summary, onboardings: [...] } (207 when a row was refused at
  *                                            start); 400 naming every bad row when any is bad, nothing started
  *   GET  /onboardings[?status=&limit=&cursor=] -> 200 { onboardings: [...], next?, nextUrl? }: the ledger's
  *                                            requests newest first, a page at a time (src/ledger/list.ts)
+ *   POST /onboardings/{requestId}/approval -> 200 { requestId, executionArn, approval, statusUrl }: an
+ *                                            approver's decision (src/approvals); 403 the requester or
+ *                                            not an approver, 404 nothing waits, 409 decided or expired
  * Bad input of any kind is a 4xx with a message; a 5xx means this service or AWS is unwell.
  */
 
@@ -87,6 +102,11 @@ export interface ApiDeps {
   /** The ledger's listing (GET /onboardings): its two indexes, a page at a time. */
   lister: Pick<LedgerLister, 'list'>;
   credentials: () => Promise<Credentials>;
+  /**
+   * The approval gate: the ledger's approvals and the task-token answers. Without it the approval route
+   * answers 503 (a deployment without the gate) and the status carries no approval.
+   */
+  approvals?: Omit<ApprovalDeps, 'config'>;
   /** Where status URLs point: the API's own base URL, without a trailing slash. */
   baseUrl: string;
   now?: () => number;
@@ -122,6 +142,7 @@ export function bodyLimitOf(path: string, config: Pick<OnboardingConfig, 'api'>)
 }
 
 const STATUS_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
+const APPROVAL_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})\/approval$/;
 
 interface Call {
   req: HttpRequest;
@@ -227,6 +248,12 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
     if (method === 'POST') return start(source, call);
     return json(405, { error: `use POST on ${path}` }, { allow: 'POST' });
   }
+  const approvalOfId = APPROVAL_PATH.exec(path)?.[1];
+  if (approvalOfId) {
+    entry.route = 'POST /onboardings/{requestId}/approval';
+    if (method === 'POST') return approve(approvalOfId, call);
+    return json(405, { error: 'use POST on /onboardings/{requestId}/approval' }, { allow: 'POST' });
+  }
   const requestId = STATUS_PATH.exec(path)?.[1];
   if (requestId) {
     entry.route = 'GET /onboardings/{requestId}';
@@ -288,8 +315,6 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
       });
     }
     if (error instanceof RequestNotAllowedError) return json(403, { error: error.message });
-    // A privileged profile: refused before an execution starts, with nothing created.
-    if (error instanceof ApprovalRequiredError) return json(403, { error: error.message });
     throw error;
   }
   // Refused now, naming the host and the fix, rather than accepted and skipped when it ends.
@@ -361,8 +386,26 @@ async function startValidated(
             })),
           }
         : {};
+    // A privileged request waits for an approver: the ticket learns at once who, and where to answer.
+    const need = approvalOf(request, deps.config);
+    const approval = need.required
+      ? {
+          approval: {
+            required: true,
+            approvers: need.approvers,
+            expiresAfterSeconds: need.expiresAfterSeconds,
+            approvalUrl: `${statusUrl}/approval`,
+          },
+        }
+      : {};
     return {
-      body: { requestId: request.requestId, executionArn: started.executionArn, statusUrl, ...attempts },
+      body: {
+        requestId: request.requestId,
+        executionArn: started.executionArn,
+        statusUrl,
+        ...attempts,
+        ...approval,
+      },
       started: started.started !== false,
     };
   } catch (error) {
@@ -385,7 +428,73 @@ async function status(requestId: string, call: Call): Promise<HttpResponse> {
   call.entry.requestId = requestId;
   const outcome = await call.deps.statusReader.status(requestId);
   if (!outcome) return json(404, { error: `no onboarding with request id ${requestId}` });
-  return json(200, outcome);
+  const record = await call.deps.approvals?.store.get(requestId);
+  return json(200, withApproval(outcome, record));
+}
+
+async function approve(requestId: string, call: Call): Promise<HttpResponse> {
+  const { deps, req } = call;
+  const limit = deps.config.api.maxBodyBytes;
+  if (Buffer.byteLength(req.rawBody, 'utf8') > limit) {
+    return json(413, { error: `the body is larger than ${limit} bytes` });
+  }
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  call.entry.requestId = requestId;
+  if (!deps.approvals) {
+    return json(503, { error: 'this deployment has no approval gate configured' });
+  }
+  let source: Source;
+  try {
+    source = sourceOf('generic', call.query, joined(call.headers));
+  } catch (error) {
+    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
+    throw error;
+  }
+  let adapted: AdaptedApproval | undefined;
+  const statusUrl = `${deps.baseUrl}/onboardings/${requestId}`;
+  try {
+    let body: unknown;
+    try {
+      body = parseStrictJson(req.rawBody);
+    } catch (error) {
+      if (error instanceof StrictJsonError) {
+        return json(400, {
+          error: `invalid approval (${source} payload): ${error.message}`,
+          issues: [{ path: error.path, message: error.message }],
+        });
+      }
+      return json(400, { error: 'the body is not valid JSON' });
+    }
+    adapted = adaptApproval(source, requestId, body);
+    const decision = parseDecision(requestId, adapted.body);
+    const outcome = await decideApproval(decision, {
+      ...deps.approvals,
+      config: deps.config,
+      now: () => new Date(deps.now?.() ?? Date.now()),
+    });
+    return json(200, {
+      requestId,
+      executionArn: outcome.executionArn,
+      approval: outcome.approval,
+      ...(outcome.changed ? {} : { unchanged: true }),
+      statusUrl,
+    });
+  } catch (error) {
+    if (error instanceof InvalidRequestError) {
+      const a = adapted;
+      return json(400, {
+        error: `invalid approval (${source} payload)`,
+        issues: error.issues.map((i) => ({
+          path: a ? a.fieldName(i.path) : i.path,
+          message: a ? a.message(i.path, i.message) : i.message,
+        })),
+      });
+    }
+    if (error instanceof ApprovalForbiddenError) return json(403, { error: error.message });
+    if (error instanceof ApprovalNotFoundError) return json(404, { error: error.message });
+    if (error instanceof ApprovalConflictError) return json(409, { error: error.message, statusUrl });
+    throw error;
+  }
 }
 
 const LIST_PARAMETERS = ['status', 'limit', 'cursor'] as const;

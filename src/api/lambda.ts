@@ -2,6 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { APPROVAL_CALLS, DynamoApprovalStore } from '../approvals/dynamodb.ts';
+import { CALLBACK_CALLS, SfnTaskCallbacks } from '../approvals/sfn.ts';
 import { clientConfig } from '../aws/clients.ts';
 import { callbackPolicyOf, runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
@@ -52,6 +54,10 @@ export const HTTP_API_CALLS: readonly DeclaredCall[] = [
   call(LEDGER_CALLS.accept),
   call(LEDGER_CALLS.read),
   call(LIST_CALLS.list),
+  // POST /onboardings/{requestId}/approval: the decision (a conditional write), then the task token's answer.
+  call(APPROVAL_CALLS.decide),
+  call(CALLBACK_CALLS.succeed),
+  call(CALLBACK_CALLS.fail),
 ];
 
 type Built = Omit<ApiDeps, 'baseUrl'>;
@@ -65,9 +71,10 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
       `${STATE_MACHINE_ENV} is not set (the onboarding state machine's ARN)`,
     );
   }
-  const onboardings = new SfnOnboardings(new SFNClient(clientConfig()), stateMachineArn);
+  const sfn = new SFNClient(clientConfig());
   const dynamodb = new DynamoDBClient(clientConfig());
   const tableName = ledgerTableFromEnv(env);
+  const onboardings = new SfnOnboardings(sfn, stateMachineArn);
   const ledger = new DynamoLedger(dynamodb, tableName);
   const secrets = new ApiSecrets(
     new SdkSecretReader(new SecretsManagerClient(clientConfig())),
@@ -82,6 +89,10 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     ledger,
     lister: new LedgerLister(dynamodb, tableName),
     credentials: secrets.credentials,
+    approvals: {
+      store: new DynamoApprovalStore(dynamodb, tableName),
+      callbacks: new SfnTaskCallbacks(sfn),
+    },
   };
 }
 

@@ -40,6 +40,9 @@ export function exitCodeOf(outcome: Pick<ExecutionOutcome, 'status' | 'failure'>
       const failure = outcome.failure && 'failedStep' in outcome.failure ? outcome.failure : undefined;
       // Refused by ValidateRequest: nothing was read or created.
       if (failure?.failedStep === 'ValidateRequest') return EXIT.rejected;
+      // Denied by an approver, or nobody approved in time: refused before anything was read or created.
+      if (failure?.failedStep === 'AwaitApproval' && /^Approval(Denied|Expired)$/.test(failure.error ?? ''))
+        return EXIT.rejected;
       // The account lacks the boundary or a managed policy: nothing was created, and the fix is the
       // account's (`onboard bootstrap`), not the request's.
       if (failure?.failedStep === 'Plan' && failure.error === 'PolicyNotFound') return EXIT.environment;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OnboardingError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
+import { approveCommand } from './commands/approve.ts';
 import { bootstrapCommand } from './commands/bootstrap.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
@@ -28,6 +29,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(emulatorCommand());
   program.addCommand(startCommand());
   program.addCommand(statusCommand(ctx));
+  program.addCommand(approveCommand());
   program.addCommand(listCommand());
   program.addCommand(revealCommand());
   program.addCommand(serveCommand());
@@ -41,6 +43,10 @@ const REJECTIONS = new Set([
   'InvalidRequest',
   'RequestNotAllowed',
   'ApprovalRequired',
+  // `onboard approve`: not an approver (or the requester), nothing waits, decided already or expired.
+  'ApprovalForbidden',
+  'ApprovalNotFound',
+  'ApprovalConflict',
   // A dry run, or a request, for a user that exists: choose another name (or offboard that user first).
   'UserAlreadyExists',
   'ExecutionNotFound',
@@ -67,6 +73,8 @@ const ENVIRONMENT = new Set([
   'PolicyNotFound',
   // A local ledger table kept from an older version lacks an index: the message says how to add it.
   'LedgerDefinitionError',
+  // `onboard approve`: the HTTP API is not reachable, refused the credentials or has no approval gate.
+  'ApiUnavailable',
 ]);
 
 /** Whether the command line asks for JSON (`--json` before any `--`): then its errors are JSON too. */

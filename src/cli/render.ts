@@ -1,3 +1,4 @@
+import type { ApprovalView } from '../approvals/approvals.ts';
 import type { ExecutionOutcome, OnboardingStatus } from '../execution/outcome.ts';
 import type { TimelineChange, TimelineStep } from '../execution/timeline.ts';
 import type { ListedRequest } from '../ledger/list.ts';
@@ -79,13 +80,38 @@ function renderAttempts(outcome: ExecutionOutcome): string[] {
   return [dim(`  attempt ${outcome.attempt}${earlier.length ? `; earlier: ${earlier.join(', ')}` : ''}`)];
 }
 
-export function renderReport(outcome: ExecutionOutcome): string[] {
+export function renderReport(outcome: ExecutionOutcome & { approval?: ApprovalView }): string[] {
   return [
     `${bold(outcome.requestId)}  ${STATUS_COLOR[outcome.status](outcome.status)}  ${dim(outcome.executionArn)}`,
     ...renderAttempts(outcome),
     ...outcome.timeline.map((step) => renderStep(step, { attempts: true })),
+    ...renderApproval(outcome),
     ...renderOutcome(outcome),
   ];
+}
+
+/** Who must approve and how (while it waits), or who decided. */
+function renderApproval(outcome: { requestId: string; status: string; approval?: ApprovalView }): string[] {
+  const a = outcome.approval;
+  if (!a) return [];
+  if (a.status === 'pending' && outcome.status === 'running') {
+    return [
+      yellow(
+        `  ⏸ waiting for approval by ${a.approvers.join(' or ')} (asked by ${a.requestedBy}; expires ${a.expiresAt})`,
+      ),
+      dim(
+        `    approve: onboard approve ${outcome.requestId} --as <approver>   deny: add --deny --reason "..."`,
+      ),
+    ];
+  }
+  if (a.status === 'approved' || a.status === 'denied') {
+    return [
+      dim(
+        `  ${a.status} by ${a.decidedBy ?? 'someone'} at ${a.decidedAt ?? '?'}${a.reason ? `: ${a.reason}` : ''}`,
+      ),
+    ];
+  }
+  return [dim(`  the approval expired at ${a.expiresAt}: nobody approved it`)];
 }
 
 function renderCreated(outcome: ExecutionOutcome, took: string): string[] {
@@ -110,11 +136,22 @@ function renderCreated(outcome: ExecutionOutcome, took: string): string[] {
     lines.push(`  service role  ${r.roleName}${r.created ? ' (created)' : ' (existing)'}`);
   }
   const key = c.CreateAccessKey;
-  if (key && !key.skipped) {
+  if (key && !key.skipped && key.secretArn) {
     lines.push(`  access key    ${key.accessKeyId}`, `  secret        ${key.secretArn}`);
     lines.push(
       dim(
         '  (the secret access key is in Secrets Manager, readable by the user only; it is shown nowhere else)',
+      ),
+    );
+  } else if (key && !key.skipped) {
+    // Delivered in the hand-over: encrypted to the member's own age key, never stored in plain text.
+    lines.push(
+      `  access key    ${key.accessKeyId}`,
+      '  secret        in the hand-over, encrypted to the member',
+    );
+    lines.push(
+      dim(
+        `  (the member opens it with their own key: onboard reveal ${outcome.requestId} --identity <key file>)`,
       ),
     );
   }

@@ -1,11 +1,14 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
 import { clientConfig } from '../aws/clients.ts';
 import { runtimeConfigFromEnv, stateMachineArnFromEnv } from '../config.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
+import { LEDGER_TABLE_ENV, ledgerTableFromEnv } from '../ledger/items.ts';
 import type { TaskDeps } from '../steps/types.ts';
 import { once, sleep } from './shared.ts';
 
@@ -21,6 +24,10 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): TaskDeps {
     executions: new SdkExecutionVerifier(new SFNClient(clientConfig(env)), stateMachineArnFromEnv(env)),
     config,
     sleep,
+    // Only the functions serverless.yml gives the table (Plan, AwaitApproval) reach the ledger.
+    ...(env[LEDGER_TABLE_ENV]
+      ? { approvals: new DynamoApprovalStore(new DynamoDBClient(clientConfig(env)), ledgerTableFromEnv(env)) }
+      : {}),
   };
 }
 

@@ -1,10 +1,17 @@
 import * as z from 'zod/mini';
+import { APPROVAL_STATE, type ApprovalStore, checkApproved } from '../approvals/approvals.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { callbackPolicyOf, type RuntimeConfig, STAGE_ENV } from '../config.ts';
-import { ForgedInvocationError, InvalidConfigurationError } from '../errors.ts';
+import { ForgedInvocationError, InvalidConfigurationError, RequestNotAllowedError } from '../errors.ts';
 import { checkCallbackUrl } from '../notifier/callback-policy.ts';
 import { makePlan } from '../plan.ts';
-import { checkAllowed, onboardingRequestSchema, refuseUnapproved, validateRequest } from '../request.ts';
+import {
+  approvalOf,
+  checkAllowed,
+  checkRequester,
+  onboardingRequestSchema,
+  validateRequest,
+} from '../request.ts';
 import { reportRollback, requestIdOf } from '../rollback-report.ts';
 import { stepInputSchema, undoStateName } from '../steps/index.ts';
 import type { SagaStep, StepInput, TaskDeps, UndoResult } from '../steps/types.ts';
@@ -70,7 +77,67 @@ export function validateRequestHandler(deps: Provider<{ config: RuntimeConfig }>
         }
         checkCallbackUrl(request, callbackPolicyOf(config, config.stage));
       }
-      return { request, created: {}, rollback: {} };
+      // What the approval gate needs (NeedsApproval, AwaitApproval's TimeoutSecondsPath): from the configuration.
+      return { request, approval: approvalOf(request, config), created: {}, rollback: {} };
+    });
+  };
+}
+
+const awaitApprovalEventSchema = z.strictObject({
+  taskToken: z.string().check(z.minLength(1)),
+  request: onboardingRequestSchema,
+  execution,
+});
+
+/** What AwaitApproval needs: its execution to verify against, the configuration, and the ledger. */
+export interface ApprovalTaskDeps extends Pick<TaskDeps, 'executions' | 'config'> {
+  approvals?: Pick<ApprovalStore, 'recordPending'>;
+  now?: () => Date;
+}
+
+/**
+ * AwaitApproval (`.waitForTaskToken`): stores the pending approval and its task token in the ledger,
+ * then returns; the execution waits until an approver's decision answers the token (decideApproval), or
+ * the state's TimeoutSecondsPath (approval.expiresAfterSeconds) runs out. No IAM call, nothing created.
+ * The token is never returned, logged or put in an error.
+ */
+export function awaitApprovalHandler(deps: Provider<ApprovalTaskDeps>): Handler<unknown> {
+  return async (event, context) => {
+    const {
+      taskToken,
+      request,
+      execution: arn,
+    } = parseEvent(awaitApprovalEventSchema, event, APPROVAL_STATE);
+    return traced(APPROVAL_STATE, { requestId: request.requestId, execution: arn }, context, async () => {
+      const d = deps();
+      await verifyInvocation(d, APPROVAL_STATE, arn, { request });
+      const profile = checkAllowed(request, d.config);
+      checkRequester(request, profile);
+      const need = approvalOf(request, d.config);
+      if (!need.required) {
+        throw new RequestNotAllowedError(
+          `request ${request.requestId}: profile "${request.profile}" is not privileged; it needs no approval`,
+        );
+      }
+      if (!d.approvals) {
+        throw new InvalidConfigurationError(
+          'the approval gate has no ledger (ONBOARDING_LEDGER_TABLE is not set for this function)',
+        );
+      }
+      const now = d.now?.() ?? new Date();
+      const expiresAt = new Date(now.getTime() + need.expiresAfterSeconds * 1000).toISOString();
+      await d.approvals.recordPending({
+        requestId: request.requestId,
+        executionArn: arn,
+        profile: request.profile,
+        requester: request.requestedBy ?? '',
+        approvers: need.approvers,
+        requestedAt: now.toISOString(),
+        expiresAt,
+        taskToken,
+      });
+      // Step Functions ignores this (the token's answer is the task's result); the history keeps it.
+      return { waitingFor: need.approvers, expiresAt };
     });
   };
 }
@@ -86,7 +153,15 @@ export function planHandler(deps: Provider<TaskDeps>): Handler<unknown> {
       await verifyInvocation(d, 'Plan', arn, { request });
       // The request is checked against the configuration again: the event is never trusted for it.
       checkAllowed(request, d.config);
-      refuseUnapproved(request, d.config);
+      // A privileged request only with its approval in the ledger: a forged SendTaskSuccess stops here.
+      if (approvalOf(request, d.config).required) {
+        if (!d.approvals) {
+          throw new InvalidConfigurationError(
+            'Plan cannot check the approval of a privileged request: ONBOARDING_LEDGER_TABLE is not set for this function',
+          );
+        }
+        await checkApproved(request, arn, d.config, d.approvals);
+      }
       return makePlan(request, d);
     });
   };
@@ -101,8 +176,8 @@ export function stepHandlers<N extends string, R>(step: SagaStep<N, R>, deps: Pr
     const d = deps();
     const { request, plan, created, execution } = input;
     await verifyInvocation(d, state, execution, { request, plan, created });
+    // The execution is past Plan (the recorded state proves it), which checked the approval.
     checkAllowed(request, d.config);
-    refuseUnapproved(request, d.config);
     return d;
   };
   const handler: Handler<R> = async (event, context) => {

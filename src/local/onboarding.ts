@@ -1,4 +1,13 @@
 import type { FaultSpec } from '@iam-onboarding/aws-emulator';
+import {
+  APPROVAL_STATE,
+  type ApprovalRecord,
+  type Decision,
+  type DecisionOutcome,
+  decideApproval,
+} from '../approvals/approvals.ts';
+import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
+import { SfnTaskCallbacks } from '../approvals/sfn.ts';
 import type { OnboardingConfig } from '../config.ts';
 import { accessOf, type RequestedBy } from '../ledger/items.ts';
 import type { OnboardingRequest } from '../request.ts';
@@ -36,6 +45,21 @@ export interface LocalOnboardingOptions {
   requestedBy?: RequestedBy;
   beforeTask?: LocalRunnerOptions['beforeTask'];
   retrierOverride?: LocalRunnerOptions['retrierOverride'];
+  /**
+   * The decision on a privileged request, given with the run (the embedded stack ends with it): once
+   * the execution waits in AwaitApproval, `decideApproval` takes it as the HTTP API would, with the
+   * API's principal, so every rule of the gate (approvers, no self-approval) applies.
+   */
+  approval?: RunApproval;
+}
+
+export interface RunApproval {
+  approver: string;
+  decision: Decision;
+  reason?: string;
+  /** The execution waits: who may approve, until when. */
+  onPending?: (record: ApprovalRecord) => void;
+  onDecided?: (outcome: DecisionOutcome) => void;
 }
 
 export type RunnerOptions = Omit<LocalRunnerOptions, 'depsFor' | 'region' | 'accountId' | 'stateMachineName'>;
@@ -132,10 +156,33 @@ export async function runLocalOnboarding(
       ...(options.retrierOverride ? { retrierOverride: options.retrierOverride } : {}),
     });
     const startedAt = new Date();
-    const running = runner.start(request, {
-      name: request.requestId,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    });
+    const executionArn = runner.executionArn(request.requestId);
+    let ended = false;
+    let deciding: Promise<unknown> | undefined;
+    let running: RunningExecution | undefined;
+    const { approval, onEvent } = options;
+    const watch =
+      approval || onEvent
+        ? (event: TimelineEvent) => {
+            onEvent?.(event);
+            if (approval && !deciding && event.type === 'StateEntered' && event.state === APPROVAL_STATE) {
+              deciding = decideWhenPending(
+                stack,
+                options.config,
+                request.requestId,
+                executionArn,
+                approval,
+                () => ended,
+              )
+                // A decision that could not be given leaves nobody to answer: the execution is stopped.
+                .catch((error: unknown) => {
+                  running?.abort();
+                  return error;
+                });
+            }
+          }
+        : undefined;
+    running = runner.start(request, { name: request.requestId, ...(watch ? { onEvent: watch } : {}) });
     // Recorded once the execution exists, as the HTTP API records it; a failed write fails the run
     // after the execution has ended (it is not left running behind the error).
     const accepting = stack
@@ -152,12 +199,49 @@ export async function runLocalOnboarding(
         () => undefined,
         (error: unknown) => error,
       );
-    const result = await running.result;
+    const result = await running.result.finally(() => {
+      ended = true;
+    });
     const acceptFailure = await accepting;
+    const decideFailure = await deciding;
     await stack.ledgerSettled();
     if (acceptFailure) throw acceptFailure;
+    if (decideFailure) throw decideFailure;
     return { result, stack };
   } finally {
     if (!options.stack) await stack.close();
   }
+}
+
+/** Waits until AwaitApproval has stored this execution's pending approval, then decides it. */
+async function decideWhenPending(
+  stack: Stack,
+  config: OnboardingConfig,
+  requestId: string,
+  executionArn: string,
+  approval: RunApproval,
+  ended: () => boolean,
+): Promise<undefined> {
+  const clients = stack.clients('httpApi');
+  const store = new DynamoApprovalStore(clients.dynamodb, stack.ledgerTable.tableName);
+  for (;;) {
+    if (ended()) return undefined;
+    const record = await store.get(requestId);
+    if (record?.status === 'pending' && record.executionArn === executionArn) {
+      approval.onPending?.(record);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const outcome = await decideApproval(
+    {
+      requestId,
+      approver: approval.approver,
+      decision: approval.decision,
+      ...(approval.reason ? { reason: approval.reason } : {}),
+    },
+    { config, store, callbacks: new SfnTaskCallbacks(clients.sfn) },
+  );
+  approval.onDecided?.(outcome);
+  return undefined;
 }

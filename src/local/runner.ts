@@ -90,6 +90,9 @@ export interface StartOptions {
   taskTokens?: TaskTokens;
 }
 
+/** Where the local definition carries a callback Task's TimeoutSecondsPath value (see resolvedDefinition). */
+const LOCAL_TIMEOUT_KEY = 'LocalTimeoutSeconds';
+
 /** The longest timer Node keeps (about 24.8 days); Step Functions' own default is longer. */
 const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
@@ -214,7 +217,19 @@ export class LocalRunner {
         ...(binding.waitForTaskToken
           ? {
               // The Resource stays the callback pattern's; its function is named as deployed.
-              Parameters: { ...(state.Parameters as Record<string, unknown>), FunctionName: functionArn },
+              Parameters: {
+                ...(state.Parameters as Record<string, unknown>),
+                FunctionName: functionArn,
+                // Step Functions reads TimeoutSecondsPath from the state input; the interpreter reads it
+                // from the Parameters' output. The value is carried over from the input under a key of its
+                // own, beside the Payload (the only part the function is invoked with).
+                ...(typeof state.TimeoutSecondsPath === 'string'
+                  ? { [`${LOCAL_TIMEOUT_KEY}.$`]: state.TimeoutSecondsPath }
+                  : {}),
+              },
+              ...(typeof state.TimeoutSecondsPath === 'string'
+                ? { TimeoutSecondsPath: `$.${LOCAL_TIMEOUT_KEY}` }
+                : {}),
               // The interpreter's own default is 60 s, and Node's timers overflow past ~24.8 days.
               ...(state.TimeoutSecondsPath === undefined
                 ? {

@@ -9,6 +9,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApiSecrets, SdkSecretReader, type SecretIds, secretIdsFrom } from '../api/credentials.ts';
 import { type ApiLogEntry, bodyLimitOf, type HttpResponse, handleHttp } from '../api/http.ts';
 import { SfnOnboardings } from '../api/onboardings.ts';
+import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
+import { SfnTaskCallbacks } from '../approvals/sfn.ts';
 import { callbackPolicyOf, type OnboardingConfig, withCallbackHosts } from '../config.ts';
 import { loadAsl } from '../definition.ts';
 import { LedgerLister } from '../ledger/list.ts';
@@ -262,6 +264,11 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     // The API's own principal, as the deployed function writes and reads its ledger.
     const apiLedger = stack.ledgerFor('httpApi');
     const statusReader = new LedgerBackedStatusReader(onboardings, apiLedger);
+    // The approval gate as the deployed API answers it: its own principal's ledger and Step Functions.
+    const approvals = {
+      store: new DynamoApprovalStore(stack.clients('httpApi').dynamodb, stack.ledgerTable.tableName),
+      callbacks: new SfnTaskCallbacks(sfnClient),
+    };
     let baseUrl = '';
     // The status page reads as the API does (its statuses), and lists the ledger as the operator would.
     const pageLister = new LedgerLister(stack.clients('statusPage').dynamodb, stack.ledgerTable.tableName);
@@ -272,6 +279,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       recent: async () => (await pageLister.list({ limit: STATUS_PAGE_ROWS })).items,
       status: (requestId) => statusReader.status(requestId),
       item: (requestId) => apiLedger.get(requestId),
+      approval: (requestId) => approvals.store.get(requestId),
       port: 0,
       log: (e) =>
         options.onRequest?.({
@@ -321,6 +329,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
             ledger: apiLedger,
             lister: apiLister,
             credentials: apiSecrets.credentials,
+            approvals,
             callbackPolicy,
             baseUrl,
             ...(options.onRequest ? { log: options.onRequest } : {}),

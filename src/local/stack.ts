@@ -6,6 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Emulator, EmulatorState, FaultSpec, JsonService } from '@iam-onboarding/aws-emulator';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
 import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import {
@@ -320,12 +321,18 @@ function clientFactory(
       let found = deps.get(principal);
       if (!found) {
         const c = clientsOf(principal);
+        let approvals: DynamoApprovalStore | undefined;
         found = {
           iam: new SdkIamGateway(c.iam),
           secrets: new SdkSecretStore(c.secrets),
           executions: new SdkExecutionVerifier(c.sfn, stateMachineArn),
           config,
           sleep: pollSleep,
+          // The ledger's approvals, as serverless.yml gives Plan and AwaitApproval the table: built on first use.
+          get approvals() {
+            approvals ??= new DynamoApprovalStore(dynamoOf(principal), ledgerTableName);
+            return approvals;
+          },
         };
         deps.set(principal, found);
       }

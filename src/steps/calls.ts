@@ -16,9 +16,15 @@ export type AwsAction = `${AwsService}:${string}`;
  *   policy, an inline policy, a login profile, another group) when the undo runs;
  * - `unproven-group`: the plan found no group, but the group there now is not proven this execution's
  *   (its CreateGroup answer was lost, or the task died after it): the undo reads it before leaving it;
- * - `{ afterLost }`: the answer of that earlier call of the same task was lost, and the task retried.
+ * - `{ afterLost }`: the answer of that earlier call of the same task was lost, and the task retried;
+ * - `privileged`: the request's profile is privileged (the approval gate ran before the task).
  */
-export type CallCondition = 'existing-group' | 'user-extras' | 'unproven-group' | { afterLost: AwsAction };
+export type CallCondition =
+  | 'existing-group'
+  | 'user-extras'
+  | 'unproven-group'
+  | 'privileged'
+  | { afterLost: AwsAction };
 
 export interface DeclaredCall {
   action: AwsAction;
@@ -66,5 +72,6 @@ export function describeCondition(when: CallCondition | undefined): string {
   if (!when) return 'always';
   if (typeof when === 'object') return `after a lost ${verbOf(when.afterLost)} answer`;
   if (when === 'unproven-group') return 'when the group is not proven ours';
+  if (when === 'privileged') return 'for a privileged profile';
   return when === 'existing-group' ? 'when the group exists' : 'when the user carries extras';
 }

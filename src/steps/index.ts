@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { APPROVAL_CALLS, APPROVAL_STATE } from '../approvals/approvals.ts';
 import { planSchema } from '../plan.ts';
 import { onboardingRequestSchema } from '../request.ts';
 import { addUserToGroup } from './add-user-to-group.ts';
@@ -46,7 +47,14 @@ export const planTask: TaskDeclaration<'Plan'> = {
     call('iam:ListAttachedGroupPolicies', { when: 'existing-group' }),
     call('iam:ListRoles'),
     call('secretsmanager:DescribeSecret'),
+    // A privileged request's decision, read from the ledger before anything else.
+    call(APPROVAL_CALLS.read, { when: 'privileged' }),
   ],
+};
+/** The approval gate's task: it stores the pending approval and its token (no IAM call). */
+export const awaitApprovalTask: TaskDeclaration<typeof APPROVAL_STATE> = {
+  name: APPROVAL_STATE,
+  calls: [call(APPROVAL_CALLS.pending)],
 };
 export const reportRollbackTask: TaskDeclaration<'ReportRollback'> = { name: 'ReportRollback', calls: [] };
 
@@ -62,17 +70,20 @@ export const REPORT_STATE = reportRollbackTask.name;
 
 export const undoStateName = (step: string) => `Undo${step}`;
 
+/** Only privileged requests pass through it: between ValidateRequest and Plan, not a saga step. */
+export const APPROVAL_STATES: string[] = [awaitApprovalTask.name];
+
 export const FORWARD_STATES: string[] = [
   ...PREPARE_TASKS.map((t) => t.name),
   ...SAGA_STEPS.map((s) => s.name),
 ];
 export const UNDO_STATES: string[] = [...SAGA_STEPS].reverse().map((s) => undoStateName(s.name));
-export const TASK_STATES: string[] = [...FORWARD_STATES, ...UNDO_STATES, REPORT_STATE];
+export const TASK_STATES: string[] = [...FORWARD_STATES, ...APPROVAL_STATES, ...UNDO_STATES, REPORT_STATE];
 
 /** What a Task state is, for the tests and tools that iterate them. */
 export interface TaskInfo {
   state: string;
-  phase: 'prepare' | 'forward' | 'undo' | 'report';
+  phase: 'prepare' | 'approval' | 'forward' | 'undo' | 'report';
   calls: readonly DeclaredCall[];
   step?: SagaStep<string, unknown>;
 }
@@ -81,6 +92,7 @@ const verified = (calls: readonly DeclaredCall[]) => [...VERIFY_CALLS, ...calls]
 
 export const TASKS: readonly TaskInfo[] = [
   { state: validateRequestTask.name, phase: 'prepare', calls: validateRequestTask.calls },
+  { state: awaitApprovalTask.name, phase: 'approval', calls: verified(awaitApprovalTask.calls) },
   { state: planTask.name, phase: 'prepare', calls: verified(planTask.calls) },
   ...SAGA_STEPS.map((s) => ({ state: s.name, phase: 'forward' as const, calls: verified(s.calls), step: s })),
   ...[...SAGA_STEPS].reverse().map((s) => ({

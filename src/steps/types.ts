@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type { ApprovalStore } from '../approvals/approvals.ts';
 import type { RuntimeConfig } from '../config.ts';
 import type { ExecutionVerifier } from '../gateways/executions.ts';
 import type { IamGateway } from '../gateways/iam.ts';
@@ -26,6 +27,11 @@ export interface TaskDeps {
   executions: ExecutionVerifier;
   config: RuntimeConfig;
   sleep: (ms: number) => Promise<void>;
+  /**
+   * The ledger's approvals (where the function has the table): Plan reads a privileged request's
+   * decision, AwaitApproval writes the pending approval.
+   */
+  approvals?: Pick<ApprovalStore, 'get' | 'recordPending'>;
 }
 
 export interface UndoResult {

@@ -1,3 +1,4 @@
+import type { ApprovalView } from '../approvals/approvals.ts';
 import type { AslDefinition } from '../definition.ts';
 import type { ExecutionOutcome, Failure } from '../execution/outcome.ts';
 import type { TimelineStep } from '../execution/timeline.ts';
@@ -213,9 +214,32 @@ export interface ExecutionView {
   model: GraphModel;
   asl: AslDefinition;
   item?: RequestItem;
+  approval?: ApprovalView;
 }
 
-export function executionPage({ outcome, model, asl, item }: ExecutionView): string {
+/** Who must approve and how while it waits; who decided, or that nobody did in time. */
+function approvalBlock(requestId: string, status: string, a: ApprovalView | undefined): Markup | string {
+  if (!a) return '';
+  if (a.status === 'pending' && RUNNING.has(status)) {
+    return html`<section class="approval approval-pending" aria-labelledby="approval-heading">
+<h2 id="approval-heading">Waiting for approval</h2>
+<p>By ${a.approvers.join(' or ')} (asked by ${a.requestedBy}), until ${time(a.expiresAt)}. Nothing is read or created before.</p>
+<p>Approve: <code>onboard approve ${requestId} --as &lt;approver&gt;</code> (deny: add <code>--deny --reason "..."</code>), or the ticket's approval.</p>
+</section>`;
+  }
+  if (a.status === 'approved' || a.status === 'denied') {
+    return html`<section class="approval approval-${a.status}" aria-labelledby="approval-heading">
+<h2 id="approval-heading">Approval</h2>
+<p>${a.status === 'approved' ? 'Approved' : 'Denied'} by ${a.decidedBy ?? 'someone'} at ${time(a.decidedAt ?? '')}${a.reason ? `: ${a.reason}` : ''}.</p>
+</section>`;
+  }
+  return html`<section class="approval approval-expired" aria-labelledby="approval-heading">
+<h2 id="approval-heading">Approval</h2>
+<p>Nobody approved it by ${time(a.expiresAt)}: it expired, nothing was created.</p>
+</section>`;
+}
+
+export function executionPage({ outcome, model, asl, item, approval }: ExecutionView): string {
   const who = item?.userName
     ? html`<dl class="facts">
 <dt>User</dt><dd>${item.userName}</dd>
@@ -242,6 +266,7 @@ ${running ? html`<p class="refreshing" role="status">Running: this page refreshe
 ${outcome.stoppedAt ? html`<dt>Ended</dt><dd>${time(outcome.stoppedAt)} (${duration(outcome.durationMs)})</dd>` : ''}
 </dl>
 ${who}
+${approvalBlock(outcome.requestId, outcome.status, approval)}
 ${failureBlock(outcome.failure)}
 <section aria-labelledby="graph-heading">
 <h2 id="graph-heading">State graph</h2>

@@ -1,4 +1,5 @@
 import type { HttpResponse } from '../api/http.ts';
+import { type ApprovalRecord, withApproval } from '../approvals/approvals.ts';
 import type { AslDefinition } from '../definition.ts';
 import type { ExecutionOutcome } from '../execution/outcome.ts';
 import type { RequestItem } from '../ledger/items.ts';
@@ -27,6 +28,8 @@ export interface StatusPageDeps {
   status(requestId: string): Promise<ExecutionOutcome | undefined>;
   /** The ledger's record of the request (who asked, for what). */
   item(requestId: string): Promise<RequestItem | undefined>;
+  /** A privileged request's approval (who may approve, until when; then the decision), never its token. */
+  approval?(requestId: string): Promise<ApprovalRecord | undefined>;
   /** The port this page is served on: the Host header must name loopback with it. */
   port: number;
   log?: (entry: { route: string; status: number; refused?: string; errorName?: string }) => void;
@@ -148,8 +151,13 @@ async function route(
     const unknown = () =>
       htmlResponse(404, messagePage('No such onboarding', `No onboarding has the request id ${requestId}.`));
     if (!REQUEST_ID.test(requestId)) return unknown();
-    const [outcome, item] = await Promise.all([deps.status(requestId), deps.item(requestId)]);
+    const [outcome, item, approval] = await Promise.all([
+      deps.status(requestId),
+      deps.item(requestId),
+      deps.approval?.(requestId),
+    ]);
     if (!outcome) return unknown();
+    const decision = withApproval(outcome, approval).approval;
     return htmlResponse(
       200,
       executionPage({
@@ -157,6 +165,7 @@ async function route(
         model: graphModel(deps.asl, outcome.timeline),
         asl: deps.asl,
         ...(item ? { item } : {}),
+        ...(decision ? { approval: decision } : {}),
       }),
     );
   }

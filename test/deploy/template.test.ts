@@ -281,6 +281,14 @@ describe('the Lambda roles', () => {
 describe('the ledger', () => {
   const LEDGER_ARN = { 'Fn::GetAtt': ['OnboardingLedgerTable', 'Arn'] };
   /** The Allow statements of every role that name a DynamoDB action, by role. */
+  /** The functions whose declared calls include a DynamoDB action. */
+  function ledgerUsers(): string[] {
+    return Object.entries(declared)
+      .filter(([, calls]) => calls.some((a) => a.startsWith('dynamodb:')))
+      .map(([fn]) => fn)
+      .sort();
+  }
+
   function dynamoGrants(): [string, Statement][] {
     return Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::IAM::Role')
@@ -331,10 +339,13 @@ describe('the ledger', () => {
     );
   });
 
-  it('grants item reads and writes on the ledger table alone - never "*", never a table action - to the two entry points', () => {
+  it('grants item reads and writes on the ledger table alone - never "*", never a table action - to the functions that declare a ledger call', () => {
     const grants = dynamoGrants();
-    expect(new Set(grants.map(([id]) => id))).toEqual(
-      new Set([roleOf('httpApi'), roleOf('notifyCompletion')]),
+    // Derived from the declarations: a function reaches the ledger only when its code declares a
+    // DynamoDB call (the entry points, the approval task's token write, Plan's decision check).
+    expect(new Set(grants.map(([id]) => id))).toEqual(new Set(ledgerUsers().map(roleOf)));
+    expect(ledgerUsers()).toEqual(
+      expect.arrayContaining(['httpApi', 'notifyCompletion', 'awaitApproval', 'plan']),
     );
     for (const [id, s] of grants.filter(([, x]) => !actions(x).includes('dynamodb:Query'))) {
       expect(resourcesOf(s), id).toEqual([LEDGER_ARN]);
@@ -370,10 +381,11 @@ describe('the ledger', () => {
           ?.Variables;
         return vars?.ONBOARDING_LEDGER_TABLE !== undefined;
       });
-    expect(withTable.map(([id]) => id).sort()).toEqual([
-      'HttpApiLambdaFunction',
-      'NotifyCompletionLambdaFunction',
-    ]);
+    expect(withTable.map(([id]) => id).sort()).toEqual(
+      ledgerUsers()
+        .map((fn) => `${pascal(fn)}LambdaFunction`)
+        .sort(),
+    );
     for (const [id, r] of withTable) {
       const vars = (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(vars.ONBOARDING_LEDGER_TABLE, id).toEqual({ Ref: 'OnboardingLedgerTable' });

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FORWARD_STATES } from '../../src/steps/index.ts';
 import { cleanEnv, EXAMPLE, onboard } from './cli-helpers.ts';
 
 describe('onboard run', () => {
@@ -80,7 +81,15 @@ describe('onboard run', () => {
       created: { CreateAccessKey: Record<string, unknown> };
     };
     expect(outcome).toMatchObject({ requestId: 'HR-1042', status: 'succeeded' });
-    expect(outcome.timeline.map((s) => s.status)).toEqual(Array(11).fill('succeeded'));
+    // Every forward state once, the approval Choice passing an unprivileged request on, then the end.
+    const [validate, ...planned] = FORWARD_STATES;
+    expect(outcome.timeline.map((s) => s.state)).toEqual([
+      validate,
+      'NeedsApproval',
+      ...planned,
+      'OnboardingSucceeded',
+    ]);
+    expect(outcome.timeline.every((s) => s.status === 'succeeded')).toBe(true);
     expect(outcome.created.CreateAccessKey.secretArn).toMatch(/^arn:aws:secretsmanager:/);
     expect(stdout).not.toMatch(/SecretAccessKey/);
   });
@@ -167,7 +176,7 @@ describe('onboard plan, graph and schema', () => {
     expect(stdout).toMatch(/\+ attach policy to user\s+arn:aws:iam::aws:policy\/AmazonEC2ReadOnlyAccess/);
   });
 
-  it('plans a privileged profile and says it needs an approval; run refuses it with exit 2, starting nothing', async () => {
+  it('plans a privileged profile and says it needs an approval; run without a decision refuses with exit 2, starting nothing', async () => {
     const admin = EXAMPLE.replace('new-hire.json', 'stepfunctions-admin.json');
     const plan = await onboard(['plan', admin]);
     expect(plan.code).toBe(0);
@@ -175,7 +184,10 @@ describe('onboard plan, graph and schema', () => {
     expect(plan.stdout).toMatch(/approval\s+required/);
     const run = await onboard(['run', admin]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/profile "stepfunctions-admin" is privileged and needs an approval/);
+    expect(run.stderr).toMatch(
+      /profile "stepfunctions-admin" is privileged: it waits for an approval by alice@example.com or bob@example.com/,
+    );
+    expect(run.stderr).toContain('--approve-as alice@example.com');
     expect(run.stdout).not.toContain('embedded local stack');
   });
 

@@ -237,7 +237,10 @@ describe('the local Step Functions API through the real SFNClient', () => {
       'LambdaFunctionFailed',
       'TaskStateExited',
     ]);
-    const failed = events.find((e) => e.type === 'LambdaFunctionFailed' && e.id && e.id > 20) as HistoryEvent;
+    const accessKeyEntered = events.findIndex((e) => e.stateEnteredEventDetails?.name === 'CreateAccessKey');
+    const failed = events.find(
+      (e, i) => i > accessKeyEntered && e.type === 'LambdaFunctionFailed',
+    ) as HistoryEvent;
     expect(failed.lambdaFunctionFailedEventDetails?.error).toBe('AccessDenied');
     expect(types).toContain('ChoiceStateEntered');
     expect(types.slice(-2)).toEqual(['FailStateEntered', 'ExecutionFailed']);

@@ -57,6 +57,7 @@ describe('POST /onboardings', () => {
     expect(report.status).toBe('succeeded');
     expect(report.timeline.map((s) => s.state)).toEqual([
       'ValidateRequest',
+      'NeedsApproval',
       'Plan',
       'CreateUser',
       'EnsureGroup',

@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoApprovalStore } from '../../src/approvals/dynamodb.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
 import { FORWARD_STATES } from '../../src/steps/index.ts';
@@ -135,9 +136,13 @@ describe('the status page in Chromium', () => {
     }
     expect(await nodeOf('UndoCreateUser').getAttribute('class')).toContain('state-not-run');
     expect(await nodeOf('OnboardingFailed').locator('.node-status').textContent()).toContain('not run');
-    // Every forward task ran once, in the saga's order (the step list, not a copy of it), then the end.
+    // Every forward task ran once, in the saga's order (the step list, not a copy of it), then the end;
+    // the approval Choice passes an unprivileged request straight on to Plan.
+    const [validate, ...planned] = FORWARD_STATES;
     expect(await page.locator('table.timeline tbody tr th').allTextContents()).toEqual([
-      ...FORWARD_STATES,
+      validate,
+      'NeedsApproval',
+      ...planned,
       'OnboardingSucceeded',
     ]);
     expect(await page.locator('table.timeline tr.phase-rollback').count()).toBe(0);
@@ -237,11 +242,61 @@ describe('the status page in Chromium', () => {
     expect(dialogs).toEqual([]);
   });
 
+  it('shows a privileged request waiting for its approval: who may approve, how, then who did', async () => {
+    const admin = JSON.parse(
+      await readFile(join(PROJECT_ROOT, 'examples', 'stepfunctions-admin.json'), 'utf8'),
+    );
+    const body = JSON.stringify({ ...admin, requestId: 'HR-704', userName: 'grace' });
+    expect((await post(serve, body, signed(serve, body))).status).toBe(202);
+    for (
+      let i = 0;
+      i < 1000 && (await serve.stack.ledgerFor('test').get('HR-704'))?.status !== 'RUNNING';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    const approvals = new DynamoApprovalStore(
+      serve.stack.clients('test').dynamodb,
+      serve.stack.ledgerTable.tableName,
+    );
+    for (let i = 0; i < 1000 && (await approvals.get('HR-704'))?.status !== 'pending'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await open('/onboardings/HR-704');
+    expect(await page.locator('h1 .badge').textContent()).toBe('running');
+    expect(await nodeOf('AwaitApproval').getAttribute('class')).toContain('state-waiting-for-approval');
+    expect(await nodeOf('AwaitApproval').locator('.node-status').textContent()).toContain(
+      'waiting for approval',
+    );
+    expect(await nodeOf('Plan').getAttribute('class')).toContain('state-not-run');
+    const waiting = await page.locator('section.approval-pending').textContent();
+    expect(waiting).toContain(
+      'By alice@example.com or bob@example.com (asked by dave.requester@example.com)',
+    );
+    expect(waiting).toContain('onboard approve HR-704 --as <approver>');
+    await screenshot('approval');
+
+    const path = '/onboardings/HR-704/approval';
+    const decision = JSON.stringify({ approver: 'bob@example.com', decision: 'approve', reason: 'on call' });
+    expect((await post(serve, decision, signed(serve, decision, undefined, path), path)).status).toBe(200);
+    expect((await finalStatus(serve, 'HR-704')).status).toBe('succeeded');
+    await serve.stack.ledgerSettled();
+    await open('/onboardings/HR-704');
+    expect(await page.locator('section.approval-approved').textContent()).toMatch(
+      /Approved by bob@example\.com at .+: on call\./,
+    );
+    expect(await nodeOf('AwaitApproval').getAttribute('class')).toContain('state-succeeded');
+  });
+
   it('shows no secret on any page, and asks for nothing off loopback', async () => {
     const secrets = secretValues();
     // The access keys' secrets and the API's three secrets at least.
     expect(secrets.length).toBeGreaterThanOrEqual(5);
-    for (const path of ['', '/onboardings/HR-700', '/onboardings/HR-701', '/onboardings/HR-702']) {
+    for (const path of [
+      '',
+      '/onboardings/HR-700',
+      '/onboardings/HR-701',
+      '/onboardings/HR-702',
+      '/onboardings/HR-704',
+    ]) {
       await open(path);
       const content = await page.content();
       for (const secret of secrets) expect(content).not.toContain(secret);

@@ -306,17 +306,18 @@ describe('transient failures', () => {
 });
 
 describe('failures before any write', () => {
-  it('refuses a privileged profile in ValidateRequest: ApprovalRequired, nothing read or created', async () => {
+  it('refuses a privileged request that does not say who asked in ValidateRequest, nothing read or created', async () => {
     const runner = await stackRunner(stack, { retryDelayMs: 1 });
     const result = await runner.run(
       { requestId: 'HR-300', userName: 'grace', profile: 'stepfunctions-admin' },
       { name: 'HR-300' },
     );
     expect(result.status).toBe('FAILED');
-    expect(result.error).toBe('ApprovalRequired');
+    expect(result.error).toBe('InvalidRequest');
     expect(causeOf(result.cause).failedStep).toBe('ValidateRequest');
-    expect(causeOf(result.cause).message).toMatch(/needs an approval/);
+    expect(causeOf(result.cause).message).toMatch(/requestedBy: profile "stepfunctions-admin" is privileged/);
     const entered = result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    expect(entered).not.toContain('AwaitApproval');
     expect(entered).not.toContain('Plan');
     expect(await userExists('grace')).toBe(false);
     expect(await groupExists('stepfunctions-admins')).toBe(false);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_APPROVAL_SECONDS } from '../../src/config.ts';
 import {
   type AslDefinition,
   type AslFile,
@@ -12,6 +13,7 @@ import {
   loadServerlessFunctions,
   PROJECT_ROOT,
   taskStates,
+  waitsForTaskToken,
 } from '../../src/definition.ts';
 import {
   CRASH_ERROR_NAMES,
@@ -25,6 +27,7 @@ import {
 import { mermaidFromAsl } from '../../src/graph.ts';
 import { configJsonSchema, requestJsonSchema } from '../../src/request-schema.ts';
 import {
+  APPROVAL_STATES,
   FORWARD_STATES,
   REPORT_STATE,
   SAGA_STEPS,
@@ -69,14 +72,45 @@ describe('the state machine definition', () => {
   });
 
   it('runs the saga steps in the order the domain lists them', () => {
+    // The unprivileged path: a Choice goes on by its Default (the approval gate is checked below).
     const order: string[] = [];
     let current: string | undefined = asl.StartAt;
-    while (current && FORWARD_STATES.includes(current)) {
+    while (current && (FORWARD_STATES.includes(current) || asl.States[current]?.Type === 'Choice')) {
+      const state = asl.States[current] as Record<string, unknown>;
+      if (state.Type === 'Choice') {
+        current = state.Default as string;
+        continue;
+      }
       order.push(current);
-      current = asl.States[current]?.Next as string | undefined;
+      current = state.Next as string | undefined;
     }
     expect(order).toEqual(FORWARD_STATES);
     expect(current).toBe('OnboardingSucceeded');
+  });
+
+  it('puts the approval gate between ValidateRequest and Plan, before anything is read or created', () => {
+    expect(asl.States.ValidateRequest?.Next).toBe('NeedsApproval');
+    expect(asl.States.NeedsApproval).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.approval.required', BooleanEquals: true, Next: APPROVAL_STATES[0] }],
+      Default: 'Plan',
+    });
+    const gate = asl.States[APPROVAL_STATES[0] as string] as Record<string, unknown>;
+    expect(gate).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.approval.expiresAfterSeconds',
+      Next: 'Plan',
+    });
+    expect(catchers(gate).map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['ApprovalDenied'], 'Denied'],
+      [['States.Timeout'], 'Expired'],
+      [['States.ALL'], 'ReportRollback'],
+    ]);
+    expect(asl.States.Denied).toMatchObject({ Type: 'Fail', Error: 'ApprovalDenied' });
+    expect(asl.States.Expired).toMatchObject({ Type: 'Fail', Error: 'ApprovalExpired' });
+    // The execution's own timeout leaves room for the longest approval and the saga after it.
+    expect(asl.TimeoutSeconds ?? 0).toBeGreaterThan(MAX_APPROVAL_SECONDS);
   });
 
   it('catches every failure after Plan into the undo of the failed step itself', () => {
@@ -129,6 +163,15 @@ describe('the state machine definition', () => {
     for (const [name, state] of taskStates(asl)) {
       const r = retriers(state);
       for (const error of retried) {
+        // On a callback Task, States.Timeout is the wait's own deadline (an approval that expired), not a
+        // Lambda that timed out: retrying it would ask again, so it must not be retried there.
+        if (waitsForTaskToken(state) && error === 'States.Timeout') {
+          expect(
+            r.flatMap((x) => x.ErrorEquals),
+            `${name} must not retry its expiry`,
+          ).not.toContain(error);
+          continue;
+        }
         // The first retrier that names an error is the one that applies to it.
         const applies = r.find((x) => x.ErrorEquals.includes(error));
         expect(applies?.MaxAttempts ?? 0, `${name} retries ${error}`).toBeGreaterThan(0);
@@ -190,7 +233,7 @@ describe('the ASL, serverless.yml and functions/ agree', () => {
       );
     }
     expect(bindings.map((b) => b.state).sort()).toEqual(
-      [...FORWARD_STATES, ...UNDO_STATES, REPORT_STATE].sort(),
+      [...FORWARD_STATES, ...APPROVAL_STATES, ...UNDO_STATES, REPORT_STATE].sort(),
     );
   });
 

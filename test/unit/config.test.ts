@@ -89,10 +89,39 @@ describe('the profiles of the configuration', () => {
       /cfg\.json is invalid: profiles\.ops\.boundary: null \(no permissions boundary\) is only allowed for a privileged profile/,
     );
     const config = parseOnboardingConfig(
-      withProfile('breakglass', { group: 'breakglass', boundary: null, privileged: true }),
+      withProfile('breakglass', {
+        group: 'breakglass',
+        boundary: null,
+        privileged: true,
+        approvers: ['alice@example.com'],
+      }),
       'cfg.json',
     );
     expect(config.profiles.breakglass?.boundary).toBeNull();
+  });
+
+  it('refuses a privileged profile without approvers, and approvers on an unprivileged one, naming the key', () => {
+    const act = (name: string, profile: Record<string, unknown>) => () =>
+      parseOnboardingConfig(withProfile(name, profile), 'cfg.json');
+    expect(act('admins', { group: 'admins', privileged: true })).toThrow(
+      /cfg\.json is invalid: profiles\.admins\.approvers: a privileged profile needs at least one approver/,
+    );
+    expect(act('ops', { group: 'ops', approvers: ['alice@example.com'] })).toThrow(
+      /profiles\.ops\.approvers: only a privileged profile is approved/,
+    );
+    expect(
+      act('admins', { group: 'admins', privileged: true, approvers: ['a@example.com', 'a@example.com'] }),
+    ).toThrow(/profiles\.admins\.approvers: a@example\.com is listed twice/);
+    expect(act('admins', { group: 'admins', privileged: true, approvers: ['two people'] })).toThrow(
+      /profiles\.admins\.approvers\.0: an identity/,
+    );
+    expect(shipped.approval?.expiresAfterSeconds).toBe(259_200);
+    expect(() =>
+      parseOnboardingConfig({ ...shipped, approval: { expiresAfterSeconds: 0 } }, 'cfg.json'),
+    ).toThrow(/approval\.expiresAfterSeconds/);
+    expect(() =>
+      parseOnboardingConfig({ ...shipped, approval: { expiresAfterSeconds: 700_000 } }, 'cfg.json'),
+    ).toThrow(/approval\.expiresAfterSeconds/);
   });
 
   it('refuses a profile that leaves the boundary out instead of saying null', () => {

@@ -6,13 +6,8 @@ import {
   runtimeConfigFromEnv,
   secretNameFor,
 } from '../../src/config.ts';
-import {
-  ApprovalRequiredError,
-  InvalidConfigurationError,
-  InvalidRequestError,
-  RequestNotAllowedError,
-} from '../../src/errors.ts';
-import { validateRequest } from '../../src/request.ts';
+import { InvalidConfigurationError, InvalidRequestError, RequestNotAllowedError } from '../../src/errors.ts';
+import { approvalOf, validateRequest } from '../../src/request.ts';
 import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 
 const cfg: OnboardingConfig = parseOnboardingConfig(config, 'config/onboarding.json');
@@ -130,22 +125,34 @@ describe('the onboarding request', () => {
             group: 'breakglass',
             boundary: null,
             privileged: true,
+            approvers: ['alice@example.com'],
           },
         },
       },
       'cfg.json',
     );
     const act = () =>
-      validateRequest({ ...valid, profile: 'breakglass' }, breakglass, { privileged: 'plan' });
+      validateRequest({ ...valid, profile: 'breakglass', requestedBy: 'dave@example.com' }, breakglass);
     expect(act).toThrow(RequestNotAllowedError);
     expect(act).toThrow(/profile "breakglass" has no permissions boundary \("boundary": null\)/);
   });
 
-  it('refuses a privileged profile with ApprovalRequired, and plans it when asked to', () => {
+  it('accepts a privileged profile that says who asked, and refuses one that does not, naming requestedBy', () => {
     const admin = { ...valid, profile: 'stepfunctions-admin' };
-    expect(() => validateRequest(admin, cfg)).toThrow(ApprovalRequiredError);
-    expect(() => validateRequest(admin, cfg)).toThrow(/privileged and needs an approval/);
-    expect(validateRequest(admin, cfg, { privileged: 'plan' }).profile).toBe('stepfunctions-admin');
+    const refused = () => validateRequest(admin, cfg);
+    expect(refused).toThrow(InvalidRequestError);
+    expect(refused).toThrow(/requestedBy: profile "stepfunctions-admin" is privileged/);
+    const accepted = validateRequest({ ...admin, requestedBy: 'dave@example.com' }, cfg);
+    expect(accepted.requestedBy).toBe('dave@example.com');
+    expect(approvalOf(accepted, cfg)).toEqual({
+      required: true,
+      approvers: cfg.profiles['stepfunctions-admin']?.approvers,
+      expiresAfterSeconds: 259_200,
+    });
+    expect(approvalOf(valid, cfg).required).toBe(false);
+    expect(() => validateRequest({ ...admin, requestedBy: 'two people' }, cfg)).toThrow(
+      /requestedBy: must be one identity/,
+    );
   });
 
   it('refuses tags that would spoof the ownership tags', () => {

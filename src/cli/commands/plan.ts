@@ -26,10 +26,8 @@ export function planCommand(): Command {
           import('../render.ts'),
         ]);
         const config = await loadConfigFile(flags.config);
-        // A privileged profile is planned all the same (nothing is written): the plan says it needs an approval.
-        const request = validateRequest(await readJsonFile(requestPath, 'request'), config, {
-          privileged: 'plan',
-        });
+        // A privileged profile is planned like any other (nothing is written): the plan says who must approve.
+        const request = validateRequest(await readJsonFile(requestPath, 'request'), config);
         const stack = await openStack({
           config,
           ...(flags.aws ? { aws: true } : {}),
@@ -53,7 +51,7 @@ export function planCommand(): Command {
             `  approval  ${
               plan.profile.approval === 'required'
                 ? yellow(
-                    'required: a privileged profile waits for an approver before anything is created (not supported by this deployment yet: `onboard run` refuses it)',
+                    `required: waits for an approval by ${(config.profiles[request.profile]?.approvers ?? []).join(' or ')} (not ${request.requestedBy}) before anything is created; onboard approve ${request.requestId} --as <approver>`,
                   )
                 : 'not needed'
             }`,

@@ -20,6 +20,9 @@ interface RunFlags {
   crash?: string[];
   fastRetries?: boolean;
   authorize?: boolean;
+  approveAs?: string;
+  denyAs?: string;
+  reason?: string;
 }
 
 const many = (raw: string, previous: string[] = []) => [...previous, raw];
@@ -55,6 +58,12 @@ export function runCommand(ctx: CliContext): Command {
     )
     .option('--fast-retries', 'wait 10 ms between retries instead of the state machine backoff')
     .option(
+      '--approve-as <approver>',
+      "a privileged profile: approve it as one of the profile's approvers when it waits (the embedded stack ends with the run)",
+    )
+    .option('--deny-as <approver>', 'a privileged profile: deny it as one of its approvers (ends Denied)')
+    .option('--reason <text>', 'why, with --approve-as or --deny-as')
+    .option(
       '--no-authorize',
       "embedded stack: do not evaluate the functions' roles (serverless.yml) and users' policies - allow every call (debugging)",
     )
@@ -89,11 +98,27 @@ export function runCommand(ctx: CliContext): Command {
         ]);
         const rows = csv ? batch.parseRoster(await readText(requestPath), 'csv') : batch.rowsOfJson(input);
         const requests = batch.validateBatch(rows, config, callbackPolicyOf(config, LOCAL_STAGE));
+        // A privileged row would wait for an approval nobody can give once this command ends.
+        const { approvalOf } = await import('../../request.ts');
+        const privileged = requests.flatMap((r, i) =>
+          approvalOf(r, config).required
+            ? [
+                {
+                  row: i + 1,
+                  requestId: r.requestId,
+                  path: 'profile',
+                  message: `profile "${r.profile}" is privileged and waits for an approval: run this row alone (onboard run <request.json> --approve-as <approver>) or through onboard serve; nothing was started`,
+                },
+              ]
+            : [],
+        );
+        if (privileged.length) throw new batch.InvalidBatchError(privileged);
         await runBatch(requests, config, flags, ctx);
         return;
       }
       // Checked here first: a bad request gets its field errors before any stack is started.
       const request = validateRequest(input, config);
+      const approval = await approvalOfRun(request, config, flags, requestPath);
       const [
         { TimelineBuilder },
         { HistoryRecorder, outcomeOfRun },
@@ -121,6 +146,31 @@ export function runCommand(ctx: CliContext): Command {
         ...(flags.fastRetries ? { retryDelayMs: 10 } : {}),
         ...(flags.authorize === false ? { authorize: false } : {}),
         requestedBy: { channel: 'cli', identity: `onboard run (${operatorName()})` },
+        ...(approval
+          ? {
+              approval: {
+                ...approval,
+                onPending: (record) => {
+                  if (flags.json) return;
+                  console.log(
+                    `  ⏸ waiting for approval by ${record.approvers.join(' or ')} (expires ${record.expiresAt})`,
+                  );
+                  console.log(
+                    dim(
+                      `    ${approval.decision === 'approve' ? 'approving' : 'denying'} as ${approval.approver}`,
+                    ),
+                  );
+                },
+                onDecided: (decided) => {
+                  if (flags.json) return;
+                  const by = decided.approval.decidedBy ?? approval.approver;
+                  console.log(
+                    `    ${decided.approval.status} by ${by}${decided.approval.reason ? `: ${decided.approval.reason}` : ''}`,
+                  );
+                },
+              },
+            }
+          : {}),
         onEvent: (event) => {
           for (const recorded of history.add(event)) timeline.add(recorded);
         },
@@ -147,4 +197,59 @@ export function runCommand(ctx: CliContext): Command {
       else for (const line of renderOutcome(outcome)) console.log(line);
       ctx.setExit(exitCodeOf(outcome));
     });
+}
+
+/**
+ * A privileged request on a stack that ends with the run needs its decision with the run: refused
+ * before anything starts without one (saying how to give it), or with one the gate would refuse.
+ */
+async function approvalOfRun(
+  request: import('../../request.ts').OnboardingRequest,
+  config: import('../../config.ts').OnboardingConfig,
+  flags: RunFlags,
+  requestPath: string,
+) {
+  const [{ approvalOf }, { checkApprover }] = await Promise.all([
+    import('../../request.ts'),
+    import('../../approvals/approvals.ts'),
+  ]);
+  const need = approvalOf(request, config);
+  const flag =
+    flags.approveAs !== undefined ? '--approve-as' : flags.denyAs !== undefined ? '--deny-as' : undefined;
+  if (flags.approveAs !== undefined && flags.denyAs !== undefined) {
+    throw new UsageError('--approve-as and --deny-as: give one decision');
+  }
+  if (!need.required) {
+    if (flag || flags.reason !== undefined) {
+      throw new UsageError(
+        `profile "${request.profile}" is not privileged and needs no approval: drop ${flag ?? '--reason'}`,
+      );
+    }
+    return undefined;
+  }
+  if (!flag) {
+    const first = need.approvers[0] ?? '<approver>';
+    throw new UsageError(
+      [
+        `request ${request.requestId}: profile "${request.profile}" is privileged: it waits for an approval by ${need.approvers.join(' or ')} before anything is created.`,
+        `The embedded stack ends with this command, so give the decision with the run:`,
+        `  onboard run ${requestPath} --approve-as ${first}    (or --deny-as ${first} --reason "...")`,
+        'or keep a stack up (onboard serve), start it there (onboard start) and, in another shell,',
+        `  onboard approve ${request.requestId} --as ${first}`,
+        'Nothing was started.',
+      ].join('\n'),
+    );
+  }
+  const approver = (flags.approveAs ?? flags.denyAs) as string;
+  // The gate's own rule, before anything starts: the decision would be refused once the run waits.
+  checkApprover(
+    { requestId: request.requestId, approver },
+    { profile: request.profile, requester: request.requestedBy },
+    need.approvers,
+  );
+  return {
+    approver,
+    decision: flags.approveAs !== undefined ? ('approve' as const) : ('deny' as const),
+    ...(flags.reason ? { reason: flags.reason } : {}),
+  };
 }

@@ -42,6 +42,34 @@ async function ledgerOf(env: NodeJS.ProcessEnv) {
   return new DynamoLedger(new DynamoDBClient(clientConfig(env)), ledgerTableFromEnv(env));
 }
 
+/** The outcome with the ledger's approval of this execution, where the environment names the ledger. */
+async function withLedgerApproval<O extends { requestId: string; executionArn: string }>(
+  outcome: O,
+  env: NodeJS.ProcessEnv,
+) {
+  if (!env.ONBOARDING_LEDGER_TABLE) return outcome;
+  const [
+    { DynamoDBClient },
+    { clientConfig },
+    { DynamoApprovalStore },
+    { withApproval },
+    { ledgerTableFromEnv },
+  ] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('../../aws/clients.ts'),
+    import('../../approvals/dynamodb.ts'),
+    import('../../approvals/approvals.ts'),
+    import('../../ledger/items.ts'),
+  ]);
+  const client = new DynamoDBClient(clientConfig(env));
+  try {
+    const store = new DynamoApprovalStore(client, ledgerTableFromEnv(env));
+    return withApproval(outcome, await store.get(outcome.requestId));
+  } finally {
+    client.destroy();
+  }
+}
+
 /**
  * The stage whose callback hosts a request is held to: --stage, else the state machine's own name
  * (`iam-onboarding-<stage>`, as serverless.yml names it; `onboard serve`'s is `iam-onboarding-local`).
@@ -156,10 +184,12 @@ export function statusCommand(ctx: CliContext): Command {
         recorded = true;
         return found;
       });
-      if (flags.json) console.log(JSON.stringify(outcome, null, 2));
+      // A privileged request's approval (who may approve, until when; then the decision), never its token.
+      const withDecision = recorded ? outcome : await withLedgerApproval(outcome, process.env);
+      if (flags.json) console.log(JSON.stringify(withDecision, null, 2));
       else {
         const { dim, renderReport } = await import('../render.ts');
-        for (const line of renderReport(outcome)) console.log(line);
+        for (const line of renderReport(withDecision)) console.log(line);
         if (recorded) console.log(dim('  (from the ledger: Step Functions no longer has this execution)'));
       }
       ctx.setExit(exitCodeOf(outcome));

@@ -54,6 +54,44 @@ describe('the Jira Service Management adapter', () => {
   });
 });
 
+describe('who asked, for a privileged profile', () => {
+  it("maps the requester from Jira's and ServiceNow's payloads: the identity that may never approve", () => {
+    const jira = adapt('jira', {
+      issue: { key: 'JSM-8' },
+      onboarding: {
+        userName: 'jira.admin',
+        profile: 'stepfunctions-admin',
+        publicKey: TEST_HIRE_RECIPIENT,
+        requestedBy: 'dave@example.com',
+      },
+    });
+    expect(jira.request).toMatchObject({ requestId: 'JSM-8', requestedBy: 'dave@example.com' });
+    expect(jira.fieldName('requestedBy')).toBe('onboarding.requestedBy');
+    const snow = adapt('servicenow', {
+      number: 'RITM0010002',
+      variables: {
+        user_name: 'snow.admin',
+        profile: 'stepfunctions-admin',
+        public_key: TEST_HIRE_RECIPIENT,
+        requested_by: 'erin@example.com',
+      },
+    });
+    expect(snow.request).toMatchObject({ requestedBy: 'erin@example.com' });
+    expect(snow.fieldName('requestedBy')).toBe('variables.requested_by');
+    // An empty smart value is absent: the privileged request is then refused, naming the field to fill.
+    const empty = adapt('jira', {
+      issue: { key: 'JSM-9' },
+      onboarding: {
+        userName: 'x',
+        profile: 'stepfunctions-admin',
+        publicKey: TEST_HIRE_RECIPIENT,
+        requestedBy: '',
+      },
+    });
+    expect(empty.request).not.toHaveProperty('requestedBy');
+  });
+});
+
 describe('the ServiceNow adapter', () => {
   it('maps the outbound REST message: number, variables', () => {
     const { request } = adapt('servicenow', {

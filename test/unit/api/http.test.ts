@@ -155,7 +155,27 @@ describe('POST /onboardings', () => {
     expect(fake.started).toEqual([]);
   });
 
-  it('answers 403 for a privileged profile, which needs an approval, and starts nothing', async () => {
+  it('starts a privileged request and tells the ticket in the 202 who must approve, and where', async () => {
+    const { deps, fake } = apiDeps();
+    const admin = JSON.stringify({
+      ...validRequest,
+      profile: 'kinesis-video-admin',
+      requestedBy: 'dave@example.com',
+      contact: { recipient: TEST_HIRE_RECIPIENT },
+      policyArns: [],
+    });
+    const response = await handleHttp(post(admin, bearer), deps);
+    expect(response.status).toBe(202);
+    expect(parse(response).approval).toEqual({
+      required: true,
+      approvers: ['alice@example.com', 'carol@example.com'],
+      expiresAfterSeconds: 259_200,
+      approvalUrl: 'https://api.example.com/onboardings/HR-1/approval',
+    });
+    expect(fake.started.map((s) => s.requestId)).toEqual(['HR-1']);
+  });
+
+  it('answers 400 for a privileged request that does not say who asked, and starts nothing', async () => {
     const { deps, fake } = apiDeps();
     const admin = JSON.stringify({
       ...validRequest,
@@ -164,10 +184,8 @@ describe('POST /onboardings', () => {
       policyArns: [],
     });
     const response = await handleHttp(post(admin, bearer), deps);
-    expect(response.status).toBe(403);
-    expect(parse(response).error).toMatch(
-      /profile "kinesis-video-admin" is privileged and needs an approval/,
-    );
+    expect(response.status).toBe(400);
+    expect((parse(response).issues as { path: string }[])[0]?.path).toBe('requestedBy');
     expect(fake.started).toEqual([]);
   });
 

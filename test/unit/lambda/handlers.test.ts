@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { make as makeCreateUser } from '../../../functions/create-user.ts';
+import type { ApprovalRecord } from '../../../src/approvals/approvals.ts';
 import type { IamGateway } from '../../../src/gateways/iam.ts';
 import type { SecretStore } from '../../../src/gateways/secrets.ts';
 import { planHandler, validateRequestHandler } from '../../../src/lambda/handlers.ts';
@@ -24,7 +25,7 @@ const request = parseRequest({
  * Deps whose IAM records every call and whose execution records say `recorded` is what the execution
  * holds for the state (null: the execution is not in that state).
  */
-function fakeDeps(recorded: Record<string, unknown> | null) {
+function fakeDeps(recorded: Record<string, unknown> | null, approval?: ApprovalRecord) {
   const calls: string[] = [];
   let built = 0;
   const record =
@@ -60,6 +61,13 @@ function fakeDeps(recorded: Record<string, unknown> | null) {
       },
     },
     config: runtime,
+    approvals: {
+      get: async (requestId: string) => {
+        calls.push(`approval ${requestId}`);
+        return approval;
+      },
+      recordPending: record('recordPending', undefined),
+    },
   } as TaskDeps;
   return {
     provider: () => {
@@ -147,18 +155,57 @@ describe('Plan handler', () => {
     expect(deps.calls).toHaveLength(1);
   });
 
-  it('re-checks the profile and its approval even for a recorded request', async () => {
+  it("re-checks a privileged request's approval in the ledger, whatever the task token said", async () => {
     const privileged = {
       ...request,
       profile: 'stepfunctions-admin',
+      requestedBy: 'dave@example.com',
       contact: { recipient: TEST_HIRE_RECIPIENT },
       policyArns: [],
     };
     const approvalless = fakeDeps({ request: privileged });
     await expect(
       planHandler(approvalless.provider)({ request: privileged, execution: EXECUTION }),
-    ).rejects.toMatchObject({ name: 'ApprovalRequired' });
-    expect(approvalless.calls).toEqual([`currentStateInput ${EXECUTION} Plan`]);
+    ).rejects.toMatchObject({ name: 'ApprovalRequired', message: /holds no approval of this execution/ });
+    expect(approvalless.calls).toEqual([
+      `currentStateInput ${EXECUTION} Plan`,
+      `approval ${privileged.requestId}`,
+    ]);
+
+    const decided = (decidedBy: string, status: ApprovalRecord['status'] = 'approved'): ApprovalRecord => ({
+      requestId: privileged.requestId,
+      executionArn: EXECUTION,
+      profile: 'stepfunctions-admin',
+      requester: 'dave@example.com',
+      approvers: ['alice@example.com', 'bob@example.com'],
+      status,
+      requestedAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-04T00:00:00.000Z',
+      decidedBy,
+    });
+    const plan = (record: ApprovalRecord) =>
+      planHandler(fakeDeps({ request: privileged }, record).provider)({
+        request: privileged,
+        execution: EXECUTION,
+      });
+    await expect(plan(decided('bob@example.com', 'pending'))).rejects.toMatchObject({
+      name: 'ApprovalRequired',
+    });
+    await expect(plan(decided('bob@example.com', 'denied'))).rejects.toMatchObject({
+      name: 'ApprovalRequired',
+    });
+    await expect(plan(decided('dave@example.com'))).rejects.toMatchObject({ message: /its own requester/ });
+    await expect(plan(decided('mallory@example.com'))).rejects.toMatchObject({
+      message: /not one of its approvers/,
+    });
+    await expect(
+      plan({ ...decided('bob@example.com'), executionArn: `${EXECUTION}-2` }),
+    ).rejects.toMatchObject({
+      name: 'ApprovalRequired',
+    });
+    await expect(plan(decided('bob@example.com'))).resolves.toMatchObject({
+      profile: { name: 'stepfunctions-admin' },
+    });
   });
 
   it('re-checks the allowlists even for a recorded request', async () => {
