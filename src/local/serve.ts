@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   CreateSecretCommand,
+  GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -73,6 +74,10 @@ export interface Serve {
   awsEndpoint: string;
   stateMachineArn: string;
   secrets: ServeSecrets;
+  /** The secrets the --state file's account held and this run kept (the others are new, or given). */
+  secretsKept: (keyof ServeSecrets)[];
+  /** The --state file: the account there, the ledger in FILE.ledger/. */
+  stateFile?: string;
   /** The variables that point the AWS CLI, the SDK and `onboard start`/`status` at this stack. */
   exports: Record<string, string>;
   stack: Stack;
@@ -87,6 +92,20 @@ const HOST = '127.0.0.1';
 /** The status page lists this many of the most recent requests. */
 const STATUS_PAGE_ROWS = 50;
 const fresh = () => randomBytes(32).toString('base64url');
+
+/** The API's secrets a --state file's account already holds (none on a first run). */
+async function keptSecrets(sm: SecretsManagerClient, ids: SecretIds): Promise<Partial<ServeSecrets>> {
+  const out: Partial<ServeSecrets> = {};
+  for (const key of ['webhookSecret', 'apiToken', 'callbackSecret'] as const) {
+    try {
+      const value = (await sm.send(new GetSecretValueCommand({ SecretId: ids[key] }))).SecretString;
+      if (value) out[key] = value;
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    }
+  }
+  return out;
+}
 
 /** Creates each secret, or sets its value when a --state file already has it. */
 async function seedSecrets(sm: SecretsManagerClient, ids: SecretIds, secrets: ServeSecrets): Promise<void> {
@@ -213,12 +232,18 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       },
     });
     clients.push(sm, sfnClient, operator);
-    const secrets: ServeSecrets = {
-      webhookSecret: options.secrets?.webhookSecret || fresh(),
-      apiToken: options.secrets?.apiToken || fresh(),
-      callbackSecret: options.secrets?.callbackSecret || fresh(),
-    };
     const ids = secretIdsFrom(config, {});
+    // With --state the account keeps the secrets of the last run: kept, so that a ticketing system set
+    // up with them is not answered 401 after a restart. A value given in the environment wins.
+    const kept = options.stateFile ? await keptSecrets(operator, ids) : {};
+    const secrets: ServeSecrets = {
+      webhookSecret: options.secrets?.webhookSecret || kept.webhookSecret || fresh(),
+      apiToken: options.secrets?.apiToken || kept.apiToken || fresh(),
+      callbackSecret: options.secrets?.callbackSecret || kept.callbackSecret || fresh(),
+    };
+    const keptFromState = (['webhookSecret', 'apiToken', 'callbackSecret'] as const).filter(
+      (k) => !options.secrets?.[k] && kept[k] !== undefined,
+    );
     await seedSecrets(operator, ids, secrets);
     // Read back through Secrets Manager, as the Lambda does; a short cache, since nothing rotates here.
     const apiSecrets = new ApiSecrets(new SdkSecretReader(sm), ids, { ttlMs: 5_000 });
@@ -371,6 +396,8 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       awsEndpoint: emulator.endpoint,
       stateMachineArn: localSfn.stateMachineArn,
       secrets,
+      secretsKept: keptFromState,
+      ...(options.stateFile ? { stateFile: options.stateFile } : {}),
       exports,
       stack,
       sfn: localSfn,
@@ -412,10 +439,16 @@ export function describeServe(serve: Serve): string[] {
     `  status page     ${serve.statusPageUrl}  (open it in a browser on this machine; loopback only)`,
     `  AWS endpoint    ${serve.awsEndpoint}  (IAM, Secrets Manager, STS, Step Functions)`,
     `  state machine   ${serve.stateMachineArn}`,
-    `  ledger          ${serve.stack.ledgerTable.tableName} on ${serve.stack.ledgerTable.endpoint}  (DynamoDB, in memory)`,
+    `  ledger          ${serve.stack.ledgerTable.tableName} on ${serve.stack.ledgerTable.endpoint}  (DynamoDB, ${serve.stateFile ? `kept in ${serve.stateFile}.ledger/` : 'in memory'})`,
     '',
-    "Paste into another shell (this run's secrets are printed only here; set ONBOARDING_WEBHOOK_SECRET,",
-    'ONBOARDING_API_TOKEN or ONBOARDING_CALLBACK_SECRET before `onboard serve` to choose them):',
+    ...(serve.secretsKept.length === 3
+      ? [
+          `Paste into another shell (the secrets are the ones ${serve.stateFile} kept from the last run: a ticketing system set up with them goes on working):`,
+        ]
+      : [
+          `Paste into another shell (this run's ${serve.secretsKept.length ? 'new ' : ''}secrets are printed only here${serve.stateFile ? ` and kept in ${serve.stateFile} for the next run` : ''}; set ONBOARDING_WEBHOOK_SECRET,`,
+          'ONBOARDING_API_TOKEN or ONBOARDING_CALLBACK_SECRET before `onboard serve` to choose them):',
+        ]),
     ...exportLines.map((l) => `  ${l}`),
     '',
     'A signed request, then its status:',

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signatureHeader } from '../../src/api/auth.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 import type { ExecutionOutcome } from '../../src/execution/outcome.ts';
-import { type Serve, startServe } from '../../src/local/serve.ts';
+import { describeServe, type Serve, startServe } from '../../src/local/serve.ts';
 import { onboardInProcess } from './cli-helpers.ts';
 import { bearer, config, executionCount, finalStatus, post, request, signed } from './serve-helpers.ts';
 
@@ -103,6 +104,50 @@ describe('the ledger behind the HTTP API', () => {
     expect(after).toEqual({ ...rest, timeline: [] });
     const unknown = await fetch(`${second.apiUrl}/onboardings/HR-404`, { headers: bearer(second) });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('onboard serve --state across a restart', () => {
+  it("keeps the API's secrets: a ticketing system set up with them is still answered, not 401", async () => {
+    const stateFile = join(dir, 'state.json');
+    const first = await serveWith(stateFile);
+    expect(first.secretsKept).toEqual([]);
+    const secrets = { ...first.secrets };
+    await first.stop();
+
+    const second = await serveWith(stateFile);
+    expect(second.secrets).toEqual(secrets);
+    expect(second.secretsKept).toEqual(['webhookSecret', 'apiToken', 'callbackSecret']);
+    expect(describeServe(second).join('\n')).toContain(`the ones ${stateFile} kept from the last run`);
+    // Signed with the first run's secret, as the ticketing system still signs.
+    const body = JSON.stringify(request({ requestId: 'HR-510', userName: 'kept.secret' }));
+    const response = await post(second, body, {
+      'x-onboarding-signature': signatureHeader(secrets.webhookSecret, {
+        method: 'POST',
+        path: '/onboardings',
+        body,
+      }),
+    });
+    expect(response.status).toBe(202);
+    expect((await finalStatus(second, 'HR-510')).status).toBe('succeeded');
+    const listed = await fetch(`${second.apiUrl}/onboardings/HR-510`, {
+      headers: { authorization: `Bearer ${secrets.apiToken}` },
+    });
+    expect(listed.status).toBe(200);
+  });
+
+  it('makes new secrets without a state file, and takes the ones the environment gives', async () => {
+    const a = await serveWith();
+    const b = await startServe({
+      config,
+      apiPort: 0,
+      retryDelayMs: 1,
+      secrets: { apiToken: 'given-token-0123456789' },
+    });
+    running.push(b);
+    expect(a.secretsKept).toEqual([]);
+    expect(b.secrets.webhookSecret).not.toBe(a.secrets.webhookSecret);
+    expect(b.secrets.apiToken).toBe('given-token-0123456789');
   });
 });
 
