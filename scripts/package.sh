@@ -11,4 +11,14 @@ export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SERVERLESS_PLATFORM_S
 defaults=()
 [[ " $* " == *" --stage "* || " $* " == *" --stage="* ]] || defaults+=(--stage "${STAGE:-dev}")
 [[ " $* " == *" --region "* || " $* " == *" --region="* ]] || defaults+=(--region "${REGION:-us-east-1}")
+stage="${STAGE:-dev}"
+args=("$@")
+for i in "${!args[@]}"; do
+  case "${args[$i]}" in
+    --stage) stage="${args[$((i + 1))]:-}" ;;
+    --stage=*) stage="${args[$i]#--stage=}" ;;
+  esac
+done
+# The stage's configuration is validated before anything is built, naming the stage and the key.
+node --import tsx scripts/check-config.ts "$stage"
 exec npx serverless package "${defaults[@]}" "$@"
