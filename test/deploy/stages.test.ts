@@ -21,13 +21,15 @@ const { merge } = require(join(PROJECT_ROOT, 'config', 'stage-config.cjs')) as {
 const names = (stage: string) => {
   const v = env.forStage(stage);
   const resources = (
-    v.boundaryResources?.() as { Resources: Record<string, { Properties: { ManagedPolicyName: string } }> }
+    (v.boundaryResources as () => unknown)() as {
+      Resources: Record<string, { Properties: { ManagedPolicyName: string } }>;
+    }
   ).Resources;
   return [
     ...Object.values(resources).map((r) => `policy ${r.Properties.ManagedPolicyName}`),
-    ...JSON.stringify([v.apiSecretArns?.(), v.callbackSecretArns?.(), v.secretArns?.()])
-      .match(/secret:[^"*?]+/g)!
-      .map((s) => `secret ${s}`),
+    ...(JSON.stringify([v.apiSecretArns?.(), v.callbackSecretArns?.(), v.secretArns?.()])
+      .match(/secret:[^"*?]+/g)
+      ?.map((s) => `secret ${s}`) ?? []),
   ];
 };
 
