@@ -4,6 +4,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const onboarding = require('./onboarding.json');
+const { stageConfig } = require('./stage-config.cjs');
 
 const BOUNDARIES_DIR = path.join(__dirname, 'boundaries');
 // The identity policy every onboarded user gets (src/config.ts SELF_SERVICE_POLICY): their password, their
@@ -175,4 +176,25 @@ const forConfig = (config) => {
   };
 };
 
-module.exports = { ...forConfig(onboarding), forConfig, boundaryResourceId };
+/**
+ * Each export, for the stage being packaged: serverless.yml's `${file(./config/serverless-env.cjs):x}`
+ * calls it with the framework's resolver, and the stage's configuration (config/stages/<stage>.json
+ * over config/onboarding.json) decides the names and ARNs.
+ */
+const perStage = new Map();
+const forStage = (stage) => {
+  if (!perStage.has(stage)) perStage.set(stage, forConfig(stageConfig(stage, onboarding).raw));
+  return perStage.get(stage);
+};
+const stageExports = Object.fromEntries(
+  Object.keys(forConfig(onboarding)).map((key) => [
+    key,
+    async (context) => {
+      const stage = context?.resolveVariable ? await context.resolveVariable('sls:stage') : undefined;
+      const values = stage ? forStage(stage) : forConfig(onboarding);
+      return values[key]();
+    },
+  ]),
+);
+
+module.exports = { ...stageExports, forConfig, forStage, boundaryResourceId };

@@ -69,6 +69,9 @@ const TAGS = [
   { tag: '!Sub', resolve: (v: string) => new Sub(v) },
   { tag: '!GetAtt', resolve: (v: string) => new GetAtt(v) },
   { tag: '!Join', collection: 'seq' as const, resolve: (v: unknown) => new Join(v) },
+  // Conditions (the alarm mail's): kept as CloudFormation writes them, no role reads them.
+  { tag: '!Not', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Not': v }) },
+  { tag: '!Equals', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Equals': v }) },
 ];
 
 export class UnresolvableRoleError extends Error {

@@ -38,6 +38,7 @@ type Resource = {
 };
 let resources: Record<string, Resource>;
 let outputs: Record<string, unknown>;
+let conditions: Record<string, unknown>;
 
 let declared: Record<string, string[]>;
 let functionKeys: string[];
@@ -45,9 +46,14 @@ let functionKeys: string[];
 beforeAll(async () => {
   const template = JSON.parse(
     await readFile(join(PROJECT_ROOT, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
+  ) as {
+    Resources: Record<string, Resource>;
+    Outputs: Record<string, unknown>;
+    Conditions?: Record<string, unknown>;
+  };
   resources = template.Resources;
   outputs = template.Outputs;
+  conditions = template.Conditions ?? {};
   functionKeys = Object.keys(await loadServerlessFunctions());
   declared = Object.fromEntries(
     Object.entries(await declaredCallsByFunction()).map(([k, calls]) => [k, authorizedActions(calls)]),
@@ -458,6 +464,32 @@ describe('operations', () => {
     expect(rule.Properties.EventPattern).toMatchObject({
       detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
     });
+  });
+
+  it("mails the alarms to the stage's alarmEmail only when one is set (a condition on the subscription)", () => {
+    const subscription = resources.AlarmEmailSubscription as Resource & { Condition?: string };
+    expect(subscription).toMatchObject({
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'HasAlarmEmail',
+      Properties: { TopicArn: { Ref: 'OnboardingAlarmTopic' }, Protocol: 'email' },
+    });
+    // Packaged with the default (empty) alarmEmail: the condition is "not ('' equals '')", false, so
+    // CloudFormation creates no subscription; with an address it compares that address to ''.
+    const condition = conditions[subscription.Condition ?? ''] as {
+      'Fn::Not': [{ 'Fn::Equals': [unknown, unknown] }];
+    };
+    const [given, empty] = condition['Fn::Not'][0]['Fn::Equals'];
+    expect(empty).toBe('');
+    expect(given).toBe(subscription.Properties.Endpoint);
+    expect(given === empty).toBe(true);
+  });
+
+  it('throttles the HTTP API on its default route', () => {
+    const stage = resources.HttpApiStage as Resource;
+    expect(stage.Type).toBe('AWS::ApiGatewayV2::Stage');
+    const settings = stage.Properties.DefaultRouteSettings as Record<string, number>;
+    expect(settings.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(settings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(settings.ThrottlingRateLimit ?? 0);
   });
 
   it('creates one managed policy per boundary file and the self-service policy, from the configuration, and outputs the state machine', () => {
