@@ -111,6 +111,10 @@ function renderApproval(outcome: { requestId: string; status: string; approval?:
       ),
     ];
   }
+  if (a.status === 'pending' && Date.parse(a.expiresAt) > Date.now()) {
+    // Stopped (or timed out) while it waited: nobody decided, nothing was created.
+    return [dim(`  the execution ended while it waited for an approval by ${a.approvers.join(' or ')}`)];
+  }
   return [dim(`  the approval expired at ${a.expiresAt}: nobody approved it`)];
 }
 

@@ -233,6 +233,12 @@ function approvalBlock(requestId: string, status: string, a: ApprovalView | unde
 <p>${a.status === 'approved' ? 'Approved' : 'Denied'} by ${a.decidedBy ?? 'someone'} at ${time(a.decidedAt ?? '')}${a.reason ? `: ${a.reason}` : ''}.</p>
 </section>`;
   }
+  if (a.status === 'pending' && Date.parse(a.expiresAt) > Date.now()) {
+    return html`<section class="approval approval-ended" aria-labelledby="approval-heading">
+<h2 id="approval-heading">Approval</h2>
+<p>The execution ended while it waited for an approval by ${a.approvers.join(' or ')}: nobody decided, nothing was created.</p>
+</section>`;
+  }
   return html`<section class="approval approval-expired" aria-labelledby="approval-heading">
 <h2 id="approval-heading">Approval</h2>
 <p>Nobody approved it by ${time(a.expiresAt)}: it expired, nothing was created.</p>

@@ -183,6 +183,9 @@ describe('an approval that nobody gives in time', () => {
       rolledBack: [],
     });
     expect(await userExists(serve, admin.userName)).toBe(false);
+    const status = await onboardInProcess(['status', admin.requestId], serve.exports);
+    expect(status.code).toBe(2);
+    expect(status.out).toContain('the approval expired at');
     const late = await onboardInProcess(
       ['approve', admin.requestId, '--as', 'bob@example.com'],
       serve.exports,
