@@ -274,12 +274,16 @@ async function authorized(call: Call): Promise<boolean> {
   return result.ok;
 }
 
+/** 413 for a body over the route's limit, before anything reads it. */
+function bodyTooLarge(rawBody: string, limit: number): HttpResponse | undefined {
+  if (Buffer.byteLength(rawBody, 'utf8') <= limit) return undefined;
+  return json(413, { error: `the body is larger than ${limit} bytes` });
+}
+
 async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
   const { deps, req } = call;
-  const limit = deps.config.api.maxBodyBytes;
-  if (Buffer.byteLength(req.rawBody, 'utf8') > limit) {
-    return json(413, { error: `the body is larger than ${limit} bytes` });
-  }
+  const tooLarge = bodyTooLarge(req.rawBody, deps.config.api.maxBodyBytes);
+  if (tooLarge) return tooLarge;
   if (!(await authorized(call))) return UNAUTHORIZED();
 
   let source: Source;
@@ -434,10 +438,8 @@ async function status(requestId: string, call: Call): Promise<HttpResponse> {
 
 async function approve(requestId: string, call: Call): Promise<HttpResponse> {
   const { deps, req } = call;
-  const limit = deps.config.api.maxBodyBytes;
-  if (Buffer.byteLength(req.rawBody, 'utf8') > limit) {
-    return json(413, { error: `the body is larger than ${limit} bytes` });
-  }
+  const tooLarge = bodyTooLarge(req.rawBody, deps.config.api.maxBodyBytes);
+  if (tooLarge) return tooLarge;
   if (!(await authorized(call))) return UNAUTHORIZED();
   call.entry.requestId = requestId;
   if (!deps.approvals) {
@@ -560,10 +562,8 @@ interface BatchRow {
 /** Every row validated first (any bad one: 400, nothing started); then each row through startValidated. */
 async function startBatch(call: Call): Promise<HttpResponse> {
   const { deps, req } = call;
-  const limit = bodyLimitOf(BATCH_PATH, deps.config);
-  if (Buffer.byteLength(req.rawBody, 'utf8') > limit) {
-    return json(413, { error: `the body is larger than ${limit} bytes` });
-  }
+  const tooLarge = bodyTooLarge(req.rawBody, bodyLimitOf(BATCH_PATH, deps.config));
+  if (tooLarge) return tooLarge;
   if (!(await authorized(call))) return UNAUTHORIZED();
   let body: unknown;
   try {

@@ -41,6 +41,16 @@ function filled(template: string, values: Record<string, string>): unknown {
   return JSON.parse(text);
 }
 
+/** The validation's refusal of an adapted request, or undefined when it is valid. */
+function refusalOf(request: unknown): InvalidRequestError | undefined {
+  try {
+    validateRequest(request, config);
+    return undefined;
+  } catch (error) {
+    return error as InvalidRequestError;
+  }
+}
+
 const JIRA_FORM = {
   'issue.key': 'JSM-101',
   'issue.customfield_10050': 'grace.hopper',
@@ -62,15 +72,19 @@ const SNOW_FORM = {
 
 describe('the Jira Service Management recipe, as pasted', () => {
   const [start] = jsonBlocks('## Jira Service Management');
+  /** The start body for these form values, its callback URL placeholder replaced by an allowed one. */
+  const jiraBody = (values: Record<string, string>) => {
+    const body = filled(start ?? '', values) as { onboarding: Record<string, string> };
+    body.onboarding.callbackUrl = 'https://tickets.example.com/hooks/JSM-101';
+    return body;
+  };
   it('is in the document', () => {
     expect(start).toContain('"issue"');
   });
 
   it('makes a valid request from a filled form, the callback URL placeholder replaced', () => {
-    const body = filled(start ?? '', JIRA_FORM) as { onboarding: { callbackUrl: string } };
     // The rule's own incoming webhook, on a host the stage allows.
-    body.onboarding.callbackUrl = 'https://tickets.example.com/hooks/JSM-101';
-    const request = validateRequest(adapt('jira', body).request, config);
+    const request = validateRequest(adapt('jira', jiraBody(JIRA_FORM)).request, config);
     expect(request).toMatchObject({
       requestId: 'JSM-101',
       userName: 'grace.hopper',
@@ -93,36 +107,23 @@ describe('the Jira Service Management recipe, as pasted', () => {
     expect(request).not.toHaveProperty('requestedBy');
     expect(request.contact).toEqual({ recipient: TEST_HIRE_RECIPIENT });
 
-    const withoutKey = filled(start ?? '', { ...JIRA_FORM, 'issue.customfield_10053': '' }) as {
-      onboarding: Record<string, string>;
-    };
-    withoutKey.onboarding.callbackUrl = 'https://tickets.example.com/hooks/JSM-101';
-    const noKey = adapt('jira', withoutKey);
-    let refusal: InvalidRequestError | undefined;
-    try {
-      validateRequest(noKey.request, config);
-    } catch (error) {
-      refusal = error as InvalidRequestError;
-    }
+    const noKey = adapt('jira', jiraBody({ ...JIRA_FORM, 'issue.customfield_10053': '' }));
+    const refusal = refusalOf(noKey.request);
     expect(refusal).toBeInstanceOf(InvalidRequestError);
     expect(refusal?.issues.map((i) => noKey.fieldName(i.path))).toContain('onboarding.publicKey');
   });
 
   it("refuses a privileged profile when the reporter's e-mail came out empty, naming the Jira field", () => {
-    const body = filled(start ?? '', {
-      ...JIRA_FORM,
-      'issue.customfield_10051.value': 'stepfunctions-admin',
-      'issue.customfield_10052': '',
-      'issue.reporter.emailAddress': '',
-    }) as { onboarding: Record<string, string> };
-    body.onboarding.callbackUrl = 'https://tickets.example.com/hooks/JSM-101';
-    const adapted = adapt('jira', body);
-    let refusal: InvalidRequestError | undefined;
-    try {
-      validateRequest(adapted.request, config);
-    } catch (error) {
-      refusal = error as InvalidRequestError;
-    }
+    const adapted = adapt(
+      'jira',
+      jiraBody({
+        ...JIRA_FORM,
+        'issue.customfield_10051.value': 'stepfunctions-admin',
+        'issue.customfield_10052': '',
+        'issue.reporter.emailAddress': '',
+      }),
+    );
+    const refusal = refusalOf(adapted.request);
     expect(refusal?.issues.map((i) => adapted.fieldName(i.path))).toContain('onboarding.requestedBy');
   });
 
