@@ -46,7 +46,14 @@ export default defineConfig({
         },
       },
       {
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 },
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // The CLI's processes run its bundle: built here when a source is newer (test/e2e/cli-bundle-once.ts).
+          globalSetup: ['test/e2e/cli-bundle-once.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
       },
     ],
   },

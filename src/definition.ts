@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, type Tags } from 'yaml';
+import { parse, type Tags, type YAMLSeq } from 'yaml';
+import { cached, installedVersion } from './disk-cache.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 /**
@@ -45,16 +46,25 @@ export interface AslFile {
  */
 const PARSED = new Map<string, unknown>();
 
-async function parseYamlFile(path: string, parseText: (text: string) => unknown): Promise<unknown> {
+async function parseYamlFile(
+  path: string,
+  /** Names the parse (its options and tags): part of the on-disk cache's key, with the text. */
+  kind: string,
+  parseText: (text: string) => unknown,
+): Promise<unknown> {
   const text = await readFile(path, 'utf8');
   const key = `${path}\0${text}`;
-  if (!PARSED.has(key)) PARSED.set(key, parseText(text));
+  if (!PARSED.has(key))
+    PARSED.set(
+      key,
+      cached(kind, [installedVersion('yaml'), text], () => parseText(text)),
+    );
   return structuredClone(PARSED.get(key));
 }
 
 export async function loadAslFile(path = ASL_PATH): Promise<AslFile> {
   // The YAML parser resolves the anchors: the definition is plain ASL, as serverless.yml deploys it.
-  return (await parseYamlFile(path, (text) => parse(text, { maxAliasCount: -1 }))) as AslFile;
+  return (await parseYamlFile(path, 'yaml-asl', (text) => parse(text, { maxAliasCount: -1 }))) as AslFile;
 }
 
 export async function loadAsl(path = ASL_PATH): Promise<AslDefinition> {
@@ -68,7 +78,9 @@ export async function loadAsl(path = ASL_PATH): Promise<AslDefinition> {
 export async function loadServerlessFunctions(
   path = SERVERLESS_PATH,
 ): Promise<Record<string, { handler: string }>> {
-  const doc = (await parseYamlFile(path, (text) => parse(text, { customTags: FUNCTION_TAGS }))) as {
+  const doc = (await parseYamlFile(path, 'yaml-functions', (text) =>
+    parse(text, { customTags: FUNCTION_TAGS }),
+  )) as {
     functions?: Record<string, { handler: string }>;
   };
   return doc.functions ?? {};
@@ -78,14 +90,14 @@ const FUNCTION_TAGS: Tags = [
   { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) },
   { tag: '!GetAtt', resolve: (v: string) => ({ 'Fn::GetAtt': v }) },
   { tag: '!Sub', resolve: (v: string) => ({ 'Fn::Sub': v }) },
-  { tag: '!Join', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Join': v }) },
-  { tag: '!Sub', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Sub': v }) },
-  { tag: '!If', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::If': v }) },
-  { tag: '!Equals', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Equals': v }) },
-  { tag: '!Not', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Not': v }) },
-  { tag: '!GetAtt', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::GetAtt': v }) },
-  { tag: '!Select', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Select': v }) },
-  { tag: '!Split', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Split': v }) },
+  { tag: '!Join', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Join': v.toJSON() }) },
+  { tag: '!Sub', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Sub': v.toJSON() }) },
+  { tag: '!If', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::If': v.toJSON() }) },
+  { tag: '!Equals', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Equals': v.toJSON() }) },
+  { tag: '!Not', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Not': v.toJSON() }) },
+  { tag: '!GetAtt', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::GetAtt': v.toJSON() }) },
+  { tag: '!Select', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Select': v.toJSON() }) },
+  { tag: '!Split', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Split': v.toJSON() }) },
   { tag: '!ImportValue', resolve: (v: string) => ({ 'Fn::ImportValue': v }) },
 ];
 

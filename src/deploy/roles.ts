@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, type YAMLSeq } from 'yaml';
 import { type OnboardingConfig, SELF_SERVICE_POLICY } from '../config.ts';
 import { PROJECT_ROOT, SERVERLESS_PATH } from '../definition.ts';
+import { type Codec, cached, installedVersion } from '../disk-cache.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 
 /**
@@ -64,14 +65,31 @@ class GetAtt {
   constructor(readonly value: string) {}
 }
 
+/** The tags' values on disk (src/disk-cache.ts): `{ "\u0000tag": "Ref", "value": ... }`, read back as themselves. */
+const TAG_KEY = '\u0000tag';
+const TAG_CLASSES = { Ref, Sub, Join, GetAtt } as const;
+const TAG_CODEC: Codec = {
+  replacer(_key, value) {
+    for (const [name, cls] of Object.entries(TAG_CLASSES))
+      if (value instanceof cls)
+        return { [TAG_KEY]: name, value: value instanceof Ref ? value.name : value.value };
+    return value;
+  },
+  reviver(_key, value) {
+    if (typeof value !== 'object' || value === null || !(TAG_KEY in value)) return value;
+    const { [TAG_KEY]: name, value: inner } = value as { [TAG_KEY]: keyof typeof TAG_CLASSES; value: never };
+    return new TAG_CLASSES[name](inner);
+  },
+};
+
 const TAGS = [
   { tag: '!Ref', resolve: (v: string) => new Ref(v) },
   { tag: '!Sub', resolve: (v: string) => new Sub(v) },
   { tag: '!GetAtt', resolve: (v: string) => new GetAtt(v) },
-  { tag: '!Join', collection: 'seq' as const, resolve: (v: unknown) => new Join(v) },
+  { tag: '!Join', collection: 'seq' as const, resolve: (v: YAMLSeq) => new Join(v.toJSON()) },
   // Conditions (the alarm mail's): kept as CloudFormation writes them, no role reads them.
-  { tag: '!Not', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Not': v }) },
-  { tag: '!Equals', collection: 'seq' as const, resolve: (v: unknown) => ({ 'Fn::Equals': v }) },
+  { tag: '!Not', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Not': v.toJSON() }) },
+  { tag: '!Equals', collection: 'seq' as const, resolve: (v: YAMLSeq) => ({ 'Fn::Equals': v.toJSON() }) },
 ];
 
 export class UnresolvableRoleError extends Error {
@@ -90,11 +108,19 @@ function loadEnvModule(config: OnboardingConfig): EnvModule {
 
 let serverless: Promise<ServerlessFile> | undefined;
 
+/** serverless.yml's text as the roles read it: its tags as values, the parse kept on disk by its text. */
+export function parseServerless(text: string): ServerlessFile {
+  return cached(
+    'yaml-serverless',
+    [installedVersion('yaml'), text],
+    () => parse(text, { customTags: TAGS, maxAliasCount: -1 }) as ServerlessFile,
+    TAG_CODEC,
+  );
+}
+
 /** serverless.yml, parsed once per process (the roles and the ledger table both read it). */
 function loadServerless(): Promise<ServerlessFile> {
-  serverless ??= readFile(SERVERLESS_PATH, 'utf8').then(
-    (text) => parse(text, { customTags: TAGS, maxAliasCount: -1 }) as ServerlessFile,
-  );
+  serverless ??= readFile(SERVERLESS_PATH, 'utf8').then(parseServerless);
   serverless.catch(() => {
     serverless = undefined;
   });

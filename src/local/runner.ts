@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, type ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { type AslDefinition, bindTasks, loadAsl, type TaskBinding } from '../definition.ts';
+import { installedVersion, provenBefore } from '../disk-cache.ts';
+import { loadFunctionModule } from './function-modules.ts';
 import type { TaskTokens } from './task-tokens.ts';
 
 /**
@@ -123,6 +125,37 @@ export function executionArnFor(
 
 const COMPILED = new Map<string, StateMachine>();
 
+/** The validator aws-local-stepfunctions runs (its own copy of asl-validator) and its own version. */
+let validator: string | undefined;
+function validatorVersion(): string {
+  if (!validator) {
+    const entry = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
+    validator = `${installedVersion('aws-local-stepfunctions')} ${installedVersion('asl-validator', entry)}`;
+  }
+  return validator;
+}
+
+/**
+ * The state machine for `definition`, built (and validated) once per process: every runner and
+ * execution of the same definition shares it. Validated once per definition and validator, too: the
+ * verdict is kept on disk (src/disk-cache.ts), so a CLI start does not pay the validator's schema
+ * compilation (hundreds of milliseconds); an edited state machine is a new key, validated again.
+ */
+export function compiledMachine(definition: unknown): StateMachine {
+  const key = JSON.stringify(definition);
+  let machine = COMPILED.get(key);
+  if (!machine) {
+    const validation = { checkArn: true, checkPaths: true };
+    const verdict = provenBefore('asl-valid', [validatorVersion(), JSON.stringify(validation), key]);
+    machine = new StateMachine(definition as never, {
+      validationOptions: verdict.proven ? { noValidate: true } : validation,
+    });
+    if (!verdict.proven) verdict.record();
+    COMPILED.set(key, machine);
+  }
+  return machine;
+}
+
 /** The Lambda context a handler gets on AWS, as far as the handlers and the Powertools Logger use it. */
 function lambdaContext(functionName: string, region: string, accountId: string): Context {
   const started = Date.now();
@@ -158,7 +191,7 @@ export class LocalRunner {
     const bindings = await bindTasks(asl, options.machine?.functions);
     const handlers = new Map<string, LambdaHandler>();
     for (const b of bindings) {
-      const mod = (await import(pathToFileURL(b.file).href)) as Record<string, unknown>;
+      const mod = await loadFunctionModule(b.file);
       // Each functions/ module exports `make(deps)`, the factory its Lambda exports are built with.
       const make = mod.make;
       if (typeof make !== 'function')
@@ -290,21 +323,8 @@ export class LocalRunner {
     };
   }
 
-  /**
-   * Built (and validated) once per process and definition: every runner and execution of the same
-   * state machine shares it (validation costs hundreds of milliseconds).
-   */
   private machine(): StateMachine {
-    const definition = this.resolvedDefinition();
-    const key = JSON.stringify(definition);
-    let machine = COMPILED.get(key);
-    if (!machine) {
-      machine = new StateMachine(definition as never, {
-        validationOptions: { checkArn: true, checkPaths: true },
-      });
-      COMPILED.set(key, machine);
-    }
-    return machine;
+    return compiledMachine(this.resolvedDefinition());
   }
 
   start(input: unknown, { name, onEvent, taskTokens }: StartOptions): RunningExecution {

@@ -1,0 +1,1 @@
+export declare function buildCli(root?: string, options?: { quiet?: boolean }): Promise<void>;
