@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import rawConfig from '../config/onboarding.json' with { type: 'json' };
 import { parseOnboardingConfig } from '../src/config.ts';
 import { PROJECT_ROOT } from '../src/definition.ts';
@@ -19,7 +20,8 @@ const N = Number(process.env.BENCH_N ?? 200);
 const RPS = Number(process.env.BENCH_RPS ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? N);
 const config = parseOnboardingConfig(rawConfig, 'config/onboarding.json');
-process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+/** The hires' public key: the profile hands over a console password, encrypted to it. */
+const HIRE_RECIPIENT = generateX25519Identity().then(identityToRecipient);
 
 type Retrier = Record<string, unknown>;
 interface Variant {
@@ -94,6 +96,7 @@ async function runVariant(variant: Variant): Promise<Row> {
             requestId: `LOAD-${i}`,
             userName: `load-user-${i}`,
             profile: 'developers',
+            contact: { recipient: await HIRE_RECIPIENT },
           },
           config,
         );
@@ -161,10 +164,21 @@ async function rolledBackCost(): Promise<{ transitions: number; invocations: num
     });
     const runner = await stackRunner(stack);
     const request = validateRequest(
-      { requestId: 'COST-1', userName: 'cost-user', group: 'developers' },
+      {
+        requestId: 'COST-1',
+        userName: 'cost-user',
+        // A profile that hands over an access key, so that CreateAccessKey is reached and fails.
+        profile: 'data-engineers',
+        contact: { recipient: await HIRE_RECIPIENT },
+      },
       config,
     );
     const r = await runner.run(request, { name: request.requestId });
+    if (
+      r.status !== 'FAILED' ||
+      !r.events.some((e) => e.type === 'StateEntered' && e.state === 'UndoCreateUser')
+    )
+      throw new Error(`the rolled-back run ended ${r.status} without rolling back: ${r.cause}`);
     const entered = r.events.filter((e) => e.type === 'StateEntered');
     return { transitions: entered.length, invocations: entered.filter((e) => e.stateType === 'Task').length };
   } finally {

@@ -3,8 +3,10 @@
  * action, the XML answer; the emulator times every call) and the round trip through the real SDK over
  * loopback (signing, HTTP, parsing). A measurement, not a test:
  * `npm run bench:emulator` from the root, or `npm run bench` in this package (BENCH_N sets the number
- * of calls).
+ * of calls; BENCH_REPORT a Markdown file to write them to).
  */
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { CreateUserCommand, GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { startEmulator } from '../src/index.ts';
 
@@ -47,12 +49,23 @@ try {
   }
   const server = emulator.serverTimings().slice(before);
 
-  console.log(
-    `GetUser x ${N} after ${WARM_UP} warm-up calls, Node ${process.versions.node}, ${process.arch}\n`,
-  );
-  console.log(`${'microseconds'.padEnd(28)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'mean'.padStart(9)}`);
-  console.log(row('server (request handler)', server));
-  console.log(row('SDK round trip (loopback)', roundTrips));
+  const lines = [
+    `GetUser x ${N} after ${WARM_UP} warm-up calls, Node ${process.versions.node}, ${process.arch}`,
+    '',
+    `${'microseconds'.padEnd(28)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'mean'.padStart(9)}`,
+    row('server (request handler)', server),
+    row('SDK round trip (loopback)', roundTrips),
+  ];
+  for (const line of lines) console.log(line);
+  // BENCH_REPORT names a Markdown file for the figures (the root's `npm run bench:emulator` sets it).
+  const report = process.env.BENCH_REPORT;
+  if (report) {
+    const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+    await writeFile(
+      report,
+      `# The emulator's GetUser\n\nMeasured ${when} UTC on ${availableParallelism()} cores by \`npm run bench:emulator\`.\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+    );
+  }
 } finally {
   await emulator.stop();
 }
