@@ -40,15 +40,19 @@ export const NODE_STATE_LABELS: Record<NodeState, string> = {
   'not-run': 'not run',
 };
 
-/** A glyph per state, for readers who cannot tell the colours apart. */
-const NODE_STATE_GLYPHS: Record<NodeState, string> = {
+/**
+ * A glyph per state, for readers who cannot tell the colours apart. Only characters the common fonts
+ * carry (DejaVu, Debian's default, has none of the emoji-range ⏸ and ⏳: they drew as empty boxes);
+ * test/e2e/status-page.test.ts draws each one in Chromium and compares it with a missing glyph's box.
+ */
+export const NODE_STATE_GLYPHS: Record<NodeState, string> = {
   succeeded: '✓',
   failed: '✗',
   'rolled-back': '↺',
   running: '▶',
-  'waiting-for-approval': '⏸',
-  queued: '⏳',
-  waiting: '⏸',
+  'waiting-for-approval': '‖',
+  queued: '…',
+  waiting: '‖',
   stopped: '■',
   'not-run': '·',
 };

@@ -8,6 +8,7 @@ import { DynamoApprovalStore } from '../../src/approvals/dynamodb.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
 import { FORWARD_STATES } from '../../src/steps/index.ts';
+import { NODE_STATE_GLYPHS } from '../../src/ui/state-graph.ts';
 import { type Browser, openChromium } from '../helpers/chromium.ts';
 import { config, finalStatus, post, request, sfnOf, signed } from './serve-helpers.ts';
 
@@ -284,6 +285,53 @@ describe('the status page in Chromium', () => {
       /Approved by bob@example\.com at .+: on call\./,
     );
     expect(await nodeOf('AwaitApproval').getAttribute('class')).toContain('state-succeeded');
+  });
+
+  it("draws every state's glyph in the page's font: none is a missing glyph's box", async () => {
+    await open('/');
+    // The page's globals, as far as this test draws with them (the tests compile without the DOM's types).
+    type Canvas = {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        font: string;
+        fillText(text: string, x: number, y: number): void;
+        getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+      } | null;
+    };
+    type Dom = {
+      document: { body: unknown; createElement(tag: 'canvas'): Canvas };
+      getComputedStyle(element: unknown): { font: string };
+    };
+    const font = await page.evaluate(() => {
+      const dom = globalThis as unknown as Dom;
+      return dom.getComputedStyle(dom.document.body).font;
+    });
+    const drawn = await page.evaluate(
+      ({ glyphs, font }) => {
+        const pixels = (text: string) => {
+          const canvas = (globalThis as unknown as Dom).document.createElement('canvas');
+          canvas.width = 64;
+          canvas.height = 64;
+          const g = canvas.getContext('2d');
+          if (!g) throw new Error('no 2d canvas');
+          g.font = font.replace(/\d+(\.\d+)?px/, '40px');
+          g.fillText(text, 8, 48);
+          return Array.from(g.getImageData(0, 0, 64, 64).data).join(',');
+        };
+        // U+0378 is unassigned: no font has it, so it draws as the missing-glyph box.
+        const missing = pixels('\u0378');
+        const blank = pixels(' ');
+        return Object.entries(glyphs).map(([state, glyph]) => ({
+          state,
+          glyph,
+          missing: pixels(glyph) === missing,
+          blank: pixels(glyph) === blank,
+        }));
+      },
+      { glyphs: NODE_STATE_GLYPHS, font },
+    );
+    expect(drawn.filter((d) => d.missing || d.blank)).toEqual([]);
   });
 
   it('shows no secret on any page, and asks for nothing off loopback', async () => {
