@@ -3,7 +3,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
-import { clientConfig } from '../aws/clients.ts';
+import { lambdaClientConfig } from '../aws/lambda-credentials.ts';
 import { runtimeConfigFromEnv, stateMachineArnFromEnv } from '../config.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
@@ -19,14 +19,19 @@ import { once, sleep } from './shared.ts';
 export function depsFromEnv(env: NodeJS.ProcessEnv): TaskDeps {
   const config = runtimeConfigFromEnv(env);
   return {
-    iam: new SdkIamGateway(new IAMClient(clientConfig(env))),
-    secrets: new SdkSecretStore(new SecretsManagerClient(clientConfig(env))),
-    executions: new SdkExecutionVerifier(new SFNClient(clientConfig(env)), stateMachineArnFromEnv(env)),
+    iam: new SdkIamGateway(new IAMClient(lambdaClientConfig(env))),
+    secrets: new SdkSecretStore(new SecretsManagerClient(lambdaClientConfig(env))),
+    executions: new SdkExecutionVerifier(new SFNClient(lambdaClientConfig(env)), stateMachineArnFromEnv(env)),
     config,
     sleep,
     // Only the functions serverless.yml gives the table (Plan, AwaitApproval) reach the ledger.
     ...(env[LEDGER_TABLE_ENV]
-      ? { approvals: new DynamoApprovalStore(new DynamoDBClient(clientConfig(env)), ledgerTableFromEnv(env)) }
+      ? {
+          approvals: new DynamoApprovalStore(
+            new DynamoDBClient(lambdaClientConfig(env)),
+            ledgerTableFromEnv(env),
+          ),
+        }
       : {}),
   };
 }
