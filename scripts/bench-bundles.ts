@@ -2,10 +2,16 @@
  * Bundle size and cold import time of every packaged Lambda (.serverless/*.zip, from `npm run package`),
  * measured as deployed — the bundle with its source map, imported by a fresh Node process with
  * `--enable-source-maps` (serverless.yml sets NODE_OPTIONS so) — next to the same entry points built in
- * this run with the old settings: serverless.yml's custom.esbuild without `mainFields` and `alias` (the
- * SDK's CommonJS build and its default credential chain). New and old imports alternate, run after run,
- * so that a busy machine slows both alike; each figure is the median of RUNS. Writes reports/bundles.md
- * and reports/bundles.json. A measurement, not a test: `npm run bench:bundles`.
+ * this run with the old settings: serverless.yml's custom.esbuild without `mainFields`, `alias` and
+ * `sourcesContent` (the SDK's CommonJS build, its default credential chain, every source copied into the
+ * map). New and old imports alternate, run after run, so that a busy machine slows both alike; each
+ * figure is the median of RUNS. The old side is built from today's sources: what the code itself shed
+ * (zod's locales, DynamoDB outside Plan and AwaitApproval) is in both. Writes reports/bundles.md and
+ * reports/bundles.json. A measurement, not a test: `npm run bench:bundles`.
+ *
+ * BENCH_OLD_PACKAGE=<another checkout's .serverless> takes the old side from that package's zips
+ * instead (e.g. main's, packaged from `git archive main`): old code and old settings, as deployed;
+ * the figures go to reports/bundles-vs-package.md and .json then.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -64,7 +70,7 @@ const PLUGIN_KEYS = [
   'disposeContext',
 ];
 /** What made the bundles lighter: the old configuration is today's without them. */
-const NEW_KEYS = ['mainFields', 'alias'];
+const NEW_KEYS = ['mainFields', 'alias', 'sourcesContent'];
 
 const esbuildConfig = serverless.custom.esbuild;
 const oldOptions = Object.fromEntries(
@@ -102,19 +108,32 @@ for (const [key, fn] of Object.entries(functions)) {
   bundles.set(entry, { entry, keys: [key], newFile: join(folder, mjs), oldFile: '', newMs: [], oldMs: [] });
 }
 
+const oldPackage = process.env.BENCH_OLD_PACKAGE;
 const oldDir = join(work, 'old');
-await build({
-  ...oldOptions,
-  entryPoints: [...bundles.keys()].map((entry) => join(PROJECT_ROOT, entry)),
-  outbase: PROJECT_ROOT,
-  outdir: oldDir,
-  outExtension: { '.js': String(esbuildConfig.outputFileExtension ?? '.js') },
-  absWorkingDir: PROJECT_ROOT,
-  logLevel: 'error',
-});
+if (oldPackage) {
+  for (const b of bundles.values()) {
+    const key = b.keys[0] ?? '';
+    const target = join(oldDir, key);
+    mkdirSync(target, { recursive: true });
+    execFileSync('unzip', ['-q', '-o', join(oldPackage, `${key}.zip`), '-d', target]);
+    b.oldFile = join(target, b.newFile.slice(join(work, 'new', key).length));
+  }
+} else {
+  await build({
+    ...oldOptions,
+    entryPoints: [...bundles.keys()].map((entry) => join(PROJECT_ROOT, entry)),
+    outbase: PROJECT_ROOT,
+    outdir: oldDir,
+    outExtension: { '.js': String(esbuildConfig.outputFileExtension ?? '.js') },
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: 'error',
+  });
+  for (const b of bundles.values()) {
+    b.oldFile = join(oldDir, b.entry.replace(/\.ts$/, String(esbuildConfig.outputFileExtension ?? '.js')));
+  }
+}
 for (const b of bundles.values()) {
-  b.oldFile = join(oldDir, b.entry.replace(/\.ts$/, String(esbuildConfig.outputFileExtension ?? '.js')));
-  if (!existsSync(b.oldFile)) throw new Error(`the old build wrote no ${b.oldFile}`);
+  if (!existsSync(b.oldFile)) throw new Error(`no old bundle ${b.oldFile}`);
 }
 
 function coldImportMs(file: string): number {
@@ -184,7 +203,9 @@ const worstRatio = Math.max(...aws.map((r) => r.ratio));
 
 const header = [
   `Lambda bundles as deployed (esbuild ${Object.keys(oldOptions).join(', ')}; bundle and source map; node ${nodeOptions.join(' ')}), Node ${process.versions.node}.`,
-  `new: .serverless/*.zip as packaged; old: the same entry points built now without ${removed.join(', ')}.`,
+  oldPackage
+    ? `new: .serverless/*.zip as packaged; old: ${oldPackage}/*.zip as packaged there.`
+    : `new: .serverless/*.zip as packaged; old: the same entry points built now without ${removed.join(', ')}.`,
   `cold import: a fresh process per import, median of ${RUNS} interleaved runs; ratio = new median / old median.`,
   `A Task's handler and its undo share one bundle: measured once, shown for both. * : makes AWS calls.`,
 ];
@@ -203,15 +224,16 @@ const summary = [
 console.log([...header, '', ...table, '', ...summary].join('\n'));
 
 const reports = join(PROJECT_ROOT, 'reports');
+const reportName = oldPackage ? 'bundles-vs-package' : 'bundles';
 mkdirSync(reports, { recursive: true });
 writeFileSync(
-  join(reports, 'bundles.json'),
+  join(reports, `${reportName}.json`),
   `${JSON.stringify(
     {
       node: process.versions.node,
       nodeOptions,
       runs: RUNS,
-      oldWithout: removed,
+      old: oldPackage ? { package: oldPackage } : { builtWithout: removed },
       largestAwsCallingBundleKb: Number(largestKb.toFixed(0)),
       coldImportRatioWorst: Number(worstRatio.toFixed(2)),
       functions: rows,
@@ -221,7 +243,7 @@ writeFileSync(
   )}\n`,
 );
 writeFileSync(
-  join(reports, 'bundles.md'),
+  join(reports, `${reportName}.md`),
   [
     '# Lambda bundles (`npm run bench:bundles`)',
     '',
@@ -238,4 +260,4 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-console.log('\nreport: reports/bundles.md, reports/bundles.json');
+console.log(`\nreport: reports/${reportName}.md, reports/${reportName}.json`);
