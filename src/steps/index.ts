@@ -115,8 +115,8 @@ export const DECLARED_ACTIONS: readonly AwsAction[] = [
  * be exactly what the saga's steps return (a type error here otherwise; the unit tests compare values).
  */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const createdIsTheSteps: Same<z.infer<typeof createdSchema>, Created> = true;
-void createdIsTheSteps;
+type Assert<T extends true> = T;
+export type CreatedIsTheSteps = Assert<Same<z.infer<typeof createdSchema>, Created>>;
 
 export {
   addUserToGroup,
