@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { OnboardingConfig, Profile } from './config.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { InvalidRequestError, RequestNotAllowedError } from './errors.ts';
-import { recipientKind } from './handover/age.ts';
+import { recipientKind } from './handover/recipient.ts';
 import { ENGLISH_ERRORS } from './zod-english.ts';
 
 /**

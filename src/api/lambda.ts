@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { APPROVAL_CALLS, DynamoApprovalStore } from '../approvals/dynamodb.ts';
 import { CALLBACK_CALLS, SfnTaskCallbacks } from '../approvals/sfn.ts';
-import { clientConfig } from '../aws/clients.ts';
+import { lambdaClientConfig } from '../aws/lambda-credentials.ts';
 import { callbackPolicyOf, runtimeConfigFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 import { logger } from '../lambda/shared.ts';
@@ -71,13 +71,13 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
       `${STATE_MACHINE_ENV} is not set (the onboarding state machine's ARN)`,
     );
   }
-  const sfn = new SFNClient(clientConfig());
-  const dynamodb = new DynamoDBClient(clientConfig());
+  const sfn = new SFNClient(lambdaClientConfig());
+  const dynamodb = new DynamoDBClient(lambdaClientConfig());
   const tableName = ledgerTableFromEnv(env);
   const onboardings = new SfnOnboardings(sfn, stateMachineArn);
   const ledger = new DynamoLedger(dynamodb, tableName);
   const secrets = new ApiSecrets(
-    new SdkSecretReader(new SecretsManagerClient(clientConfig())),
+    new SdkSecretReader(new SecretsManagerClient(lambdaClientConfig())),
     secretIdsFrom(config, env),
     { ttlMs: config.api.secretCacheSeconds * 1000 },
   );

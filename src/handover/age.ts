@@ -4,6 +4,16 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { armor, Decrypter, Encrypter, type Identity, type Recipient, Stanza } from 'age-encryption';
+import {
+  fromB64,
+  InvalidRecipientError,
+  parseSshEd25519,
+  recipientKind,
+  SshReader,
+  text,
+} from './recipient.ts';
+
+export { InvalidRecipientError, recipientKind };
 
 /**
  * The hand-over format: age (C2SP age v1), armored, to the hire's own public key — an age X25519
@@ -12,10 +22,6 @@ import { armor, Decrypter, Encrypter, type Identity, type Recipient, Stanza } fr
  * (the Ed25519 key mapped to X25519, tweaked by an HKDF of the SSH key, ChaCha20-Poly1305 around the
  * file key), as the `age` CLI does, so that `age -d -i ~/.ssh/id_ed25519` opens what we write.
  */
-
-export class InvalidRecipientError extends Error {
-  override readonly name = 'InvalidRecipient' as const;
-}
 
 export class WrongIdentityError extends Error {
   override readonly name = 'WrongIdentity' as const;
@@ -27,10 +33,6 @@ export class UnreadableIdentityError extends Error {
 
 const SSH_LABEL = new TextEncoder().encode('age-encryption.org/v1/ssh-ed25519');
 const b64nopad = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
-const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
-
-/** An X25519 recipient is Bech32 "age1" and 58 data characters (32 bytes and a checksum). */
-const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 
 /** SSH's wire format: a uint32 length, then the bytes. */
 function sshString(bytes: Uint8Array): Uint8Array {
@@ -48,50 +50,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-/** Reads SSH wire-format strings and integers from a buffer. */
-class SshReader {
-  private at = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-  uint32(): number {
-    if (this.at + 4 > this.bytes.length) throw new Error('truncated');
-    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.at, 4).getUint32(0);
-    this.at += 4;
-    return v;
-  }
-  string(): Uint8Array {
-    const n = this.uint32();
-    if (this.at + n > this.bytes.length) throw new Error('truncated');
-    const v = this.bytes.subarray(this.at, this.at + n);
-    this.at += n;
-    return v;
-  }
-  get done(): boolean {
-    return this.at === this.bytes.length;
-  }
-}
-
-const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
-
-/** The SSH wire form of an ed25519 public key (`string "ssh-ed25519", string key`) and its 32 bytes. */
-function parseSshEd25519(line: string): { wire: Uint8Array; key: Uint8Array } {
-  const [type, body] = line.trim().split(/\s+/);
-  if (type !== 'ssh-ed25519' || !body || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) {
-    throw new InvalidRecipientError('not an "ssh-ed25519 AAAA..." public key line');
-  }
-  const wire = fromB64(body);
-  try {
-    const r = new SshReader(wire);
-    const innerType = text(r.string());
-    const key = r.string();
-    if (innerType !== 'ssh-ed25519' || key.length !== 32 || !r.done) throw new Error('shape');
-    // A key that is not a point of the curve cannot be mapped to X25519.
-    ed25519.Point.fromBytes(key);
-    return { wire, key: new Uint8Array(key) };
-  } catch {
-    throw new InvalidRecipientError('the ssh-ed25519 key does not decode to a 32-byte Ed25519 public key');
-  }
 }
 
 /** The stanza's tag: the first 4 bytes of SHA-256 of the SSH key's wire form. */
@@ -144,24 +102,6 @@ class SshEd25519Identity implements Identity {
     }
     return null;
   }
-}
-
-/** What kind of key a recipient string is, or why it is none. */
-export function recipientKind(recipient: string): 'age' | 'ssh-ed25519' {
-  const value = recipient.trim();
-  if (AGE_RECIPIENT.test(value)) return 'age';
-  if (value.startsWith('ssh-ed25519 ')) {
-    parseSshEd25519(value);
-    return 'ssh-ed25519';
-  }
-  if (value.startsWith('ssh-')) {
-    throw new InvalidRecipientError(
-      `SSH key type "${value.split(/\s/)[0]}" is not supported: use an ssh-ed25519 key (ssh-keygen -t ed25519) or an age recipient (age-keygen)`,
-    );
-  }
-  throw new InvalidRecipientError(
-    'must be an age recipient ("age1" and 58 characters, from age-keygen) or an SSH public key line ("ssh-ed25519 AAAA...")',
-  );
 }
 
 /** Encrypts `plaintext` to the recipient: an armored age file. */

@@ -1,33 +1,28 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
-import { clientConfig } from '../aws/clients.ts';
+import { lambdaClientConfig } from '../aws/lambda-credentials.ts';
 import { runtimeConfigFromEnv, stateMachineArnFromEnv } from '../config.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
-import { LEDGER_TABLE_ENV, ledgerTableFromEnv } from '../ledger/items.ts';
 import type { TaskDeps } from '../steps/types.ts';
 import { once, sleep } from './shared.ts';
 
 /**
  * A task's dependencies as Lambda builds them: the configuration parsed from the environment (errors
- * name the key) and SDK clients whose endpoints and region come from the environment too.
+ * name the key) and SDK clients whose endpoints and region come from the environment too. The ledger's
+ * approvals are Plan's and AwaitApproval's only (src/lambda/ledger-deps.ts): the other tasks' bundles
+ * carry no DynamoDB client.
  */
 export function depsFromEnv(env: NodeJS.ProcessEnv): TaskDeps {
   const config = runtimeConfigFromEnv(env);
   return {
-    iam: new SdkIamGateway(new IAMClient(clientConfig(env))),
-    secrets: new SdkSecretStore(new SecretsManagerClient(clientConfig(env))),
-    executions: new SdkExecutionVerifier(new SFNClient(clientConfig(env)), stateMachineArnFromEnv(env)),
+    iam: new SdkIamGateway(new IAMClient(lambdaClientConfig(env))),
+    secrets: new SdkSecretStore(new SecretsManagerClient(lambdaClientConfig(env))),
+    executions: new SdkExecutionVerifier(new SFNClient(lambdaClientConfig(env)), stateMachineArnFromEnv(env)),
     config,
     sleep,
-    // Only the functions serverless.yml gives the table (Plan, AwaitApproval) reach the ledger.
-    ...(env[LEDGER_TABLE_ENV]
-      ? { approvals: new DynamoApprovalStore(new DynamoDBClient(clientConfig(env)), ledgerTableFromEnv(env)) }
-      : {}),
   };
 }
 

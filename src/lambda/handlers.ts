@@ -12,8 +12,7 @@ import {
   onboardingRequestSchema,
   validateRequest,
 } from '../request.ts';
-import { reportRollback, requestIdOf } from '../rollback-report.ts';
-import { stepInputSchema, undoStateName } from '../steps/index.ts';
+import { stepInputSchema, undoStateName } from '../steps/input.ts';
 import type { SagaStep, StepInput, TaskDeps, UndoResult } from '../steps/types.ts';
 import { type Handler, parseEvent, traced } from './shared.ts';
 
@@ -193,27 +192,4 @@ export function stepHandlers<N extends string, R>(step: SagaStep<N, R>, deps: Pr
     );
   };
   return { handler, undo };
-}
-
-const reportEventSchema = z.object({
-  state: z.record(z.string(), z.unknown()),
-  // The execution's input ($$.Execution.Input): how the report tells a raw input from a validated state.
-  input: z.unknown(),
-  execution,
-});
-
-/**
- * ReportRollback: the final error and cause of a failed onboarding. No AWS call and no effect: like
- * ValidateRequest it only returns what it is given, formatted, so it has no AWS access to verify with.
- */
-export function reportRollbackHandler(): Handler<unknown> {
-  return async (event, context) => {
-    const { state, input, execution: arn } = parseEvent(reportEventSchema, event, 'ReportRollback');
-    return traced(
-      'ReportRollback',
-      { requestId: requestIdOf(state, input), execution: arn },
-      context,
-      async () => reportRollback(state, input),
-    );
-  };
 }

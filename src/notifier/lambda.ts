@@ -3,8 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from '../api/credentials.ts';
-import { clientConfig } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
+import { lambdaClientConfig } from '../aws/lambda-credentials.ts';
 import {
   callbackPolicyOf,
   type OnboardingConfig,
@@ -66,12 +66,12 @@ interface Built {
 export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
   const config = runtimeConfigFromEnv(env);
   const secrets = new ApiSecrets(
-    new SdkSecretReader(new SecretsManagerClient(clientConfig())),
+    new SdkSecretReader(new SecretsManagerClient(lambdaClientConfig())),
     secretIdsFrom(config, env),
     { ttlMs: config.api.secretCacheSeconds * 1000 },
   );
-  const sfn = new SFNClient(clientConfig(env));
-  const ledger = new DynamoLedger(new DynamoDBClient(clientConfig(env)), ledgerTableFromEnv(env));
+  const sfn = new SFNClient(lambdaClientConfig(env));
+  const ledger = new DynamoLedger(new DynamoDBClient(lambdaClientConfig(env)), ledgerTableFromEnv(env));
   return {
     config,
     ledger,

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import {
   ConflictError,
   RequestNotAllowedError,
@@ -9,20 +9,11 @@ import { sealFor } from '../handover/credentials.ts';
 import { TAG_ACCESS_KEY_ID } from '../request.ts';
 import { call } from './calls.ts';
 import { isOurs, ourUser, ownershipTags } from './ownership.ts';
+import { createAccessKeyResultSchema } from './results.ts';
 import { defineStep, type StepInput, type TaskDeps } from './types.ts';
 
-/**
- * Only references leave this step: the key id and where the secret is - the member's own secret, or an
- * armored age file that only the member's private key opens. Never the secret itself.
- */
-export const createAccessKeyResultSchema = z.strictObject({
-  accessKeyId: z.optional(z.string()),
-  secretArn: z.optional(z.string()),
-  secretName: z.optional(z.string()),
-  /** The key id and secret access key, as an armored age file to `contact.recipient`. */
-  ciphertext: z.optional(z.string()),
-  skipped: z.boolean(),
-});
+export { createAccessKeyResultSchema };
+
 export type CreateAccessKeyResult = z.infer<typeof createAccessKeyResultSchema>;
 
 /** Readable by the onboarded user alone; nobody else, and not through the execution history. */

@@ -1,9 +1,14 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { RequestNotAllowedError, UserAlreadyExistsError } from '../errors.ts';
 import { generatePassword, sealFor, signInUrlOf } from '../handover/credentials.ts';
 import { call } from './calls.ts';
 import { ourUser } from './ownership.ts';
+import { createLoginProfileResultSchema } from './results.ts';
 import { defineStep } from './types.ts';
+
+export { createLoginProfileResultSchema };
+
+export type CreateLoginProfileResult = z.infer<typeof createLoginProfileResultSchema>;
 
 /**
  * Console sign-in: a login profile with a generated one-time password that must be reset at the first
@@ -12,16 +17,6 @@ import { defineStep } from './types.ts';
  * output, the status and the callback). MFA is enforced by the profile's boundary, which lets a member
  * without MFA change their password and enrol their own device, and nothing else.
  */
-export const createLoginProfileResultSchema = z.strictObject({
-  skipped: z.boolean(),
-  userName: z.optional(z.string()),
-  signInUrl: z.optional(z.string()),
-  passwordResetRequired: z.optional(z.boolean()),
-  /** The sign-in URL, user name and one-time password, as an armored age file to `contact.recipient`. */
-  ciphertext: z.optional(z.string()),
-});
-export type CreateLoginProfileResult = z.infer<typeof createLoginProfileResultSchema>;
-
 export const createLoginProfile = defineStep({
   name: 'CreateLoginProfile',
   resultSchema: createLoginProfileResultSchema,

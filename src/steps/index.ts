@@ -1,7 +1,5 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { APPROVAL_CALLS, APPROVAL_STATE } from '../approvals/approvals.ts';
-import { planSchema } from '../plan.ts';
-import { onboardingRequestSchema } from '../request.ts';
 import { addUserToGroup } from './add-user-to-group.ts';
 import { attachGroupPolicies } from './attach-group-policies.ts';
 import { attachUserPolicies } from './attach-user-policies.ts';
@@ -11,6 +9,7 @@ import { createLoginProfile } from './create-login-profile.ts';
 import { createUser } from './create-user.ts';
 import { ensureGroup } from './ensure-group.ts';
 import { ensureServiceLinkedRoles } from './ensure-service-linked-roles.ts';
+import { createdSchema, stepInputSchema, undoStateName } from './input.ts';
 import type { SagaStep, TaskDeclaration } from './types.ts';
 
 /**
@@ -68,8 +67,6 @@ export const PREPARE_TASKS = [validateRequestTask, planTask] as const;
 export const VERIFY_CALLS = [call('states:DescribeExecution'), call('states:GetExecutionHistory')] as const;
 export const REPORT_STATE = reportRollbackTask.name;
 
-export const undoStateName = (step: string) => `Undo${step}`;
-
 /** Only privileged requests pass through it: between ValidateRequest and Plan, not a saga step. */
 export const APPROVAL_STATES: string[] = [awaitApprovalTask.name];
 
@@ -113,27 +110,24 @@ export const DECLARED_ACTIONS: readonly AwsAction[] = [
   ...new Set(TASKS.flatMap((t) => t.calls.map((c) => c.action))),
 ].sort();
 
-const createdSchema = z.strictObject(
-  Object.fromEntries(SAGA_STEPS.map((s) => [s.name, z.optional(s.resultSchema)])) as {
-    [S in Step as S['name']]: z.ZodMiniOptional<S['resultSchema']>;
-  },
-);
-
-/** The input of every saga step and undo: parsed at the task boundary, never cast. */
-export const stepInputSchema = z.strictObject({
-  request: onboardingRequestSchema,
-  plan: planSchema,
-  created: createdSchema,
-  execution: z.string().check(z.minLength(1)),
-});
+/**
+ * `$.created` is parsed by src/steps/input.ts, whose schema names each step's result by hand: it must
+ * be exactly what the saga's steps return (a type error here otherwise; the unit tests compare values).
+ */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type CreatedIsTheSteps = Assert<Same<z.infer<typeof createdSchema>, Created>>;
 
 export {
   addUserToGroup,
   attachGroupPolicies,
   attachUserPolicies,
   createAccessKey,
+  createdSchema,
   createLoginProfile,
   createUser,
   ensureGroup,
   ensureServiceLinkedRoles,
+  stepInputSchema,
+  undoStateName,
 };
