@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE, BUNDLE_INPUTS, freshBundle } from '../../bin/cli-bundle.js';
+import { warmCaches } from '../../scripts/build-cli.mjs';
 import { PROJECT_ROOT } from '../../src/definition.ts';
+import { CACHE_DIR } from '../../src/disk-cache.ts';
 import { cleanEnv, EXAMPLE, onboard } from './cli-helpers.ts';
 
 /**
@@ -85,5 +87,27 @@ describe('an onboarding from the bundle and from the sources', () => {
     expect(sources.code).toBe(0);
     expect(summary(bundled.stdout)).toContain('✓ CreateAccessKey');
     expect(summary(bundled.stdout)).toEqual(summary(sources.stdout));
+  });
+});
+
+describe("npm ci's warm-up (scripts/build-cli.mjs --warm)", () => {
+  it('fills the start caches on the embedded stack, never an endpoint of the shell', () => {
+    // Endpoints in the installer's shell that nothing listens on: a run that used them would fail
+    // (connection refused), and the warm-up would say it could not warm.
+    const saved = { ...process.env };
+    const logs: string[] = [];
+    const log = console.log;
+    try {
+      process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
+      process.env.AWS_ENDPOINT_URL_IAM = 'http://127.0.0.1:9';
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = 'http://127.0.0.1:9';
+      console.log = (line: string) => logs.push(line);
+      warmCaches(PROJECT_ROOT);
+    } finally {
+      console.log = log;
+      process.env = saved;
+    }
+    expect(logs.join('\n')).toMatch(/^warmed the CLI's caches \(one onboarding on the embedded stack\)/);
+    expect(readdirSync(CACHE_DIR).some((f) => f.startsWith('asl-valid-'))).toBe(true);
   });
 });
