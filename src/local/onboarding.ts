@@ -78,14 +78,6 @@ function createRunner(stack: Stack, options: RunnerOptions): Promise<LocalRunner
 const hosted = new WeakMap<Stack, Promise<LocalStepFunctions>>();
 
 /**
- * Drops the stack's local Step Functions (its executions, their history and tokens): the next run on
- * the stack hosts a fresh one. For a test that recycles one stack for many runs (test/helpers/local-stack.ts).
- */
-export function forgetStepFunctions(stack: Stack): void {
-  hosted.delete(stack);
-}
-
-/**
  * The stack's local Step Functions API, created once and served on `stack.sfnEndpoint`: every local
  * execution is one of its executions, as on AWS, so the tasks can check their events against it.
  * `defaults` are the runner options of executions started through the API itself (`onboard serve`).

@@ -20,7 +20,7 @@ import type { AwsAction } from '../../src/steps/calls.ts';
 import { undoStateName } from '../../src/steps/index.ts';
 import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { type AccountView, readAccount } from '../helpers/account.ts';
-import { config, iamOf, onboard, secretsOf, testStackPool } from '../helpers/local-stack.ts';
+import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 import {
   type Cell,
   cellName,
@@ -163,152 +163,148 @@ function outcomeOf(result: ExecutionResult): Outcome | 'error' {
   return result.error === 'RollbackIncomplete' ? 'rollback incomplete' : 'rolled back';
 }
 
-/**
- * Each cell on an account of its own: a recycled stack (test/helpers/local-stack.ts), as fresh as a new
- * one but for its servers and clients.
- */
-const pool = testStackPool();
-
-function runCell(cell: Cell) {
-  return pool.use((stack) => runCellOn(stack, cell));
-}
-
-async function runCellOn(stack: Stack, cell: Cell) {
+async function runCell(cell: Cell) {
+  const stack = await openTestStack();
   const row: Row = { cell, actual: 'error' };
   rows.push(row);
-  const iam = iamOf(stack);
-  const sm = secretsOf(stack);
-  // What existed before: the ECS role, and the group "sre" with ReadOnlyAccess.
-  await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ecs.amazonaws.com' }));
-  await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
-  await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: READ_ONLY }));
-  if (cell.when === 'existing-group')
-    await iam.send(new CreateGroupCommand({ GroupName: GROUP, Path: config.groupPath }));
-  const before = await readAccount(iam, sm);
+  try {
+    const iam = iamOf(stack);
+    const sm = secretsOf(stack);
+    // What existed before: the ECS role, and the group "sre" with ReadOnlyAccess.
+    await iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: 'ecs.amazonaws.com' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'sre', Path: config.groupPath }));
+    await iam.send(new AttachGroupPolicyCommand({ GroupName: 'sre', PolicyArn: READ_ONLY }));
+    if (cell.when === 'existing-group')
+      await iam.send(new CreateGroupCommand({ GroupName: GROUP, Path: config.groupPath }));
+    const before = await readAccount(iam, sm);
 
-  const caller = principalKeyId(functionOf(cell.state));
-  const faults: FaultSpec[] = [];
-  if (cell.when === 'unproven-group') {
-    // The group the plan did not find is created, but EnsureGroup's answer is lost: not proven ours.
-    faults.push({
-      action: 'CreateGroup',
-      service: 'iam',
-      caller: principalKeyId(functionOf('EnsureGroup')),
-      kind: 'lost-response',
-      count: 1,
+    const caller = principalKeyId(functionOf(cell.state));
+    const faults: FaultSpec[] = [];
+    if (cell.when === 'unproven-group') {
+      // The group the plan did not find is created, but EnsureGroup's answer is lost: not proven ours.
+      faults.push({
+        action: 'CreateGroup',
+        service: 'iam',
+        caller: principalKeyId(functionOf('EnsureGroup')),
+        kind: 'lost-response',
+        count: 1,
+      });
+    }
+    if (typeof cell.when === 'object') {
+      // The call only happens after a lost answer of an earlier call of the same function: lose it.
+      const lost = cell.when.afterLost;
+      faults.push({
+        action: verbOf(lost),
+        service: serviceOf(lost),
+        caller,
+        kind: 'lost-response',
+        count: 1,
+      });
+    }
+    if (cell.call && cell.callFault)
+      faults.push(cell.callFault.spec(verbOf(cell.call), serviceOf(cell.call), caller));
+    const inRollback = cell.phase === 'undo' || cell.phase === 'report' || cell.laterFailure === true;
+    if (inRollback) {
+      faults.push({
+        action: verbOf(trigger.action),
+        service: serviceOf(trigger.action),
+        caller: principalKeyId(functionOf(trigger.state)),
+        kind: 'error',
+        error: 'AccessDenied',
+        count: 'always',
+      });
+    }
+    let arranged = false;
+    const result = await onboard(stack, request, {
+      faults,
+      ...(cell.lambdaFault ? { lambdaFaults: [cell.lambdaFault.fault(cell.state)] } : {}),
+      ...(cell.when === 'user-extras'
+        ? {
+            // Once, before the first attempt of the faulted undo (its retries find them in place).
+            beforeTask: async (state: string) => {
+              if (state !== cell.state || arranged) return;
+              arranged = true;
+              await arrangeExtras(stack);
+            },
+          }
+        : {}),
     });
-  }
-  if (typeof cell.when === 'object') {
-    // The call only happens after a lost answer of an earlier call of the same function: lose it.
-    const lost = cell.when.afterLost;
-    faults.push({
-      action: verbOf(lost),
-      service: serviceOf(lost),
-      caller,
-      kind: 'lost-response',
-      count: 1,
-    });
-  }
-  if (cell.call && cell.callFault)
-    faults.push(cell.callFault.spec(verbOf(cell.call), serviceOf(cell.call), caller));
-  const inRollback = cell.phase === 'undo' || cell.phase === 'report' || cell.laterFailure === true;
-  if (inRollback) {
-    faults.push({
-      action: verbOf(trigger.action),
-      service: serviceOf(trigger.action),
-      caller: principalKeyId(functionOf(trigger.state)),
-      kind: 'error',
-      error: 'AccessDenied',
-      count: 'always',
-    });
-  }
-  let arranged = false;
-  const result = await onboard(stack, request, {
-    faults,
-    ...(cell.lambdaFault ? { lambdaFaults: [cell.lambdaFault.fault(cell.state)] } : {}),
-    ...(cell.when === 'user-extras'
-      ? {
-          // Once, before the first attempt of the faulted undo (its retries find them in place).
-          beforeTask: async (state: string) => {
-            if (state !== cell.state || arranged) return;
-            arranged = true;
-            await arrangeExtras(stack);
-          },
-        }
-      : {}),
-  });
-  const after = await readAccount(iam, sm);
-  row.actual = outcomeOf(result);
+    const after = await readAccount(iam, sm);
+    row.actual = outcomeOf(result);
 
-  // The fault fired: the declared call is really made, under its condition.
-  if (cell.call && cell.callFault) {
-    const spec = cell.callFault.spec(verbOf(cell.call), serviceOf(cell.call), caller);
-    const made = stack.emulator
-      ?.calls({ caller })
-      .find(
-        (c) => c.service === serviceOf(cell.call as AwsAction) && c.action === verbOf(cell.call as AwsAction),
+    // The fault fired: the declared call is really made, under its condition.
+    if (cell.call && cell.callFault) {
+      const spec = cell.callFault.spec(verbOf(cell.call), serviceOf(cell.call), caller);
+      const made = stack.emulator
+        ?.calls({ caller })
+        .find(
+          (c) =>
+            c.service === serviceOf(cell.call as AwsAction) && c.action === verbOf(cell.call as AwsAction),
+        );
+      expect(made?.faults[spec.kind] ?? 0, `${cellName(cell)}: the fault never fired`).toBeGreaterThan(0);
+    } else {
+      const died = result.events.some(
+        (e) =>
+          e.type === 'StateFailed' &&
+          e.state === cell.state &&
+          /Lambda.Unknown|States.Timeout/.test(e.error ?? ''),
       );
-    expect(made?.faults[spec.kind] ?? 0, `${cellName(cell)}: the fault never fired`).toBeGreaterThan(0);
-  } else {
-    const died = result.events.some(
-      (e) =>
-        e.type === 'StateFailed' &&
-        e.state === cell.state &&
-        /Lambda.Unknown|States.Timeout/.test(e.error ?? ''),
-    );
-    expect(died, `${cellName(cell)}: the Lambda fault never fired`).toBe(true);
-  }
-  // No function made a call it does not declare.
-  for (const [key, stats] of Object.entries(stack.emulator?.callsByCaller() ?? {})) {
-    const fn = bindings.find((b) => principalKeyId(b.functionKey) === key)?.functionKey;
-    if (!fn) continue;
-    const allowed = new Set((declaredByFunction[fn] ?? []).map((c) => c.action));
-    const made = stats.map((s) => `${s.service}:${s.action}`);
-    expect(
-      made.filter((a) => !allowed.has(a as AwsAction)),
-      `${fn} made undeclared calls`,
-    ).toEqual([]);
-  }
+      expect(died, `${cellName(cell)}: the Lambda fault never fired`).toBe(true);
+    }
+    // No function made a call it does not declare.
+    for (const [key, stats] of Object.entries(stack.emulator?.callsByCaller() ?? {})) {
+      const fn = bindings.find((b) => principalKeyId(b.functionKey) === key)?.functionKey;
+      if (!fn) continue;
+      const allowed = new Set((declaredByFunction[fn] ?? []).map((c) => c.action));
+      const made = stats.map((s) => `${s.service}:${s.action}`);
+      expect(
+        made.filter((a) => !allowed.has(a as AwsAction)),
+        `${fn} made undeclared calls`,
+      ).toEqual([]);
+    }
 
-  // Nothing that existed before was changed (but for the onboarded user's own arranged membership).
-  const sre = after.groups.sre;
-  expect(sre && { ...sre, members: sre.members.filter((m) => m !== USER) }).toEqual(before.groups.sre);
-  expect(after.roles).toMatchObject(before.roles);
+    // Nothing that existed before was changed (but for the onboarded user's own arranged membership).
+    const sre = after.groups.sre;
+    expect(sre && { ...sre, members: sre.members.filter((m) => m !== USER) }).toEqual(before.groups.sre);
+    expect(after.roles).toMatchObject(before.roles);
 
-  expect(row.actual, cellName(cell)).toBe(cell.expected);
-  if (row.actual === 'succeeded') {
-    const user = after.users[USER];
-    expect(user?.tags['onboarding:execution']).toBe(result.executionArn);
-    expect(user?.groups).toEqual([GROUP]);
-    expect(user?.keys).toBe(1);
-    expect(after.groups[GROUP]?.policies).toEqual([S3_READ, CW_READ].sort());
-    expect(user?.policies).toEqual(
-      [READ_ONLY, selfServicePolicyArn(config, stack.runtimeConfig.iamArnPrefix)].sort(),
-    );
-    expect(after.groups[GROUP]?.members).toEqual([USER]);
-    expect(Object.keys(after.secrets)).toEqual([`onboarding/${USER}/access-key`]);
-    expect(Object.keys(after.roles).filter((r) => r.includes('ElastiCache'))).toHaveLength(1);
-    return;
-  }
-  if (row.actual === 'rolled back') {
-    expect(after).toEqual(before);
-    return;
-  }
-  const cause = JSON.parse(result.cause ?? '{}') as FailureCause;
-  // A double fault leaves behind what its forward step could not prove ours, and names why.
-  const failedUndo = cell.laterFailure ? undoStateName(cell.state) : cell.state;
-  expect(cause.leftBehind.map((l) => l.step)).toEqual([failedUndo]);
-  if (cell.laterFailure || cell.when === 'unproven-group') {
-    const recovered = cell.when !== 'unproven-group' || cell.recoverable;
-    if (recovered) expect(cause.leftBehind[0]?.error).toBe(NOT_PROVEN_OURS);
-  }
-  const covering = new Set([failedUndo, ...cause.kept.map((k) => k.step)]);
-  for (const kind of leftovers(before, after)) {
-    const owners = (OWNERS[kind] ?? []).map(undoStateName);
-    expect(
-      owners.some((o) => covering.has(o)),
-      `${kind} is left, but neither ${cell.state} nor a kept undo owns it`,
-    ).toBe(true);
+    expect(row.actual, cellName(cell)).toBe(cell.expected);
+    if (row.actual === 'succeeded') {
+      const user = after.users[USER];
+      expect(user?.tags['onboarding:execution']).toBe(result.executionArn);
+      expect(user?.groups).toEqual([GROUP]);
+      expect(user?.keys).toBe(1);
+      expect(after.groups[GROUP]?.policies).toEqual([S3_READ, CW_READ].sort());
+      expect(user?.policies).toEqual(
+        [READ_ONLY, selfServicePolicyArn(config, stack.runtimeConfig.iamArnPrefix)].sort(),
+      );
+      expect(after.groups[GROUP]?.members).toEqual([USER]);
+      expect(Object.keys(after.secrets)).toEqual([`onboarding/${USER}/access-key`]);
+      expect(Object.keys(after.roles).filter((r) => r.includes('ElastiCache'))).toHaveLength(1);
+      return;
+    }
+    if (row.actual === 'rolled back') {
+      expect(after).toEqual(before);
+      return;
+    }
+    const cause = JSON.parse(result.cause ?? '{}') as FailureCause;
+    // A double fault leaves behind what its forward step could not prove ours, and names why.
+    const failedUndo = cell.laterFailure ? undoStateName(cell.state) : cell.state;
+    expect(cause.leftBehind.map((l) => l.step)).toEqual([failedUndo]);
+    if (cell.laterFailure || cell.when === 'unproven-group') {
+      const recovered = cell.when !== 'unproven-group' || cell.recoverable;
+      if (recovered) expect(cause.leftBehind[0]?.error).toBe(NOT_PROVEN_OURS);
+    }
+    const covering = new Set([failedUndo, ...cause.kept.map((k) => k.step)]);
+    for (const kind of leftovers(before, after)) {
+      const owners = (OWNERS[kind] ?? []).map(undoStateName);
+      expect(
+        owners.some((o) => covering.has(o)),
+        `${kind} is left, but neither ${cell.state} nor a kept undo owns it`,
+      ).toBe(true);
+    }
+  } finally {
+    await stack.close();
   }
 }
 
@@ -328,10 +324,7 @@ export function runMatrix(half: MatrixHalf) {
   const cells = matrixCells().filter(
     (c) => HALF_OF[c.phase] === half && c.phase !== 'approval' && c.when !== 'privileged',
   );
-  afterAll(async () => {
-    printTable(`${half} tasks`, cells);
-    await pool.close();
-  });
+  afterAll(() => printTable(`${half} tasks`, cells));
   describe.concurrent(`the fault matrix (${half} tasks)`, () => {
     it('has cells', () => expect(cells.length).toBeGreaterThan(0));
     for (const cell of cells) {
