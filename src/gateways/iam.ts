@@ -160,10 +160,12 @@ function withoutRequest(error: unknown) {
 }
 
 const toTags = (tags: Tags): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-const fromTags = (tags: Tag[] | undefined): Tags =>
+export const fromTags = (tags: Tag[] | undefined): Tags =>
   Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
-async function collect<T>(page: (marker?: string) => Promise<{ items: T[]; marker?: string }>): Promise<T[]> {
+export async function collect<T>(
+  page: (marker?: string) => Promise<{ items: T[]; marker?: string }>,
+): Promise<T[]> {
   const all: T[] = [];
   let marker: string | undefined;
   do {
