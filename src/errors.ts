@@ -193,6 +193,25 @@ export class RollbackIncompleteError extends OnboardingError {
   readonly kind = 'permanent' as const;
 }
 
+/** An offboarding refused to touch a user: not one this stack onboarded, or absent. Nothing was changed. */
+export class OffboardingRefusedError extends OnboardingError {
+  override readonly name = 'OffboardingRefused' as const;
+  readonly kind = 'permanent' as const;
+}
+
+/** The removal of a leaver stopped half-way: the user stays contained, and the message names what is left. */
+export class OffboardingIncompleteError extends OnboardingError {
+  override readonly name = 'OffboardingIncomplete' as const;
+  readonly kind = 'permanent' as const;
+  constructor(
+    message: string,
+    readonly remaining: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /**
  * The registry: every domain error class. The state machine's error names are checked against it (a
  * test constructs each class and reads its `name`), and the retried names are derived from `kind`.
@@ -225,6 +244,8 @@ export const ERROR_CLASSES = [
   UnexpectedAwsError,
   UnexpectedError,
   RollbackIncompleteError,
+  OffboardingRefusedError,
+  OffboardingIncompleteError,
 ] as const;
 
 export type DomainError = InstanceType<(typeof ERROR_CLASSES)[number]>;

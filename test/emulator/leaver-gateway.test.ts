@@ -21,9 +21,9 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Emulator, startEmulator } from '@iam-onboarding/aws-emulator';
 import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CERTIFICATE_1 } from '../../../packages/aws-emulator/test/certificates.ts';
-import type { PolicyDocument } from '../../../src/deploy/roles.ts';
-import { type LeaverInventory, SdkLeaverGateway } from '../../../src/gateways/leaver.ts';
+import { CERTIFICATE_1 } from '../../packages/aws-emulator/test/certificates.ts';
+import type { PolicyDocument } from '../../src/deploy/roles.ts';
+import { type LeaverInventory, SdkLeaverGateway } from '../../src/gateways/leaver.ts';
 
 /**
  * SdkLeaverGateway through the real SDK client against the project's IAM emulator (no mocks): what
