@@ -55,6 +55,8 @@ const REJECTIONS = new Set([
   'InvalidListQuery',
   // A roster with a bad row: every bad row is named, nothing was started.
   'InvalidBatch',
+  // `onboard plan --offboard`: a user this stack did not onboard (or none of that name); nothing read further.
+  'OffboardingRefused',
 ]);
 
 /**

@@ -4,7 +4,11 @@ import { loadConfigFile, readJsonFile } from '../io.ts';
 export function planCommand(): Command {
   return new Command('plan')
     .description('show what an onboarding would create and what already exists (a dry run: reads only)')
-    .argument('<request>', 'the onboarding request: a JSON file, or - for stdin')
+    .argument(
+      '<request>',
+      'the onboarding request: a JSON file, or - for stdin (with --offboard: the user name)',
+    )
+    .option('--offboard', "show what offboarding the user would switch off and remove (the leaver's plan)")
     .option('--config <file>', 'the configuration (profiles, paths)')
     .option('--json', 'print the plan as JSON')
     .option('--aws', 'read the real AWS account of your credentials')
@@ -12,8 +16,12 @@ export function planCommand(): Command {
     .action(
       async (
         requestPath: string,
-        flags: { config?: string; json?: boolean; aws?: boolean; emulatorState?: string },
+        flags: { config?: string; json?: boolean; aws?: boolean; emulatorState?: string; offboard?: boolean },
       ) => {
+        if (flags.offboard) {
+          const { planOffboarding } = await import('./plan-offboarding.ts');
+          return planOffboarding(requestPath, flags);
+        }
         const [
           { openStack },
           { describePlan, driftRepairOf, makePlan },
