@@ -62,6 +62,31 @@ describe('onboard plan --offboard', () => {
     expect(out).toMatch(/kept\s+groups data-engineers \(only the membership goes\)/);
   });
 
+  it('prints the same plan as JSON with --json: the snapshot, what containment switches off, the removal', async () => {
+    const { code, out } = await onboardInProcess(
+      ['plan', '--offboard', 'leaver', '--json', '--emulator-state', state],
+      env,
+    );
+
+    expect(code).toBe(0);
+    const plan = JSON.parse(out) as {
+      snapshot: { user: { name: string }; accessKeys: unknown[] };
+      contain: { denyPolicy: string; deactivate: { kind: string }[]; deleteLoginProfile: boolean };
+      remove: string[];
+      kept: { groups: string[] };
+    };
+    expect(plan.snapshot.user.name).toBe('leaver');
+    expect(plan.contain).toMatchObject({
+      denyPolicy: 'iam-onboarding-offboarding-contain',
+      deleteLoginProfile: true,
+    });
+    expect(plan.contain.deactivate.map((d) => d.kind)).toEqual(
+      plan.snapshot.accessKeys.map(() => 'access key'),
+    );
+    expect(plan.remove.at(-1)).toBe('user leaver');
+    expect(plan.kept.groups).toEqual(['data-engineers']);
+  });
+
   it('refuses a user this stack did not onboard, naming why (exit 2)', async () => {
     const { code, out } = await onboardInProcess(
       ['plan', '--offboard', 'hand-made', '--emulator-state', state],
