@@ -32,7 +32,7 @@ export function containPolicy(containedAt: string): PolicyDocument {
         Resource: '*',
       },
     ],
-  } as PolicyDocument;
+  };
 }
 
 export interface OffboardingDeps {
