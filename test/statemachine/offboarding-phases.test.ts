@@ -223,6 +223,11 @@ describe('offboarding a leaver with every kind of attachment', () => {
       removed: [],
       secret: 'absent',
     });
+
+    // A rehire of the same name: a new onboarding succeeds, and the name's MFA device can be made again.
+    expect((await onboard(stack, hire('HR-rehire', 'leaver'))).status).toBe('SUCCEEDED');
+    const again = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'leaver' }));
+    expect(again.VirtualMFADevice?.SerialNumber).toBe(serial);
   });
 
   it('stops a failed removal with the user still contained, names what is left, and finishes on a second run', async () => {
