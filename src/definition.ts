@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, type Tags, type YAMLSeq } from 'yaml';
-import { cached, installedVersion } from './disk-cache.ts';
+import { cachedYamlParse } from './disk-cache.ts';
 import { PROJECT_ROOT } from './paths.ts';
 
 /**
@@ -54,11 +54,7 @@ async function parseYamlFile(
 ): Promise<unknown> {
   const text = await readFile(path, 'utf8');
   const key = `${path}\0${text}`;
-  if (!PARSED.has(key))
-    PARSED.set(
-      key,
-      cached(kind, [installedVersion('yaml'), text], () => parseText(text)),
-    );
+  if (!PARSED.has(key)) PARSED.set(key, cachedYamlParse(kind, text, parseText));
   return structuredClone(PARSED.get(key));
 }
 

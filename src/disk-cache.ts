@@ -66,6 +66,14 @@ export function cached<T>(kind: string, parts: string[], compute: () => T, codec
   return value;
 }
 
+/**
+ * A YAML text's parse, kept on disk by the text and the installed `yaml` version; `kind` names the
+ * parse (its options and tags), `codec` carries values JSON cannot (custom tags' classes).
+ */
+export function cachedYamlParse<T>(kind: string, text: string, parse: (text: string) => T, codec?: Codec): T {
+  return cached(kind, [installedVersion('yaml'), text], () => parse(text), codec);
+}
+
 /** Whether an earlier run recorded `parts` as proven (a validation that passed); `record` stores it. */
 export function provenBefore(kind: string, parts: string[]): { proven: boolean; record(): void } {
   const path = cachePath(kind, parts);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, type YAMLSeq } from 'yaml';
 import { type OnboardingConfig, SELF_SERVICE_POLICY } from '../config.ts';
 import { PROJECT_ROOT, SERVERLESS_PATH } from '../definition.ts';
-import { type Codec, cached, installedVersion } from '../disk-cache.ts';
+import { type Codec, cachedYamlParse } from '../disk-cache.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 
 /**
@@ -110,10 +110,10 @@ let serverless: Promise<ServerlessFile> | undefined;
 
 /** serverless.yml's text as the roles read it: its tags as values, the parse kept on disk by its text. */
 export function parseServerless(text: string): ServerlessFile {
-  return cached(
+  return cachedYamlParse(
     'yaml-serverless',
-    [installedVersion('yaml'), text],
-    () => parse(text, { customTags: TAGS, maxAliasCount: -1 }) as ServerlessFile,
+    text,
+    (t) => parse(t, { customTags: TAGS, maxAliasCount: -1 }) as ServerlessFile,
     TAG_CODEC,
   );
 }

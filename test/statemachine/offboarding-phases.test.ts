@@ -4,7 +4,6 @@ import {
   AttachGroupPolicyCommand,
   CreateAccessKeyCommand,
   CreateGroupCommand,
-  CreateLoginProfileCommand,
   CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
