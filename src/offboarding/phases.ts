@@ -50,6 +50,11 @@ export interface Snapshot extends LeaverInventory {
   takenAt: string;
   /** The onboarding execution whose tag the user carries. */
   onboardedBy: string;
+  /**
+   * The user carried the containment's deny already (an earlier offboarding contained it): its
+   * credentials' statuses are the contained ones, so this snapshot cannot say what to switch back on.
+   */
+  alreadyContained: boolean;
 }
 
 /** Why a user is not this stack's to offboard, or undefined when it is. */
@@ -87,6 +92,7 @@ export async function takeSnapshot(userName: string, deps: OffboardingDeps): Pro
     ...inventory,
     takenAt: (deps.now?.() ?? new Date()).toISOString(),
     onboardedBy: inventory.user.tags[TAG_EXECUTION] as string,
+    alreadyContained: inventory.inlinePolicies.includes(CONTAIN_POLICY_NAME),
   };
 }
 
@@ -169,6 +175,12 @@ export interface Restoration {
 /** Restore: every credential that was Active is Active again, then the deny goes. */
 export async function restore(snapshot: Snapshot, deps: OffboardingDeps): Promise<Restoration> {
   const user = snapshot.user.name;
+  if (snapshot.alreadyContained) {
+    // Lifting the deny now would leave every credential off while saying "restored".
+    throw new OffboardingRefusedError(
+      `user "${user}": this snapshot was taken after the user was contained, so it does not say which credentials were active; restore from the snapshot the containing offboarding recorded (taken at its start)`,
+    );
+  }
   const reactivated: Restoration['reactivated'] = [];
   const missing: Restoration['missing'] = [];
   for (const c of credentialsOf(snapshot)) {

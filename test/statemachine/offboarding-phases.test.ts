@@ -195,7 +195,13 @@ describe('offboarding a leaver with every kind of attachment', () => {
 
     // Contain again, then remove: the user and its secret go; the groups, policies and stayer stay.
     const second = await takeSnapshot('leaver', deps);
+    expect(second.alreadyContained).toBe(false);
     await contain(second, deps);
+    // A snapshot of a contained user cannot restore it (it would lift the deny, every key still off).
+    const late = await takeSnapshot('leaver', deps);
+    expect(late.alreadyContained).toBe(true);
+    await expect(restore(late, deps)).rejects.toThrow(/taken after the user was contained/);
+    expect(await deps.leaver.getUserPolicy('leaver', CONTAIN_POLICY_NAME)).toBeDefined();
     const removal = await removeAll(second, secretNameFor(config, 'leaver'), deps);
     expect(removal.secret).toBe('deleted');
     expect(removal.removed).toContain('user leaver');
@@ -318,6 +324,6 @@ describe('refusing a user this stack did not onboard', () => {
 
 /** The inventory part of a snapshot (what the account shows), without the snapshot's own fields. */
 function stripSnapshot(s: Awaited<ReturnType<typeof takeSnapshot>>) {
-  const { takenAt: _t, onboardedBy: _o, ...inventory } = s;
+  const { takenAt: _t, onboardedBy: _o, alreadyContained: _c, ...inventory } = s;
   return inventory;
 }
