@@ -6,6 +6,9 @@ const fs = require('node:fs');
 const onboarding = require('./onboarding.json');
 const { stageConfig } = require('./stage-config.cjs');
 
+/** Kept in the account when the stack goes or CloudFormation replaces the resource. */
+const RETAINED = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+
 const BOUNDARIES_DIR = path.join(__dirname, 'boundaries');
 // The identity policy every onboarded user gets (src/config.ts SELF_SERVICE_POLICY): their password, their
 // MFA device, their own secret. It sits beside the boundaries under the same path and name prefix.
@@ -143,7 +146,9 @@ const forConfig = (config) => {
     selfServiceDocument,
     /**
      * One managed policy per boundary file, and the self-service policy: the CloudFormation resources
-     * serverless.yml merges in.
+     * serverless.yml merges in. Each is retained when the stack is removed or the resource replaced:
+     * every onboarded user carries one as its permissions boundary (IAM refuses DeletePolicy then, and
+     * the stack's removal would fail) and the self-service policy attached; the users outlive the stack.
      */
     boundaryResources: () => ({
       Resources: Object.fromEntries([
@@ -151,6 +156,7 @@ const forConfig = (config) => {
           'SelfServicePolicy',
           {
             Type: 'AWS::IAM::ManagedPolicy',
+            ...RETAINED,
             Properties: {
               ManagedPolicyName: `${namePrefix}${SELF_SERVICE}`,
               Path: boundaryPath,
@@ -163,6 +169,7 @@ const forConfig = (config) => {
           boundaryResourceId(b),
           {
             Type: 'AWS::IAM::ManagedPolicy',
+            ...RETAINED,
             Properties: {
               ManagedPolicyName: `${namePrefix}${b}`,
               Path: boundaryPath,

@@ -510,6 +510,21 @@ describe('operations', () => {
     );
   });
 
+  it('retains the boundaries and the self-service policy when the stack goes: the onboarded users still carry them', () => {
+    // IAM refuses DeletePolicy on a policy used as a permissions boundary (DeleteConflict), so a stack
+    // that deleted them could not be removed while any onboarded user exists; nor may a replacement
+    // take a user's boundary away.
+    const policies = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy');
+    expect(policies.length).toBe(boundaryNames(config).length + 1);
+    for (const [id, policy] of policies) {
+      expect({ id, deletion: policy.DeletionPolicy, replace: policy.UpdateReplacePolicy }).toEqual({
+        id,
+        deletion: 'Retain',
+        replace: 'Retain',
+      });
+    }
+  });
+
   it('bundles each function on its own, with a source map', async () => {
     const state = JSON.parse(
       await readFile(join(PROJECT_ROOT, '.serverless', 'serverless-state.json'), 'utf8'),
