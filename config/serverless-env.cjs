@@ -15,6 +15,25 @@ const BOUNDARIES_DIR = path.join(__dirname, 'boundaries');
 const SELF_SERVICE = 'self-service';
 const SELF_SERVICE_FILE = path.join(__dirname, 'policies', `${SELF_SERVICE}.json`);
 
+/** The HTTP API's secrets: logical id, configuration key of the name, what it is for. */
+const API_SECRETS = [
+  {
+    id: 'ApiWebhookSecret',
+    key: 'webhookSecretName',
+    description: 'HMAC key ticketing tools sign webhook requests with',
+  },
+  {
+    id: 'ApiTokenSecret',
+    key: 'apiTokenSecretName',
+    description: 'Bearer token of the HTTP API (Jira Automation)',
+  },
+  {
+    id: 'ApiCallbackSecret',
+    key: 'callbackSecretName',
+    description: 'HMAC key the completion callbacks are signed with',
+  },
+];
+
 const sub = (s) => ({ 'Fn::Sub': s });
 // Secrets Manager appends six random characters to a secret's name in its ARN.
 const secretArn = (name) =>
@@ -140,6 +159,30 @@ const forConfig = (config) => {
     ],
     apiSecretArns: () => [config.api.webhookSecretName, config.api.apiTokenSecretName].map(secretArn),
     callbackSecretArns: () => [secretArn(config.api.callbackSecretName)],
+    /**
+     * The HTTP API's three secrets, created by the stack with generated values (64 letters and digits,
+     * about 380 bits) unless `api.stackOwnsSecrets` is false: then they must exist already (`onboard
+     * bootstrap` or by hand) and the stack only reads them. Nothing prints the values; docs/deploy.md
+     * says how to read the token once. They go with the stack (Secrets Manager schedules the deletion).
+     */
+    apiSecretResources: () => ({
+      Resources:
+        config.api.stackOwnsSecrets === false
+          ? {}
+          : Object.fromEntries(
+              API_SECRETS.map(({ id, key, description }) => [
+                id,
+                {
+                  Type: 'AWS::SecretsManager::Secret',
+                  Properties: {
+                    Name: config.api[key],
+                    Description: description,
+                    GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+                  },
+                },
+              ]),
+            ),
+    }),
     /** The boundaries' documents by name, as the deploy creates them (policy variables put back). */
     boundaryDocuments: () => Object.fromEntries(boundaries.map((b) => [b, boundaryDocument(b)])),
     /** The self-service policy's document, as the deploy creates it (policy variables put back). */

@@ -167,6 +167,13 @@ export const onboardingConfigSchema = z.strictObject({
       webhookSecretName: z._default(z.string().check(z.minLength(1)), 'iam-onboarding/webhook-hmac'),
       apiTokenSecretName: z._default(z.string().check(z.minLength(1)), 'iam-onboarding/api-token'),
       callbackSecretName: z._default(z.string().check(z.minLength(1)), 'iam-onboarding/callback-hmac'),
+      /**
+       * Whether the deployed stack creates those three secrets itself, with generated values
+       * (AWS::SecretsManager::Secret): `serverless deploy` then needs no manual step. False when they
+       * exist already (made by `onboard bootstrap` or by hand): CloudFormation refuses to create a
+       * secret whose name is taken.
+       */
+      stackOwnsSecrets: z._default(z.boolean(), true),
     }),
     {
       callbackAllowedHosts: {},
@@ -178,6 +185,7 @@ export const onboardingConfigSchema = z.strictObject({
       webhookSecretName: 'iam-onboarding/webhook-hmac',
       apiTokenSecretName: 'iam-onboarding/api-token',
       callbackSecretName: 'iam-onboarding/callback-hmac',
+      stackOwnsSecrets: true,
     },
   ),
 });

@@ -122,6 +122,7 @@ describe('dev and prod packaged side by side', () => {
       'AWS::Lambda::Function.FunctionName',
       'AWS::Logs::LogGroup.LogGroupName',
       'AWS::SNS::Topic.TopicName',
+      'AWS::SecretsManager::Secret.Name',
       'AWS::StepFunctions::StateMachine.StateMachineName',
       'Export.Name',
     ];
@@ -145,13 +146,18 @@ describe('dev and prod packaged side by side', () => {
     expect(policies.filter((n) => !n.includes(` ${prefix}`))).toEqual([]);
   });
 
-  it("names dev's resources with the stage; only its policies keep the base prefix", () => {
+  it("names dev's resources with the stage; only its policies and API secrets keep the base names", () => {
     // config/onboarding.json is dev's configuration as it is: its boundary and self-service names are
-    // the base `namePrefix`; a stage's file (config/stages/prod.json) gives that stage its own.
-    const prefix = loadStageConfig('dev').boundaries.namePrefix;
+    // the base `namePrefix`, its API secrets the base `api.*SecretName`; a stage's file
+    // (config/stages/prod.json) gives that stage its own.
+    const config = loadStageConfig('dev');
     const unstaged = [...dev.keys()].filter((name) => !carriesStage(name, 'dev'));
     const policies = [...dev.keys()].filter((n) => n.startsWith('AWS::IAM::ManagedPolicy.'));
-    expect(unstaged).toEqual(policies);
-    expect(policies.filter((n) => !n.includes(` ${prefix}`))).toEqual([]);
+    const secrets = [...dev.keys()].filter((n) => n.startsWith('AWS::SecretsManager::Secret.'));
+    expect(unstaged.sort()).toEqual([...policies, ...secrets].sort());
+    expect(policies.filter((n) => !n.includes(` ${config.boundaries.namePrefix}`))).toEqual([]);
+    expect(secrets.map((n) => n.slice(n.indexOf(' ') + 1)).sort()).toEqual(
+      [config.api.webhookSecretName, config.api.apiTokenSecretName, config.api.callbackSecretName].sort(),
+    );
   });
 });

@@ -13,6 +13,9 @@ import { loadStageConfig } from '../../src/deploy/stage-config.ts';
 const require = createRequire(import.meta.url);
 const env = require(join(PROJECT_ROOT, 'config', 'serverless-env.cjs')) as {
   forStage: (stage: string) => Record<string, () => unknown>;
+  forConfig: (config: unknown) => {
+    apiSecretResources: () => { Resources: Record<string, { Type: string }> };
+  };
 };
 const { merge } = require(join(PROJECT_ROOT, 'config', 'stage-config.cjs')) as {
   merge: (a: unknown, b: unknown) => unknown;
@@ -47,6 +50,14 @@ describe('stages', () => {
     const prod = names('prod');
     expect(dev.length).toBeGreaterThanOrEqual(8);
     expect(prod.filter((n) => dev.includes(n))).toEqual([]);
+  });
+
+  it('leaves the API secrets out of the stack when api.stackOwnsSecrets is false (they exist already)', () => {
+    const raw = loadStageConfig('prod');
+    const owned = env.forConfig(raw).apiSecretResources().Resources;
+    expect(Object.values(owned).map((r) => r.Type)).toEqual(Array(3).fill('AWS::SecretsManager::Secret'));
+    const notOwned = { ...raw, api: { ...raw.api, stackOwnsSecrets: false } };
+    expect(env.forConfig(notOwned).apiSecretResources().Resources).toEqual({});
   });
 
   it('merges objects key by key and replaces lists, and names the stage in a refusal', () => {

@@ -525,6 +525,27 @@ describe('operations', () => {
     }
   });
 
+  it('owns the HTTP API secrets with generated values, under the names the API role reads', () => {
+    // `serverless deploy` needs no manual step: CloudFormation generates each value, the template holds none.
+    const secrets = Object.values(resources).filter((r) => r.Type === 'AWS::SecretsManager::Secret');
+    expect(secrets.map((r) => r.Properties.Name).sort()).toEqual(
+      [config.api.webhookSecretName, config.api.apiTokenSecretName, config.api.callbackSecretName].sort(),
+    );
+    for (const secret of secrets) {
+      expect(secret.Properties).not.toHaveProperty('SecretString');
+      expect(secret.Properties.GenerateSecretString).toEqual({
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+      });
+    }
+    const read = statementsOf(roleOf('httpApi')).find((s) =>
+      actions(s).includes('secretsmanager:GetSecretValue'),
+    );
+    for (const name of [config.api.webhookSecretName, config.api.apiTokenSecretName]) {
+      expect(JSON.stringify(read?.Resource)).toContain(`:secret:${name}-??????`);
+    }
+  });
+
   it('bundles each function on its own, with a source map', async () => {
     const state = JSON.parse(
       await readFile(join(PROJECT_ROOT, '.serverless', 'serverless-state.json'), 'utf8'),
