@@ -14,6 +14,9 @@ const BOUNDARIES_DIR = path.join(__dirname, 'boundaries');
 // MFA device, their own secret. It sits beside the boundaries under the same path and name prefix.
 const SELF_SERVICE = 'self-service';
 const SELF_SERVICE_FILE = path.join(__dirname, 'policies', `${SELF_SERVICE}.json`);
+// The deny-all an offboarding attaches to contain a leaver (src/config.ts CONTAIN_POLICY), beside them.
+const CONTAIN = 'offboarding-contain';
+const CONTAIN_FILE = path.join(__dirname, 'policies', `${CONTAIN}.json`);
 
 /** The HTTP API's secrets: logical id, configuration key of the name, what it is for. */
 const API_SECRETS = [
@@ -116,6 +119,9 @@ const forConfig = (config) => {
       `config/policies/${SELF_SERVICE}.json does not exist: every onboarded user gets this self-service policy (restore it from the repository)`,
     );
   const selfServiceArn = boundaryArn(SELF_SERVICE);
+  const containDocument = () =>
+    policyFile(CONTAIN_FILE, `config/policies/${CONTAIN}.json`, `config/policies/${CONTAIN}.json is missing`);
+  const containArn = boundaryArn(CONTAIN);
 
   return {
     onboardingConfig: () => JSON.stringify(config),
@@ -125,6 +131,12 @@ const forConfig = (config) => {
     anyUserArns: () => [iam('user/*')],
     /** The profiles' groups, each at the configured group path exactly: no suffix match, no other path. */
     groupArns: () => groups.map((g) => iam(`group${config.groupPath}${g}`)),
+    /**
+     * Every group at the configured group path: an offboarding removes the leaver's memberships of
+     * these. Not any group: leaving a group can grant (a group may carry a Deny), so a membership
+     * elsewhere is left and named for a person to remove.
+     */
+    groupPathArns: () => [iam(`group${config.groupPath}*`)],
     /**
      * The profiles' group names at any path, for the plan's read only: IAM evaluates a group that does
      * not exist as `group/<name>` (it has no path for it), and a same-named group elsewhere under its own
@@ -187,6 +199,10 @@ const forConfig = (config) => {
     boundaryDocuments: () => Object.fromEntries(boundaries.map((b) => [b, boundaryDocument(b)])),
     /** The self-service policy's document, as the deploy creates it (policy variables put back). */
     selfServiceDocument,
+    /** The offboarding's deny-all, as the deploy creates it. */
+    containDocument,
+    /** Its ARN (a Fn::Sub): the only policy Contain may attach and Restore may detach. */
+    containPolicyArns: () => [containArn],
     /**
      * One managed policy per boundary file, and the self-service policy: the CloudFormation resources
      * serverless.yml merges in. Each is retained when the stack is removed or the resource replaced:
@@ -205,6 +221,19 @@ const forConfig = (config) => {
               Path: boundaryPath,
               Description: `Self-service of every onboarded user: own password, own MFA device, own credentials secret (config/policies/${SELF_SERVICE}.json).`,
               PolicyDocument: keepPolicyVariables(selfServiceDocument()),
+            },
+          },
+        ],
+        [
+          'OffboardingContainPolicy',
+          {
+            Type: 'AWS::IAM::ManagedPolicy',
+            ...RETAINED,
+            Properties: {
+              ManagedPolicyName: `${namePrefix}${CONTAIN}`,
+              Path: boundaryPath,
+              Description: `Deny-all an offboarding attaches to contain a leaver until removal or restore (config/policies/${CONTAIN}.json).`,
+              PolicyDocument: containDocument(),
             },
           },
         ],

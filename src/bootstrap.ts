@@ -3,6 +3,7 @@ import { canonicalJson } from './canonical-json.ts';
 import {
   boundaryArn,
   boundaryPolicyName,
+  CONTAIN_POLICY,
   configuredGroupPolicyArns,
   configuredUserPolicyArns,
   type OnboardingConfig,
@@ -38,7 +39,7 @@ export interface AccountSetup {
 export type BootstrapAction = 'created' | 'updated' | 'unchanged' | 'present' | 'missing';
 
 export interface BootstrapLine {
-  kind: 'boundary' | 'self-service policy' | 'secret' | 'managed policy';
+  kind: 'boundary' | 'self-service policy' | 'offboarding deny-all' | 'secret' | 'managed policy';
   name: string;
   action: BootstrapAction;
   /** What to do next (a missing managed policy), or how to read a secret's value. */
@@ -76,6 +77,8 @@ export async function bootstrapAccount(
     boundaries: Record<string, PolicyDocument>;
     /** The self-service policy every user gets (src/deploy/roles.ts resolveSelfService). */
     selfService: PolicyDocument;
+    /** The offboarding's deny-all (src/deploy/roles.ts resolveContain). */
+    contain: PolicyDocument;
     /** The API's secrets: not for a stack whose HTTP API is not used (the embedded one). */
     secrets: boolean;
     /** Tells what happens as it happens: each line is printed as soon as it is known. */
@@ -102,6 +105,13 @@ export async function bootstrapAccount(
       kind: 'self-service policy' as const,
       file: `config/policies/${SELF_SERVICE_POLICY}.json`,
       description: `Self-service of every user iam-onboarding creates: own password, own MFA device, own credentials secret (config/policies/${SELF_SERVICE_POLICY}.json)`,
+    },
+    {
+      name: CONTAIN_POLICY,
+      document: options.contain,
+      kind: 'offboarding deny-all' as const,
+      file: `config/policies/${CONTAIN_POLICY}.json`,
+      description: `Deny-all an iam-onboarding offboarding attaches to contain a leaver (config/policies/${CONTAIN_POLICY}.json)`,
     },
   ];
   for (const { name, document, kind, file, description } of customerManaged) {

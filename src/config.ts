@@ -253,6 +253,12 @@ function profileIssues(config: OnboardingConfig): ConfigIssue[] {
   const byGroup = new Map<string, string>();
   for (const name of names) {
     const profile = config.profiles[name] as Profile;
+    if (profile.boundary === CONTAIN_POLICY) {
+      issues.push({
+        path: ['profiles', name, 'boundary'],
+        message: `"${CONTAIN_POLICY}" is the name of the offboarding's deny-all (config/policies/${CONTAIN_POLICY}.json), not a boundary: rename config/boundaries/${CONTAIN_POLICY}.json and this key`,
+      });
+    }
     if (profile.boundary === SELF_SERVICE_POLICY) {
       issues.push({
         path: ['profiles', name, 'boundary'],
@@ -413,6 +419,17 @@ export function boundaryArn(
  * (`<boundaries.path><namePrefix>self-service`), so no boundary may take its name.
  */
 export const SELF_SERVICE_POLICY = 'self-service';
+
+/**
+ * The customer-managed deny-all an offboarding attaches to a leaver (config/policies/offboarding-contain.json):
+ * a managed policy, not an inline one, so that Contain's role may attach exactly this policy and no
+ * role may write a user's inline policy (which IAM cannot limit to a Deny). Beside the boundaries.
+ */
+export const CONTAIN_POLICY = 'offboarding-contain';
+
+export function containPolicyArn(config: Pick<OnboardingConfig, 'boundaries'>, iamArnPrefix: string): string {
+  return boundaryArn(config, iamArnPrefix, CONTAIN_POLICY);
+}
 
 export function selfServicePolicyArn(
   config: Pick<OnboardingConfig, 'boundaries'>,

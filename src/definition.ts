@@ -11,6 +11,8 @@ import { PROJECT_ROOT } from './paths.ts';
 
 export { PROJECT_ROOT };
 export const ASL_PATH = join(PROJECT_ROOT, 'statemachine', 'onboarding.asl.yaml');
+/** The leaver saga: a second state machine, its tasks bound to serverless.yml the same way. */
+export const OFFBOARDING_ASL_PATH = join(PROJECT_ROOT, 'statemachine', 'offboarding.asl.yaml');
 export const SERVERLESS_PATH = join(PROJECT_ROOT, 'serverless.yml');
 
 export type AslState = Record<string, unknown> & { Type: string; Resource?: unknown };

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse, type YAMLSeq } from 'yaml';
-import { type OnboardingConfig, SELF_SERVICE_POLICY } from '../config.ts';
+import { CONTAIN_POLICY, type OnboardingConfig, SELF_SERVICE_POLICY } from '../config.ts';
 import { PROJECT_ROOT, SERVERLESS_PATH } from '../definition.ts';
 import { type Codec, cachedYamlParse } from '../disk-cache.ts';
 import { InvalidConfigurationError } from '../errors.ts';
@@ -272,9 +272,23 @@ export function resolveSelfService(config: OnboardingConfig): PolicyDocument {
 }
 
 /**
- * Every customer-managed policy an onboarding needs in the account, by name under the boundaries' path:
- * the boundaries and the self-service policy (what `onboard bootstrap` and the local stack create).
+ * Every customer-managed policy the stack needs in the account, by name under the boundaries' path:
+ * the boundaries, the self-service policy and the offboarding's deny-all (what `onboard bootstrap` and
+ * the local stack create).
  */
 export function resolveManagedPolicies(config: OnboardingConfig): Record<string, PolicyDocument> {
-  return { ...resolveBoundaries(config), [SELF_SERVICE_POLICY]: resolveSelfService(config) };
+  return {
+    ...resolveBoundaries(config),
+    [SELF_SERVICE_POLICY]: resolveSelfService(config),
+    [CONTAIN_POLICY]: resolveContain(config),
+  };
+}
+
+/** The offboarding's deny-all (config/policies/offboarding-contain.json), as the deploy creates it. */
+export function resolveContain(config: OnboardingConfig): PolicyDocument {
+  try {
+    return loadEnvModule(config).containDocument?.() as PolicyDocument;
+  } catch (error) {
+    throw new InvalidConfigurationError((error as Error).message);
+  }
 }

@@ -1,4 +1,5 @@
 import {
+  AttachUserPolicyCommand,
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
@@ -103,6 +104,7 @@ export interface LeaverGateway {
   getUserPolicy(user: string, name: string): Promise<PolicyDocument | undefined>;
   putUserPolicy(user: string, name: string, document: PolicyDocument): Promise<void>;
   deleteUserPolicy(user: string, name: string): Promise<boolean>;
+  attachUserPolicy(user: string, policyArn: string): Promise<void>;
   detachUserPolicy(user: string, policyArn: string): Promise<boolean>;
   removeUserFromGroup(user: string, group: string): Promise<boolean>;
   /**
@@ -378,6 +380,12 @@ export class SdkLeaverGateway implements LeaverGateway {
       if (isAwsError(error, 'NoSuchEntity')) return undefined;
       throw toDomainError(error, `GetUserPolicy ${user} ${name}`);
     }
+  }
+
+  async attachUserPolicy(user: string, policyArn: string): Promise<void> {
+    await this.call(`AttachUserPolicy ${user} ${policyArn}`, () =>
+      this.client.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: policyArn })),
+    );
   }
 
   async putUserPolicy(user: string, name: string, document: PolicyDocument): Promise<void> {

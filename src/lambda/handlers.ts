@@ -32,7 +32,7 @@ const validateEventSchema = z.object({ input: z.unknown(), execution });
  * Proves the event is its execution's own: the execution is running this state now, and what the event
  * carries is what the execution recorded as the state's input (each field compared as canonical JSON).
  */
-async function verifyInvocation(
+export async function verifyInvocation(
   deps: Pick<TaskDeps, 'executions'>,
   state: string,
   execution: string,

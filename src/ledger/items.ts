@@ -30,6 +30,8 @@ export const requestPk = (requestId: string) => `REQUEST#${requestId}`;
 export const ITEM_SK = {
   request: REQUEST_SK,
   approval: 'APPROVAL',
+  /** An offboarding: its snapshot, its phase, and during the grace period the restore's task token. */
+  offboarding: 'OFFBOARDING',
   admission: 'ADMISSION',
   callback: (at: string) => `CALLBACK#${at}`,
   attempt: (at: string) => `ATTEMPT#${at}`,

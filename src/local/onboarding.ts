@@ -9,6 +9,7 @@ import {
 import { DynamoApprovalStore } from '../approvals/dynamodb.ts';
 import { SfnTaskCallbacks } from '../approvals/sfn.ts';
 import type { OnboardingConfig } from '../config.ts';
+import { loadAsl, loadServerlessFunctions, OFFBOARDING_ASL_PATH } from '../definition.ts';
 import { accessOf, type RequestedBy } from '../ledger/items.ts';
 import type { OnboardingRequest } from '../request.ts';
 import {
@@ -20,7 +21,13 @@ import {
   type StartOptions,
   type TimelineEvent,
 } from './runner.ts';
-import { LOCAL_STATE_MACHINE, openStack, type Stack, type StackTiming } from './stack.ts';
+import {
+  LOCAL_OFFBOARDING_STATE_MACHINE,
+  LOCAL_STATE_MACHINE,
+  openStack,
+  type Stack,
+  type StackTiming,
+} from './stack.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 
 /** One onboarding on a local (or configured) stack: what `onboard run`, the tests and the benchmark call. */
@@ -75,6 +82,22 @@ function createRunner(stack: Stack, options: RunnerOptions): Promise<LocalRunner
   });
 }
 
+/** A runner of the local offboarding state machine (statemachine/offboarding.asl.yaml), likewise. */
+export async function createOffboardingRunner(stack: Stack, options: RunnerOptions): Promise<LocalRunner> {
+  const [definition, functions] = await Promise.all([
+    loadAsl(OFFBOARDING_ASL_PATH),
+    loadServerlessFunctions(),
+  ]);
+  return LocalRunner.create({
+    ...options,
+    depsFor: (functionKey) => stack.offboardingDeps(functionKey),
+    region: stack.region,
+    accountId: stack.accountId,
+    stateMachineName: LOCAL_OFFBOARDING_STATE_MACHINE,
+    machine: { definition, functions },
+  });
+}
+
 const hosted = new WeakMap<Stack, Promise<LocalStepFunctions>>();
 
 /**
@@ -85,15 +108,20 @@ const hosted = new WeakMap<Stack, Promise<LocalStepFunctions>>();
 export function stackStepFunctions(stack: Stack, defaults: RunnerOptions = {}): Promise<LocalStepFunctions> {
   let found = hosted.get(stack);
   if (!found) {
-    found = createRunner(stack, defaults).then((runner) => {
-      // Every end is recorded in the ledger, as the deployed notifier records it from the
-      // status-change event (the local Step Functions is its own trustworthy source).
-      const sfn = new LocalStepFunctions(runner, (change) => {
-        if (change.detail.status !== 'RUNNING') stack.recordEnd(change.detail);
-      });
-      stack.hostStepFunctions(sfn.asJsonService());
-      return sfn;
-    });
+    found = Promise.all([createRunner(stack, defaults), createOffboardingRunner(stack, defaults)]).then(
+      ([runner, offboarding]) => {
+        // Every onboarding's end is recorded in the ledger, as the deployed notifier records it from the
+        // status-change event (the local Step Functions is its own trustworthy source). An offboarding
+        // records its phases itself (sk = OFFBOARDING).
+        const sfn = new LocalStepFunctions(runner, (change) => {
+          if (change.detail.status !== 'RUNNING' && change.detail.stateMachineArn === runner.stateMachineArn)
+            stack.recordEnd(change.detail);
+        });
+        sfn.addMachine(offboarding);
+        stack.hostStepFunctions(sfn.asJsonService());
+        return sfn;
+      },
+    );
     hosted.set(stack, found);
   }
   return found;

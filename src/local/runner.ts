@@ -114,6 +114,27 @@ class LambdaFunctionError extends Error {
   }
 }
 
+/**
+ * The token's answer, or States.Timeout once `ms` have passed (TimeoutSecondsPath), as Step Functions
+ * fails a callback Task. Waits longer than one Node timer can (~24.8 days) are chained.
+ */
+function timedOut<T>(answered: Promise<T>, ms: number, state: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    const deadline = Date.now() + ms;
+    const arm = () => {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        reject(new LambdaFunctionError('States.Timeout', `Task timed out (${state})`));
+        return;
+      }
+      timer = setTimeout(arm, Math.min(left, MAX_TIMER_SECONDS * 1000));
+    };
+    arm();
+  });
+  return Promise.race([answered, expired]).finally(() => clearTimeout(timer));
+}
+
 export function executionArnFor(
   region: string,
   accountId: string,
@@ -253,31 +274,31 @@ export class LocalRunner {
               Parameters: {
                 ...(state.Parameters as Record<string, unknown>),
                 FunctionName: functionArn,
-                // Step Functions reads TimeoutSecondsPath from the state input; the interpreter reads it
-                // from the Parameters' output. The value is carried over from the input under a key of its
-                // own, beside the Payload (the only part the function is invoked with).
+                // Step Functions reads TimeoutSecondsPath from the state input. The value is carried over
+                // from the input under a key of its own, beside the Payload (the only part the function is
+                // invoked with), and the wait for the token times out on it (see invoke): the
+                // interpreter's own timer would overflow past ~24.8 days (a grace period of 90) and fire at once.
                 ...(typeof state.TimeoutSecondsPath === 'string'
                   ? { [`${LOCAL_TIMEOUT_KEY}.$`]: state.TimeoutSecondsPath }
                   : {}),
               },
-              ...(typeof state.TimeoutSecondsPath === 'string'
-                ? { TimeoutSecondsPath: `$.${LOCAL_TIMEOUT_KEY}` }
-                : {}),
               // The interpreter's own default is 60 s, and Node's timers overflow past ~24.8 days.
-              ...(state.TimeoutSecondsPath === undefined
-                ? {
-                    TimeoutSeconds: Math.min(
-                      Number(state.TimeoutSeconds ?? MAX_TIMER_SECONDS),
-                      MAX_TIMER_SECONDS,
-                    ),
-                  }
-                : {}),
+              TimeoutSeconds: Math.min(Number(state.TimeoutSeconds ?? MAX_TIMER_SECONDS), MAX_TIMER_SECONDS),
             }
           : { Resource: functionArn }),
         ...(retry && retrierOverride ? { Retry: retry.map((r) => retrierOverride({ ...r }, name)) } : {}),
       };
+      // The wait's own timeout stands in for TimeoutSecondsPath (see invoke).
+      if (binding.waitForTaskToken) delete states[name].TimeoutSecondsPath;
     }
-    return { ...this.asl, States: states };
+    return {
+      ...this.asl,
+      States: states,
+      // An execution's own timeout overflows Node's timers likewise; a local execution never lives that long.
+      ...(this.asl.TimeoutSeconds !== undefined
+        ? { TimeoutSeconds: Math.min(this.asl.TimeoutSeconds, MAX_TIMER_SECONDS) }
+        : {}),
+    };
   }
 
   private invoke(
@@ -313,9 +334,14 @@ export class LocalRunner {
       }
       if (fault?.when === 'after') die();
       if (callback && token) {
-        const answer = await callback.tokens().wait(token, {
+        const answered = callback.tokens().wait(token, {
           ...(callback.heartbeatSeconds !== undefined ? { heartbeatSeconds: callback.heartbeatSeconds } : {}),
         });
+        const timeoutSeconds = (input as Record<string, unknown>)[LOCAL_TIMEOUT_KEY];
+        const answer =
+          typeof timeoutSeconds === 'number'
+            ? await timedOut(answered, timeoutSeconds * 1000, state)
+            : await answered;
         return JSON.parse(JSON.stringify(answer ?? null));
       }
       // What a Lambda returns travels as JSON: undefined fields vanish, dates become strings.

@@ -11,7 +11,9 @@ import { SDK_MAX_ATTEMPTS } from '../aws/clients.ts';
 import { isAwsError } from '../aws/errors.ts';
 import {
   boundaryPolicyName,
+  CONTAIN_POLICY,
   configEnv,
+  containPolicyArn,
   iamArnPrefixOf,
   type OnboardingConfig,
   type RuntimeConfig,
@@ -20,11 +22,14 @@ import {
 import { type PolicyDocument, resolveManagedPolicies, resolveRoles } from '../deploy/roles.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
 import { SdkIamGateway } from '../gateways/iam.ts';
+import { SdkLeaverGateway } from '../gateways/leaver.ts';
 import { SdkSecretStore } from '../gateways/secrets.ts';
 import { sleep } from '../lambda/shared.ts';
 import { DynamoLedger } from '../ledger/dynamodb.ts';
 import { type EndedExecution, LEDGER_TABLE_ENV, type RecordResult, recordEnd } from '../ledger/items.ts';
 import { ensureLedgerTable, ledgerTableInput } from '../ledger/table.ts';
+import type { OffboardingTaskDeps } from '../offboarding/handlers.ts';
+import { DynamoOffboardingStore } from '../offboarding/ledger.ts';
 import type { TaskDeps } from '../steps/types.ts';
 import { type LocalDynamoDb, startLocalDynamoDb } from './ledger.ts';
 
@@ -85,6 +90,10 @@ export interface Stack {
   ledgerSettled(): Promise<RecordResult[]>;
   /** A task's dependencies, built once per principal and kept for the stack's life. */
   taskDeps(principal: string): TaskDeps;
+  /** The offboarding state machine, served beside the onboarding one (src/local/onboarding.ts). */
+  offboardingStateMachineArn: string;
+  /** An offboarding task's dependencies, likewise. */
+  offboardingDeps(principal: string): OffboardingTaskDeps;
   close(): Promise<void>;
 }
 
@@ -195,7 +204,9 @@ async function seedManagedPolicies(emulatorEnv: Record<string, string>, config: 
               Description:
                 name === SELF_SERVICE_POLICY
                   ? 'Self-service of every onboarded user (seeded by the local stack)'
-                  : `Permissions boundary ${name} (seeded by the local stack)`,
+                  : name === CONTAIN_POLICY
+                    ? "The offboarding's deny-all (seeded by the local stack)"
+                    : `Permissions boundary ${name} (seeded by the local stack)`,
             }),
           );
         } catch (error) {
@@ -226,6 +237,9 @@ export const LOCAL_STATE_MACHINE = 'iam-onboarding-local';
 const LOCAL_STAGE = 'local';
 export const localStateMachineArn = (region: string, accountId: string) =>
   `arn:aws:states:${region}:${accountId}:stateMachine:${LOCAL_STATE_MACHINE}`;
+/** The offboarding state machine beside an onboarding one: its name and `-offboarding`, as deployed. */
+export const offboardingArnOf = (onboardingArn: string) => `${onboardingArn}-offboarding`;
+export const LOCAL_OFFBOARDING_STATE_MACHINE = `${LOCAL_STATE_MACHINE}-offboarding`;
 
 /** Clients, task deps and their caches: the same for every mode, given its endpoints and credentials. */
 function clientFactory(
@@ -238,7 +252,9 @@ function clientFactory(
   ledgerTableName: string,
   /** For a DynamoDB of the stack's own (dynalite): never the shell's real credentials. */
   ledgerCredentials?: (principal: string) => AwsCredentialIdentity,
-): Pick<Stack, 'clients' | 'taskDeps' | 'ledgerFor'> & { destroy(): void } {
+): Pick<Stack, 'clients' | 'taskDeps' | 'ledgerFor' | 'offboardingDeps' | 'offboardingStateMachineArn'> & {
+  destroy(): void;
+} {
   const retry =
     timing.sdkRetryDelayMs !== undefined
       ? { retryStrategy: new ConfiguredRetryStrategy(SDK_MAX_ATTEMPTS, () => timing.sdkRetryDelayMs ?? 0) }
@@ -256,6 +272,8 @@ function clientFactory(
   const clients = new Map<string, ReturnType<Stack['clients']>>();
   const dynamoClients = new Map<string, DynamoDBClient>();
   const deps = new Map<string, TaskDeps>();
+  const leaverDeps = new Map<string, OffboardingTaskDeps>();
+  const offboardingStateMachineArn = offboardingArnOf(stateMachineArn);
   const ledgers = new Map<string, DynamoLedger>();
   const dynamoOf = (principal: string) => {
     let found = dynamoClients.get(principal);
@@ -315,7 +333,32 @@ function clientFactory(
       clients.clear();
       dynamoClients.clear();
       deps.clear();
+      leaverDeps.clear();
       ledgers.clear();
+    },
+    offboardingStateMachineArn,
+    offboardingDeps: (principal) => {
+      let found = leaverDeps.get(principal);
+      if (!found) {
+        const c = clientsOf(principal);
+        let offboardings: DynamoOffboardingStore | undefined;
+        found = {
+          leaver: new SdkLeaverGateway(c.iam),
+          secrets: new SdkSecretStore(c.secrets),
+          executions: new SdkExecutionVerifier(c.sfn, offboardingStateMachineArn),
+          onboardingStateMachineArn: stateMachineArn,
+          containPolicyArn: containPolicyArn(config, config.iamArnPrefix),
+          userPath: config.userPath,
+          config,
+          sleep: pollSleep,
+          get offboardings() {
+            offboardings ??= new DynamoOffboardingStore(dynamoOf(principal), ledgerTableName);
+            return offboardings;
+          },
+        };
+        leaverDeps.set(principal, found);
+      }
+      return found;
     },
     taskDeps: (principal) => {
       let found = deps.get(principal);

@@ -58,6 +58,8 @@ export interface StatusChangeEvent {
 
 export interface LocalExecution {
   arn: string;
+  /** The state machine it is an execution of. */
+  machine: ExecutionRunner;
   name: string;
   input: string;
   startedAt: number;
@@ -136,6 +138,9 @@ export class LocalStepFunctions {
   /** The tokens of this API's callback Tasks. */
   readonly taskTokens = new TaskTokens();
 
+  /** The state machines served, by ARN: the first is the stack's onboarding, then any other (offboarding). */
+  private readonly machines = new Map<string, ExecutionRunner>();
+
   constructor(
     private readonly runner: ExecutionRunner,
     onStatusChange?: (event: StatusChangeEvent) => void,
@@ -143,7 +148,16 @@ export class LocalStepFunctions {
     const [, , , region = 'us-east-1', accountId = '000000000000'] = runner.stateMachineArn.split(':');
     this.region = region;
     this.accountId = accountId;
+    this.machines.set(runner.stateMachineArn, runner);
     if (onStatusChange) this.listeners.push(onStatusChange);
+  }
+
+  /** Serves another state machine of the same account and region; the task tokens are shared, as on AWS. */
+  addMachine(runner: ExecutionRunner): void {
+    if (this.machines.has(runner.stateMachineArn)) {
+      throw new Error(`${runner.stateMachineArn} is served already`);
+    }
+    this.machines.set(runner.stateMachineArn, runner);
   }
 
   /** Receives every status change from now on, as EventBridge would deliver it. */
@@ -155,13 +169,15 @@ export class LocalStepFunctions {
     return this.runner.stateMachineArn;
   }
 
-  private checkMachine(arn: unknown): void {
+  private checkMachine(arn: unknown): ExecutionRunner {
     if (typeof arn !== 'string' || !arn.startsWith('arn:')) {
       throw new AwsError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
     }
-    if (arn !== this.stateMachineArn) {
+    const machine = this.machines.get(arn);
+    if (!machine) {
       throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     }
+    return machine;
   }
 
   private get(arn: unknown): LocalExecution {
@@ -181,7 +197,7 @@ export class LocalStepFunctions {
     body: Record<string, unknown>,
     local: { runner?: ExecutionRunner; onEvent?: (event: TimelineEvent) => void } = {},
   ) {
-    this.checkMachine(requiredString(body, 'stateMachineArn'));
+    const machine = this.checkMachine(requiredString(body, 'stateMachineArn'));
     const given = optionalString(body, 'name', 80);
     if (given === '') {
       throw new AwsError(
@@ -201,7 +217,7 @@ export class LocalStepFunctions {
         `Invalid State Machine Execution Input: 'Unexpected input'`,
       );
     }
-    const arn = this.runner.executionArn(name);
+    const arn = machine.executionArn(name);
     const existing = this.executions.get(arn);
     if (existing) {
       // A Standard workflow: an open execution with the same input is answered as if just started;
@@ -214,10 +230,10 @@ export class LocalStepFunctions {
     const events: TimelineEvent[] = [];
     // Taken before the run starts: its first state must not seem to begin before the execution.
     const startedAt = Date.now();
-    const runner = local.runner ?? this.runner;
-    if (runner.stateMachineArn !== this.stateMachineArn) {
+    const runner = local.runner ?? machine;
+    if (runner.stateMachineArn !== machine.stateMachineArn) {
       throw new Error(
-        `a runner of ${runner.stateMachineArn} cannot run executions of ${this.stateMachineArn}`,
+        `a runner of ${runner.stateMachineArn} cannot run executions of ${machine.stateMachineArn}`,
       );
     }
     const running = runner.start(parsed, {
@@ -230,6 +246,7 @@ export class LocalStepFunctions {
     });
     const execution: LocalExecution = {
       arn,
+      machine,
       name,
       input,
       startedAt,
@@ -281,7 +298,7 @@ export class LocalStepFunctions {
     const { startDate, stopDate, output, ...described } = descriptionOf(e);
     return {
       ...described,
-      stateMachineArn: this.stateMachineArn,
+      stateMachineArn: e.machine.stateMachineArn,
       startDate: seconds(startDate.getTime()),
       ...(stopDate ? { stopDate: seconds(stopDate.getTime()) } : {}),
       input: e.input,
@@ -294,8 +311,8 @@ export class LocalStepFunctions {
   getExecutionHistory(body: Record<string, unknown>) {
     const e = this.get(body.executionArn);
     let events = historyOf(e, {
-      functionArnOf: (state) => this.functionArnOf(state),
-      roleArn: this.roleArn,
+      functionArnOf: (state) => this.functionArnOf(e.machine, state),
+      roleArn: this.roleArnOf(e.machine),
     }).map(onTheWire);
     if (body.includeExecutionData === false) events = events.map(withoutData);
     if (body.reverseOrder === true) events = events.reverse();
@@ -304,7 +321,7 @@ export class LocalStepFunctions {
   }
 
   listExecutions(body: Record<string, unknown>) {
-    this.checkMachine(requiredString(body, 'stateMachineArn'));
+    const machine = this.checkMachine(requiredString(body, 'stateMachineArn'));
     const filter = body.statusFilter;
     if (filter !== undefined && (typeof filter !== 'string' || !STATUSES.has(filter))) {
       throw new AwsError(
@@ -313,13 +330,13 @@ export class LocalStepFunctions {
       );
     }
     const all = [...this.executions.values()]
-      .filter((e) => filter === undefined || e.status === filter)
+      .filter((e) => e.machine === machine && (filter === undefined || e.status === filter))
       .sort((a, b) => b.startedAt - a.startedAt);
     const { page, nextToken } = pageOf(all, body, 100);
     return {
       executions: page.map((e) => ({
         executionArn: e.arn,
-        stateMachineArn: this.stateMachineArn,
+        stateMachineArn: machine.stateMachineArn,
         name: e.name,
         status: e.status,
         startDate: seconds(e.startedAt),
@@ -341,13 +358,13 @@ export class LocalStepFunctions {
   }
 
   describeStateMachine(body: Record<string, unknown>) {
-    this.checkMachine(requiredString(body, 'stateMachineArn'));
+    const machine = this.checkMachine(requiredString(body, 'stateMachineArn'));
     return {
-      stateMachineArn: this.stateMachineArn,
-      name: this.stateMachineArn.split(':').pop(),
+      stateMachineArn: machine.stateMachineArn,
+      name: machine.stateMachineArn.split(':').pop(),
       status: 'ACTIVE',
-      definition: JSON.stringify(this.runner.definition),
-      roleArn: this.roleArn,
+      definition: JSON.stringify(machine.definition),
+      roleArn: this.roleArnOf(machine),
       type: 'STANDARD',
       creationDate: seconds(this.createdAt),
       loggingConfiguration: { level: 'OFF', includeExecutionData: false },
@@ -380,17 +397,17 @@ export class LocalStepFunctions {
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
   }
 
-  private get roleArn(): string {
-    return `arn:aws:iam::${this.accountId}:role/${this.stateMachineArn.split(':').pop()}-role`;
+  private roleArnOf(machine: ExecutionRunner): string {
+    return `arn:aws:iam::${this.accountId}:role/${machine.stateMachineArn.split(':').pop()}-role`;
   }
 
   /** The ARN a Task's `Fn::GetAtt: [fn, Arn]` resolves to, named as the local runner names it. */
-  private functionArnOf(state: string): string | undefined {
-    const resource = (this.runner.definition.States[state] as { Resource?: unknown } | undefined)?.Resource;
+  private functionArnOf(runner: ExecutionRunner, state: string): string | undefined {
+    const resource = (runner.definition.States[state] as { Resource?: unknown } | undefined)?.Resource;
     const fn = (resource as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
     if (typeof resource === 'string') return resource;
     if (typeof fn !== 'string') return undefined;
-    const machine = this.stateMachineArn.split(':').pop();
+    const machine = runner.stateMachineArn.split(':').pop();
     return `arn:aws:lambda:${this.region}:${this.accountId}:function:${machine}-${fn}`;
   }
 
@@ -410,7 +427,7 @@ export class LocalStepFunctions {
       resources: [e.arn],
       detail: {
         executionArn: e.arn,
-        stateMachineArn: this.stateMachineArn,
+        stateMachineArn: e.machine.stateMachineArn,
         name: e.name,
         status: e.status,
         startDate: e.startedAt,

@@ -1,4 +1,3 @@
-import type { PolicyDocument } from '../deploy/roles.ts';
 import { ConflictError, OffboardingIncompleteError, OffboardingRefusedError } from '../errors.ts';
 import type { LeaverGateway, LeaverInventory } from '../gateways/leaver.ts';
 import type { SecretStore } from '../gateways/secrets.ts';
@@ -12,31 +11,16 @@ import { TAG_EXECUTION } from '../request.ts';
  * crash, it converges on the same account. The state machine's tasks call these.
  */
 
-/** The inline policy that contains a leaver; its name is reserved (a user already carrying it is refused). */
-export const CONTAIN_POLICY_NAME = 'iam-onboarding-offboarding-contain';
-
-/**
- * Deny everything, unconditionally. It covers long-term access keys and every session the user's
- * credentials issued, before or after this moment: stronger than the `aws:TokenIssueTime` form of
- * AWS's "revoke sessions" policy, which on its own leaves long-term keys working. (Role sessions the
- * user assumed are governed by the role's policies, not the user's: they end when they expire.)
- */
-export function containPolicy(containedAt: string): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: `OffboardingContainedAt${containedAt.replace(/\D/g, '')}`,
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-      },
-    ],
-  };
-}
-
 export interface OffboardingDeps {
   leaver: LeaverGateway;
+  /**
+   * The deny-all Contain attaches (src/config.ts containPolicyArn): deny everything, unconditionally. It
+   * covers long-term access keys and every session the user's credentials issued, before or after this
+   * moment - stronger than AWS's "revoke sessions" policy conditioned on `aws:TokenIssueTime`, which
+   * leaves long-term keys working. (Role sessions the user assumed are the role's: they end when they
+   * expire.)
+   */
+  containPolicyArn: string;
   secrets: Pick<SecretStore, 'describeSecret' | 'deleteSecret'>;
   /** The onboarding state machine of this stack: only users whose execution tag names it are offboarded. */
   onboardingStateMachineArn: string;
@@ -92,7 +76,7 @@ export async function takeSnapshot(userName: string, deps: OffboardingDeps): Pro
     ...inventory,
     takenAt: (deps.now?.() ?? new Date()).toISOString(),
     onboardedBy: inventory.user.tags[TAG_EXECUTION] as string,
-    alreadyContained: inventory.inlinePolicies.includes(CONTAIN_POLICY_NAME),
+    alreadyContained: inventory.attachedPolicies.includes(deps.containPolicyArn),
   };
 }
 
@@ -150,7 +134,7 @@ function setStatus(
 export async function contain(snapshot: Snapshot, deps: OffboardingDeps): Promise<Containment> {
   const user = snapshot.user.name;
   const containedAt = snapshot.takenAt;
-  await deps.leaver.putUserPolicy(user, CONTAIN_POLICY_NAME, containPolicy(containedAt));
+  await deps.leaver.attachUserPolicy(user, deps.containPolicyArn);
   const deactivated: Containment['deactivated'] = [];
   for (const c of credentialsOf(snapshot)) {
     if (!c.active) continue;
@@ -188,7 +172,7 @@ export async function restore(snapshot: Snapshot, deps: OffboardingDeps): Promis
     if (await setStatus(deps, user, c.kind, c.id, 'Active')) reactivated.push({ kind: c.kind, id: c.id });
     else missing.push({ kind: c.kind, id: c.id });
   }
-  await deps.leaver.deleteUserPolicy(user, CONTAIN_POLICY_NAME);
+  await deps.leaver.detachUserPolicy(user, deps.containPolicyArn);
   return { reactivated, missing, loginProfile: snapshot.loginProfile ? 'needs-new-password' : 'not-deleted' };
 }
 
@@ -284,17 +268,16 @@ export async function removeStep(
       }
       break;
     case 'inline policies':
-      // The containment's deny stays until the user itself goes.
       await each(
-        inv.inlinePolicies.filter((p) => p !== CONTAIN_POLICY_NAME),
+        inv.inlinePolicies,
         (p) => leaver.deleteUserPolicy(user, p),
         (p) => `inline policy ${p}`,
       );
       break;
     case 'attached policies':
-      // Detached, never deleted: others may use the policy.
+      // Detached, never deleted: others may use the policy. The containment's deny stays until the user goes.
       await each(
-        inv.attachedPolicies,
+        inv.attachedPolicies.filter((p) => p !== deps.containPolicyArn),
         (p) => leaver.detachUserPolicy(user, p),
         (p) => `attached policy ${p}`,
       );
@@ -308,7 +291,7 @@ export async function removeStep(
       );
       break;
     case 'user':
-      await leaver.deleteUserPolicy(user, CONTAIN_POLICY_NAME);
+      await leaver.detachUserPolicy(user, deps.containPolicyArn);
       for (let attempt = 1; ; attempt++) {
         try {
           if (await leaver.deleteUser(user)) done.push(`user ${user}`);

@@ -6,6 +6,7 @@ import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import {
   boundaryNames,
   boundaryPolicyName,
+  CONTAIN_POLICY,
   configuredGroupPolicyArns,
   configuredGroups,
   configuredServiceLinkedRoles,
@@ -180,6 +181,14 @@ describe('the Lambda roles', () => {
           if (
             actions(s).every((a) => a === 'iam:GetGroup') &&
             anyPath.some((a) => resource.endsWith(`${a}"}`))
+          )
+            continue;
+          // The offboarding's removal takes the leaver out of any group at the configured path (only
+          // RemoveUserFromGroup, only that path: a group elsewhere is left and named).
+          if (
+            id === roleOf('offboardRemove') &&
+            actions(s).every((a) => a === 'iam:RemoveUserFromGroup') &&
+            resource.endsWith(`:group${config.groupPath}*"}`)
           )
             continue;
           expect(resource, id).not.toContain('*');
@@ -399,25 +408,33 @@ describe('the ledger', () => {
   });
 });
 
-describe('the state machine in the template', () => {
-  function definition() {
-    const sm = resources.OnboardingStateMachine as Resource;
+/** The two state machines: the onboarding and the leaver's (statemachine/offboarding.asl.yaml). */
+const MACHINES = ['OnboardingStateMachine', 'OffboardingStateMachine'];
+
+describe.each(MACHINES)('the state machine %s in the template', (machine) => {
+  function definition(id = machine) {
+    const sm = resources[id] as Resource;
     const [text, vars] = (sm.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] })[
       'Fn::Sub'
     ];
     return { asl: JSON.parse(text) as { States: Record<string, Record<string, unknown>> }, vars, text };
   }
+  const referencedBy = (id: string) =>
+    Object.values(definition(id).vars).map((v) => (v as { 'Fn::GetAtt': string[] })['Fn::GetAtt']?.[0]);
 
-  it('references exactly its own functions, one per Task state', () => {
-    const { asl, vars } = definition();
+  it('references its own functions, one per Task state, and together they reference every task function', () => {
+    const { asl } = definition();
     const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
-    const referenced = Object.values(vars).map((v) => (v as { 'Fn::GetAtt': string[] })['Fn::GetAtt']?.[0]);
+    const referenced = referencedBy(machine);
+    expect(referenced).toHaveLength(tasks.length);
+    // No function serves both state machines (each verifies its events against one of them).
+    const others = MACHINES.filter((m) => m !== machine).flatMap(referencedBy);
+    expect(referenced.filter((f) => others.includes(f))).toEqual([]);
     const functions = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .map(([id]) => id)
       .filter((id) => !ENTRY_POINTS.includes(id));
-    expect(new Set(referenced)).toEqual(new Set(functions));
-    expect(referenced).toHaveLength(tasks.length);
+    expect(new Set(MACHINES.flatMap(referencedBy))).toEqual(new Set(functions));
   });
 
   it('carries a Retry with full jitter on every Task', () => {
@@ -430,16 +447,23 @@ describe('the state machine in the template', () => {
   });
 
   it('may only invoke its own functions', () => {
-    const statements = statementsOf('OnboardingStateMachineRole');
+    const statements = statementsOf(`${machine}Role`);
     const invoke = statements.filter((s) => actions(s).includes('lambda:InvokeFunction'));
     const targets = invoke.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+    expect(targets.length).toBeGreaterThan(0);
     for (const t of targets) expect(t).toMatch(/LambdaFunction/);
+    const own = new Set(referencedBy(machine));
+    for (const t of targets)
+      expect(
+        [...own].some((f) => t.includes(`"${f}"`)),
+        t,
+      ).toBe(true);
     const other = statements.flatMap(actions).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
     expect([...new Set(other)]).toEqual(['lambda:InvokeFunction']);
   });
 
   it('logs at a level that records no execution data, and traces', () => {
-    const sm = resources.OnboardingStateMachine as Resource;
+    const sm = resources[machine] as Resource;
     expect(sm.Properties.LoggingConfiguration).toMatchObject({ IncludeExecutionData: false, Level: 'ERROR' });
     expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: true });
   });
@@ -454,11 +478,10 @@ describe('operations', () => {
 
   it('alarms on failed, timed-out and aborted executions into an SNS topic, and routes their events there', () => {
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual([
-      'ExecutionsAborted',
-      'ExecutionsFailed',
-      'ExecutionsTimedOut',
-    ]);
+    // Three per state machine: the onboarding's and the offboarding's.
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
+      ['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut'].flatMap((m) => [m, m]),
+    );
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'OnboardingAlarmTopic' }]);
     const rule = resources.FailedExecutionsRule as Resource;
     expect(rule.Properties.EventPattern).toMatchObject({
@@ -492,10 +515,21 @@ describe('operations', () => {
     expect(settings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(settings.ThrottlingRateLimit ?? 0);
   });
 
-  it('creates one managed policy per boundary file and the self-service policy, from the configuration, and outputs the state machine', () => {
+  it('creates one managed policy per boundary file, the self-service policy and the deny-all, from the configuration, and outputs the state machines', () => {
     const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy');
     expect(policies.map((p) => p.Properties.ManagedPolicyName).sort()).toEqual(
-      [...boundaryNames(config), SELF_SERVICE_POLICY].map((b) => boundaryPolicyName(config, b)).sort(),
+      [...boundaryNames(config), SELF_SERVICE_POLICY, CONTAIN_POLICY]
+        .map((b) => boundaryPolicyName(config, b))
+        .sort(),
+    );
+    // The offboarding's containment: deny everything, nothing else.
+    const contain = resources.OffboardingContainPolicy as Resource;
+    expect(contain.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'ContainedByAnOffboarding', Effect: 'Deny', Action: '*', Resource: '*' }],
+    });
+    expect(outputs.OffboardingStateMachineArn).toEqual(
+      expect.objectContaining({ Value: { Ref: 'OffboardingStateMachine' } }),
     );
     const selfService = resources.SelfServicePolicy as Resource;
     expect(selfService.Properties.Path).toBe(config.boundaries.path);
@@ -515,7 +549,8 @@ describe('operations', () => {
     // that deleted them could not be removed while any onboarded user exists; nor may a replacement
     // take a user's boundary away.
     const policies = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy');
-    expect(policies.length).toBe(boundaryNames(config).length + 1);
+    // The deny-all too: a contained leaver carries it through the grace period.
+    expect(policies.length).toBe(boundaryNames(config).length + 2);
     for (const [id, policy] of policies) {
       expect({ id, deletion: policy.DeletionPolicy, replace: policy.UpdateReplacePolicy }).toEqual({
         id,

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import rawConfig from '../../config/onboarding.json' with { type: 'json' };
 import { bootstrapAccount } from '../../src/bootstrap.ts';
 import { parseOnboardingConfig } from '../../src/config.ts';
-import { resolveBoundaries, resolveSelfService } from '../../src/deploy/roles.ts';
+import { resolveBoundaries, resolveContain, resolveSelfService } from '../../src/deploy/roles.ts';
 import { SdkAccountSetup } from '../../src/gateways/account-setup.ts';
 import { cleanEnv, EXAMPLE, onboard } from './cli-helpers.ts';
 
@@ -91,6 +91,7 @@ describe('onboard bootstrap', () => {
       iamArnPrefix: 'arn:aws:iam::000000000000:',
       boundaries: resolveBoundaries(config),
       selfService: resolveSelfService(config),
+      contain: resolveContain(config),
       secrets: false,
     };
     await bootstrapAccount(setup, config, options);

@@ -1,31 +1,20 @@
-import { generateKeyPairSync } from 'node:crypto';
 import {
   AddUserToGroupCommand,
-  AttachGroupPolicyCommand,
   CreateAccessKeyCommand,
-  CreateGroupCommand,
-  CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
-  EnableMFADeviceCommand,
   type IAMClient,
   ListVirtualMFADevicesCommand,
-  PutUserPolicyCommand,
   TagUserCommand,
-  UploadSigningCertificateCommand,
-  UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { timeStep, totp } from '../../packages/aws-emulator/src/iam/totp.ts';
-import { CERTIFICATE_1 } from '../../packages/aws-emulator/test/certificates.ts';
-import { secretNameFor, selfServicePolicyArn } from '../../src/config.ts';
+import { containPolicyArn, secretNameFor, selfServicePolicyArn } from '../../src/config.ts';
 import { OffboardingIncompleteError, OffboardingRefusedError } from '../../src/errors.ts';
 import { SdkLeaverGateway } from '../../src/gateways/leaver.ts';
 import { SdkSecretStore } from '../../src/gateways/secrets.ts';
 import { principalKeyId, type Stack } from '../../src/local/stack.ts';
 import {
-  CONTAIN_POLICY_NAME,
   contain,
   type OffboardingDeps,
   removeAll,
@@ -34,8 +23,8 @@ import {
   verifyGone,
 } from '../../src/offboarding/phases.ts';
 import { TAG_EXECUTION } from '../../src/request.ts';
-import { TEST_HIRE_RECIPIENT } from '../fixtures/hire-key.ts';
 import { readAccount } from '../helpers/account.ts';
+import { giveEverything, hire } from '../helpers/leaver.ts';
 import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/local-stack.ts';
 
 /**
@@ -46,17 +35,10 @@ import { config, iamOf, onboard, openTestStack, secretsOf } from '../helpers/loc
  * finishes it.
  */
 
-const hire = (requestId: string, userName: string) => ({
-  requestId,
-  userName,
-  profile: 'data-engineers',
-  contact: { recipient: TEST_HIRE_RECIPIENT },
-  policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
-});
-
 let stack: Stack;
 let iam: IAMClient;
 let deps: OffboardingDeps;
+const CONTAIN_ARN = containPolicyArn(config, 'arn:aws:iam::000000000000:');
 
 beforeEach(async () => {
   stack = await openTestStack();
@@ -65,60 +47,14 @@ beforeEach(async () => {
     leaver: new SdkLeaverGateway(iam),
     secrets: new SdkSecretStore(secretsOf(stack)),
     onboardingStateMachineArn: stack.stateMachineArn,
+    containPolicyArn: CONTAIN_ARN,
     userPath: config.userPath,
     sleep: async () => {},
   };
 });
 afterEach(() => stack.close());
 
-/** Onboards `userName`, then gives it one of every kind of attachment (as a member of staff would have). */
-async function leaverWithEverything(userName: string) {
-  expect((await onboard(stack, hire(`HR-${userName}`, userName))).status).toBe('SUCCEEDED');
-  await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-  const device = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: userName }));
-  const serial = device.VirtualMFADevice?.SerialNumber ?? '';
-  const seed = Buffer.from(device.VirtualMFADevice?.Base32StringSeed ?? new Uint8Array()).toString('utf8');
-  const step = timeStep();
-  await iam.send(
-    new EnableMFADeviceCommand({
-      UserName: userName,
-      SerialNumber: serial,
-      AuthenticationCode1: totp(seed, step - 1),
-      AuthenticationCode2: totp(seed, step),
-    }),
-  );
-  const sshBody = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
-    format: 'pem',
-    type: 'spki',
-  }) as string;
-  await iam.send(new UploadSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyBody: sshBody }));
-  await iam.send(new UploadSigningCertificateCommand({ UserName: userName, CertificateBody: CERTIFICATE_1 }));
-  await iam.send(
-    new CreateServiceSpecificCredentialCommand({
-      UserName: userName,
-      ServiceName: 'codecommit.amazonaws.com',
-    }),
-  );
-  await iam.send(
-    new PutUserPolicyCommand({
-      UserName: userName,
-      PolicyName: 'own-bucket',
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${userName}/*` }],
-      }),
-    }),
-  );
-  await iam.send(new CreateGroupCommand({ GroupName: 'analysts' })).catch(() => undefined);
-  await iam.send(
-    new AttachGroupPolicyCommand({
-      GroupName: 'analysts',
-      PolicyArn: 'arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess',
-    }),
-  );
-  await iam.send(new AddUserToGroupCommand({ UserName: userName, GroupName: 'analysts' }));
-  return serial;
-}
+const leaverWithEverything = (userName: string) => giveEverything(stack, userName);
 
 const statuses = (s: Awaited<ReturnType<SdkLeaverGateway['inventory']>>) => ({
   accessKeys: s?.accessKeys.map((k) => k.status),
@@ -166,9 +102,7 @@ describe('offboarding a leaver with every kind of attachment', () => {
       service: ['Inactive'],
     });
     expect(contained?.loginProfile).toBe(false);
-    expect(await deps.leaver.getUserPolicy('leaver', CONTAIN_POLICY_NAME)).toMatchObject({
-      Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
-    });
+    expect(contained?.attachedPolicies).toContain(CONTAIN_ARN);
     const afterContain = await readAccount(iam, secretsOf(stack));
     expect(afterContain).toEqual({
       ...before,
@@ -176,7 +110,7 @@ describe('offboarding a leaver with every kind of attachment', () => {
         ...before.users,
         leaver: {
           ...before.users.leaver,
-          inlinePolicies: [CONTAIN_POLICY_NAME, 'own-bucket'],
+          policies: [...(before.users.leaver?.policies ?? []), CONTAIN_ARN].sort(),
           loginProfile: false,
         },
       },
@@ -201,7 +135,7 @@ describe('offboarding a leaver with every kind of attachment', () => {
     const late = await takeSnapshot('leaver', deps);
     expect(late.alreadyContained).toBe(true);
     await expect(restore(late, deps)).rejects.toThrow(/taken after the user was contained/);
-    expect(await deps.leaver.getUserPolicy('leaver', CONTAIN_POLICY_NAME)).toBeDefined();
+    expect((await deps.leaver.inventory('leaver'))?.attachedPolicies).toContain(CONTAIN_ARN);
     const removal = await removeAll(second, secretNameFor(config, 'leaver'), deps);
     expect(removal.secret).toBe('deleted');
     expect(removal.removed).toContain('user leaver');
@@ -255,14 +189,14 @@ describe('offboarding a leaver with every kind of attachment', () => {
     const remaining = (failed as OffboardingIncompleteError).remaining;
     // Removed in AWS's order up to the SSH keys; the rest is named, the deny among it.
     expect(remaining.some((r) => r.startsWith('SSH key '))).toBe(true);
-    expect(remaining).toContain(`inline policy ${CONTAIN_POLICY_NAME}`);
+    expect(remaining).toContain(`attached policy ${CONTAIN_ARN}`);
     expect(remaining).toContain('user leaver');
     expect(remaining.some((r) => r.startsWith('access key '))).toBe(false);
     expect(remaining.some((r) => r.startsWith('signing certificate '))).toBe(false);
     expect((failed as Error).message).toMatch(/stays contained.*Run the offboarding again/);
     const still = await deps.leaver.inventory('leaver');
     expect(statuses(still).ssh).toEqual(['Inactive']);
-    expect(still?.inlinePolicies).toContain(CONTAIN_POLICY_NAME);
+    expect(still?.attachedPolicies).toContain(CONTAIN_ARN);
 
     stack.emulator?.faults.clear();
     await removeAll(snapshot, secretNameFor(config, 'leaver'), deps);

@@ -11,6 +11,7 @@ import {
   functionKeyOf,
   loadAslFile,
   loadServerlessFunctions,
+  OFFBOARDING_ASL_PATH,
   PROJECT_ROOT,
   taskStates,
   waitsForTaskToken,
@@ -25,6 +26,8 @@ import {
   TRANSIENT_ERROR_NAMES,
 } from '../../src/errors.ts';
 import { mermaidFromAsl } from '../../src/graph.ts';
+import { MAX_GRACE_PERIOD_DAYS } from '../../src/offboarding/request.ts';
+import { OFFBOARDING_TASKS } from '../../src/offboarding/tasks.ts';
 import { configJsonSchema, requestJsonSchema } from '../../src/request-schema.ts';
 import {
   APPROVAL_STATES,
@@ -57,7 +60,15 @@ beforeAll(async () => {
   functions = await loadServerlessFunctions();
 });
 
-describe('the state machine definition', () => {
+/** What holds for both state machines: the onboarding's and the leaver's (statemachine/offboarding.asl.yaml). */
+const MACHINE_FILES: [string, AslFile][] = [
+  ['onboarding', await loadAslFile()],
+  ['offboarding', await loadAslFile(OFFBOARDING_ASL_PATH)],
+];
+
+describe.each(MACHINE_FILES)('the %s state machine definition', (_machine, file) => {
+  const asl = file.definition;
+
   it('passes asl-validator', () => {
     const result = aslValidator(asl, { checkPaths: true, checkArn: false });
     expect(result.errorsText()).toBe('');
@@ -69,76 +80,6 @@ describe('the state machine definition', () => {
       ([, s]) => typeof s.Comment !== 'string' || s.Comment.length < 10,
     );
     expect(missing.map(([n]) => n)).toEqual([]);
-  });
-
-  it('runs the saga steps in the order the domain lists them', () => {
-    // The unprivileged path: a Choice goes on by its Default (the approval gate is checked below).
-    const order: string[] = [];
-    let current: string | undefined = asl.StartAt;
-    while (current && (FORWARD_STATES.includes(current) || asl.States[current]?.Type === 'Choice')) {
-      const state = asl.States[current] as Record<string, unknown>;
-      if (state.Type === 'Choice') {
-        current = state.Default as string;
-        continue;
-      }
-      order.push(current);
-      current = state.Next as string | undefined;
-    }
-    expect(order).toEqual(FORWARD_STATES);
-    expect(current).toBe('OnboardingSucceeded');
-  });
-
-  it('puts the approval gate between ValidateRequest and Plan, before anything is read or created', () => {
-    expect(asl.States.ValidateRequest?.Next).toBe('NeedsApproval');
-    expect(asl.States.NeedsApproval).toMatchObject({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.approval.required', BooleanEquals: true, Next: APPROVAL_STATES[0] }],
-      Default: 'Plan',
-    });
-    const gate = asl.States[APPROVAL_STATES[0] as string] as Record<string, unknown>;
-    expect(gate).toMatchObject({
-      Type: 'Task',
-      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-      TimeoutSecondsPath: '$.approval.expiresAfterSeconds',
-      Next: 'Plan',
-    });
-    expect(catchers(gate).map((c) => [c.ErrorEquals, c.Next])).toEqual([
-      [['ApprovalDenied'], 'Denied'],
-      [['States.Timeout'], 'Expired'],
-      [['States.ALL'], 'ReportRollback'],
-    ]);
-    expect(asl.States.Denied).toMatchObject({ Type: 'Fail', Error: 'ApprovalDenied' });
-    expect(asl.States.Expired).toMatchObject({ Type: 'Fail', Error: 'ApprovalExpired' });
-    // The execution's own timeout leaves room for the longest approval and the saga after it.
-    expect(asl.TimeoutSeconds ?? 0).toBeGreaterThan(MAX_APPROVAL_SECONDS);
-  });
-
-  it('catches every failure after Plan into the undo of the failed step itself', () => {
-    for (const step of SAGA_STEPS) {
-      const c = catchers(asl.States[step.name] as Record<string, unknown>);
-      expect(c, step.name).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: undoStateName(step.name) },
-      ]);
-    }
-  });
-
-  it('chains the undos in reverse order, each going on to the next whether it succeeds or fails', () => {
-    const chain = [...UNDO_STATES, REPORT_STATE];
-    for (let i = 0; i < UNDO_STATES.length; i++) {
-      const name = chain[i] as string;
-      const state = asl.States[name] as Record<string, unknown>;
-      expect(state.Next, name).toBe(chain[i + 1]);
-      expect(catchers(state), name).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: `$.rollback.${name}`, Next: chain[i + 1] },
-      ]);
-      expect(state.ResultPath, name).toBe(`$.rollback.${name}`);
-    }
-  });
-
-  it('ends a clean rollback and an incomplete one in distinct Fail states', () => {
-    expect(asl.States.OnboardingFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.outcome.error' });
-    expect(asl.States.RollbackIncomplete).toMatchObject({ Type: 'Fail', Error: 'RollbackIncomplete' });
-    expect(asl.States.CheckRollback).toMatchObject({ Type: 'Choice', Default: 'OnboardingFailed' });
   });
 
   it("lists the retried error names once, as the domain's registry has them", () => {
@@ -215,6 +156,78 @@ describe('the state machine definition', () => {
   });
 });
 
+describe('the state machine definition', () => {
+  it('runs the saga steps in the order the domain lists them', () => {
+    // The unprivileged path: a Choice goes on by its Default (the approval gate is checked below).
+    const order: string[] = [];
+    let current: string | undefined = asl.StartAt;
+    while (current && (FORWARD_STATES.includes(current) || asl.States[current]?.Type === 'Choice')) {
+      const state = asl.States[current] as Record<string, unknown>;
+      if (state.Type === 'Choice') {
+        current = state.Default as string;
+        continue;
+      }
+      order.push(current);
+      current = state.Next as string | undefined;
+    }
+    expect(order).toEqual(FORWARD_STATES);
+    expect(current).toBe('OnboardingSucceeded');
+  });
+
+  it('puts the approval gate between ValidateRequest and Plan, before anything is read or created', () => {
+    expect(asl.States.ValidateRequest?.Next).toBe('NeedsApproval');
+    expect(asl.States.NeedsApproval).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.approval.required', BooleanEquals: true, Next: APPROVAL_STATES[0] }],
+      Default: 'Plan',
+    });
+    const gate = asl.States[APPROVAL_STATES[0] as string] as Record<string, unknown>;
+    expect(gate).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.approval.expiresAfterSeconds',
+      Next: 'Plan',
+    });
+    expect(catchers(gate).map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['ApprovalDenied'], 'Denied'],
+      [['States.Timeout'], 'Expired'],
+      [['States.ALL'], 'ReportRollback'],
+    ]);
+    expect(asl.States.Denied).toMatchObject({ Type: 'Fail', Error: 'ApprovalDenied' });
+    expect(asl.States.Expired).toMatchObject({ Type: 'Fail', Error: 'ApprovalExpired' });
+    // The execution's own timeout leaves room for the longest approval and the saga after it.
+    expect(asl.TimeoutSeconds ?? 0).toBeGreaterThan(MAX_APPROVAL_SECONDS);
+  });
+
+  it('catches every failure after Plan into the undo of the failed step itself', () => {
+    for (const step of SAGA_STEPS) {
+      const c = catchers(asl.States[step.name] as Record<string, unknown>);
+      expect(c, step.name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: undoStateName(step.name) },
+      ]);
+    }
+  });
+
+  it('chains the undos in reverse order, each going on to the next whether it succeeds or fails', () => {
+    const chain = [...UNDO_STATES, REPORT_STATE];
+    for (let i = 0; i < UNDO_STATES.length; i++) {
+      const name = chain[i] as string;
+      const state = asl.States[name] as Record<string, unknown>;
+      expect(state.Next, name).toBe(chain[i + 1]);
+      expect(catchers(state), name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: `$.rollback.${name}`, Next: chain[i + 1] },
+      ]);
+      expect(state.ResultPath, name).toBe(`$.rollback.${name}`);
+    }
+  });
+
+  it('ends a clean rollback and an incomplete one in distinct Fail states', () => {
+    expect(asl.States.OnboardingFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.outcome.error' });
+    expect(asl.States.RollbackIncomplete).toMatchObject({ Type: 'Fail', Error: 'RollbackIncomplete' });
+    expect(asl.States.CheckRollback).toMatchObject({ Type: 'Choice', Default: 'OnboardingFailed' });
+  });
+});
+
 describe('the ASL, serverless.yml and functions/ agree', () => {
   it('binds every Task state to a serverless.yml function whose module exports it and make(deps)', async () => {
     const bindings = await bindTasks(asl, functions);
@@ -237,8 +250,8 @@ describe('the ASL, serverless.yml and functions/ agree', () => {
     );
   });
 
-  it('deploys exactly one function per Task state, plus only the two entry points for ticketing tools', () => {
-    const used = taskStates(asl).map(([, s]) => functionKeyOf(s));
+  it('deploys exactly one function per Task state of either state machine, plus only the two entry points for ticketing tools', () => {
+    const used = MACHINE_FILES.flatMap(([, f]) => taskStates(f.definition)).map(([, s]) => functionKeyOf(s));
     expect(new Set(used).size).toBe(used.length);
     const others = Object.keys(functions).filter((k) => !used.includes(k));
     expect(others.sort()).toEqual(['httpApi', 'notifyCompletion']);
@@ -277,5 +290,48 @@ describe('what reviewers and ticketing tools read', () => {
     expect(published).toEqual(configJsonSchema());
     const file = JSON.parse(await readFile(join(PROJECT_ROOT, 'config', 'onboarding.json'), 'utf8'));
     expect(file.$schema).toBe('../schema/onboarding-config.schema.json');
+  });
+});
+
+describe('the offboarding state machine', () => {
+  const off = (MACHINE_FILES[1] as [string, AslFile])[1].definition;
+
+  it('binds exactly the tasks src/offboarding/tasks.ts declares, each to its own function of functions/offboarding.ts', async () => {
+    const bindings = await bindTasks(off, await loadServerlessFunctions());
+    expect(bindings.map((b) => [b.state, b.functionKey])).toEqual(
+      OFFBOARDING_TASKS.map((t) => [t.state, t.functionKey]),
+    );
+    const mod = (await import(
+      pathToFileURL(join(PROJECT_ROOT, 'functions', 'offboarding.ts')).href
+    )) as Record<string, unknown>;
+    for (const b of bindings) expect(typeof mod[b.exportName], b.handler).toBe('function');
+  });
+
+  it('contains before the grace period, and never goes from a removal failure to anything but a Fail', () => {
+    expect(off.States.Snapshot?.Next).toBe('Contain');
+    expect(off.States.Contain?.Next).toBe('HasGracePeriod');
+    expect(off.States.GracePeriod).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.graceSeconds',
+      Next: 'Restore',
+    });
+    // The grace period's end is the removal; a restore request answers its token.
+    expect(catchers(off.States.GracePeriod as Record<string, unknown>)[0]).toMatchObject({
+      ErrorEquals: ['States.Timeout'],
+      Next: 'Remove',
+    });
+    for (const state of ['Remove', 'Verify']) {
+      const next = catchers(off.States[state] as Record<string, unknown>).map((c) => c.Next);
+      expect(
+        next.map((n) => off.States[n]?.Type),
+        state,
+      ).toEqual(['Fail']);
+    }
+    expect(catchers(off.States.Snapshot as Record<string, unknown>)[0]).toMatchObject({
+      ErrorEquals: ['OffboardingRefused'],
+      Next: 'Refused',
+    });
+    // The longest grace period fits in the execution.
+    expect(off.TimeoutSeconds ?? 0).toBeGreaterThan(MAX_GRACE_PERIOD_DAYS * 86_400);
   });
 });

@@ -107,7 +107,9 @@ export function bootstrapCommand(ctx: CliContext): Command {
       }
       const target = await bootstrapClients(env, flags.aws ? 'aws' : 'endpoints');
       try {
-        const { resolveBoundaries, resolveSelfService } = await import('../../deploy/roles.ts');
+        const { resolveBoundaries, resolveContain, resolveSelfService } = await import(
+          '../../deploy/roles.ts'
+        );
         if (!flags.json) {
           console.log(render.bold(`Preparing ${target.description}`));
         }
@@ -116,6 +118,7 @@ export function bootstrapCommand(ctx: CliContext): Command {
           iamArnPrefix: target.iamArnPrefix,
           boundaries: resolveBoundaries(config),
           selfService: resolveSelfService(config),
+          contain: resolveContain(config),
           secrets: flags.secrets,
           onLine: flags.json
             ? undefined

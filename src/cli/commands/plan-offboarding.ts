@@ -1,9 +1,9 @@
-import { secretNameFor } from '../../config.ts';
+import { containPolicyArn, secretNameFor } from '../../config.ts';
 import { InvalidRequestError } from '../../errors.ts';
 import { SdkLeaverGateway } from '../../gateways/leaver.ts';
 import { SdkSecretStore } from '../../gateways/secrets.ts';
 import { openStack } from '../../local/stack.ts';
-import { CONTAIN_POLICY_NAME, credentialsOf, remainingOf, takeSnapshot } from '../../offboarding/phases.ts';
+import { credentialsOf, remainingOf, takeSnapshot } from '../../offboarding/phases.ts';
 import { USER_NAME_CHARS, USER_NAME_CHARS_MESSAGE } from '../../request.ts';
 import { loadConfigFile } from '../io.ts';
 import { bold, dim, red, yellow } from '../render.ts';
@@ -35,10 +35,12 @@ export async function planOffboarding(
   });
   try {
     const clients = stack.clients(OPERATOR);
+    const denyPolicy = containPolicyArn(config, stack.runtimeConfig.iamArnPrefix);
     const snapshot = await takeSnapshot(userName, {
       leaver: new SdkLeaverGateway(clients.iam),
       secrets: new SdkSecretStore(clients.secrets),
       onboardingStateMachineArn: stack.stateMachineArn,
+      containPolicyArn: denyPolicy,
       userPath: config.userPath,
       sleep: async () => {},
     });
@@ -51,7 +53,7 @@ export async function planOffboarding(
           {
             snapshot,
             contain: {
-              denyPolicy: CONTAIN_POLICY_NAME,
+              denyPolicy,
               deactivate: switchOff.map(({ kind, id }) => ({ kind, id })),
               deleteLoginProfile: snapshot.loginProfile,
             },
@@ -70,7 +72,7 @@ export async function planOffboarding(
       dim(`(read from ${stack.description}; nothing written)`),
     );
     console.log(`  onboarded by  ${snapshot.onboardedBy}`);
-    console.log(`  contain       ${yellow(`deny everything (inline policy ${CONTAIN_POLICY_NAME})`)}`);
+    console.log(`  contain       ${yellow(`deny everything (attach ${denyPolicy})`)}`);
     for (const c of switchOff) console.log(`                switch off ${c.kind} ${c.id}`);
     if (snapshot.loginProfile) console.log('                delete the console password');
     console.log('  remove        in this order:');
