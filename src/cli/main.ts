@@ -6,6 +6,7 @@ import { bootstrapCommand } from './commands/bootstrap.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { listCommand } from './commands/list.ts';
+import { offboardCommand } from './commands/offboard.ts';
 import { planCommand } from './commands/plan.ts';
 import { revealCommand } from './commands/reveal.ts';
 import { runCommand } from './commands/run.ts';
@@ -34,6 +35,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(revealCommand());
   program.addCommand(serveCommand());
   program.addCommand(bootstrapCommand(ctx));
+  program.addCommand(offboardCommand(ctx));
   for (const command of program.commands) command.exitOverride();
   return program;
 }

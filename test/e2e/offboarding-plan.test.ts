@@ -47,7 +47,9 @@ describe('onboard plan --offboard', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/Offboarding plan for leaver .*nothing written/);
     expect(out).toMatch(/onboarded by\s+arn:aws:states:us-east-1:\d+:execution:iam-onboarding-local:HR-7/);
-    expect(out).toMatch(/deny everything \(inline policy iam-onboarding-offboarding-contain\)/);
+    expect(out).toMatch(
+      /deny everything \(attach arn:aws:iam::000000000000:policy\/iam-onboarding\/iam-onboarding-offboarding-contain\)/,
+    );
     expect(out).toMatch(/switch off access key AKIA/);
     expect(out).toContain('delete the console password');
     const removal = out
@@ -77,7 +79,7 @@ describe('onboard plan --offboard', () => {
     };
     expect(plan.snapshot.user.name).toBe('leaver');
     expect(plan.contain).toMatchObject({
-      denyPolicy: 'iam-onboarding-offboarding-contain',
+      denyPolicy: 'arn:aws:iam::000000000000:policy/iam-onboarding/iam-onboarding-offboarding-contain',
       deleteLoginProfile: true,
     });
     expect(plan.contain.deactivate.map((d) => d.kind)).toEqual(
@@ -104,5 +106,46 @@ describe('onboard plan --offboard', () => {
 
     expect(code).toBe(2);
     expect(out).toMatch(/invalid user name "ada lovelace!"/);
+  });
+});
+
+describe('onboard offboard', () => {
+  it('contains and removes the leaver with --grace-days 0, naming what went (exit 0)', async () => {
+    const { code, out } = await onboardInProcess(
+      ['offboard', 'leaver', '--grace-days', '0', '--request-id', 'OFF-7', '--emulator-state', state],
+      env,
+    );
+    expect(code, out).toBe(0);
+    // Progress as the execution enters each state, in the leaver saga's order.
+    expect(out.match(/· (\w+)/g)).toEqual(
+      ['ValidateOffboarding', 'Snapshot', 'Contain', 'HasGracePeriod', 'Remove', 'Verify', 'Removed'].map(
+        (s) => `· ${s}`,
+      ),
+    );
+    expect(out).toMatch(/leaver offboarded \(OFF-7/);
+    expect(out).toMatch(
+      /contained first: deny-all attached, 1 credentials switched off, console password deleted/,
+    );
+    expect(out).toMatch(/- access key AKIA/);
+    expect(out).toMatch(/- membership of data-engineers\n/);
+    expect(out).toMatch(/- user leaver\n/);
+    expect(out).toMatch(/secret: deleted; groups and policies stay/);
+  });
+
+  it('refuses a user this stack did not onboard as JSON, exit 2, nothing changed', async () => {
+    const { code, out } = await onboardInProcess(
+      ['offboard', 'hand-made', '--grace-days', '0', '--json', '--emulator-state', state],
+      env,
+    );
+    expect(code).toBe(2);
+    const outcome = JSON.parse(out) as { status: string; error: string; cause: string };
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'OffboardingRefused' });
+    expect(outcome.cause).toMatch(/carries no onboarding:execution tag/);
+  });
+
+  it('refuses a grace period it cannot wait out, naming the fix, before anything is read (exit 2)', async () => {
+    const { code, out } = await onboardInProcess(['offboard', 'leaver', '--emulator-state', state], env);
+    expect(code).toBe(2);
+    expect(out).toMatch(/grace period of 7 days cannot be waited out here.*--grace-days 0/);
   });
 });
