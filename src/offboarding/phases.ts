@@ -1,4 +1,9 @@
-import { ConflictError, OffboardingIncompleteError, OffboardingRefusedError } from '../errors.ts';
+import {
+  ConflictError,
+  OffboardingIncompleteError,
+  OffboardingRefusedError,
+  OnboardingError,
+} from '../errors.ts';
 import type { LeaverGateway, LeaverInventory } from '../gateways/leaver.ts';
 import type { SecretStore } from '../gateways/secrets.ts';
 import { TAG_EXECUTION } from '../request.ts';
@@ -217,6 +222,11 @@ export async function removeStep(
   step: RemoveStep,
   inv: LeaverInventory,
   deps: OffboardingDeps,
+  /**
+   * The virtual MFA devices the snapshot saw: one deactivated by an earlier attempt whose delete failed
+   * is no longer listed on the user, and left behind it would block the same name for a rehire.
+   */
+  snapshotVirtualDevices: readonly string[] = [],
 ): Promise<string[]> {
   const user = inv.user.name;
   const { leaver } = deps;
@@ -265,6 +275,10 @@ export async function removeStep(
         // A hardware device belongs to the account's stock, not to the user: deactivated, never deleted.
         if (d.virtual) await leaver.deleteVirtualMfaDevice(d.serial);
         done.push(`MFA device ${d.serial}`);
+      }
+      for (const serial of snapshotVirtualDevices) {
+        if (inv.mfaDevices.some((d) => d.serial === serial)) continue;
+        if (await leaver.deleteVirtualMfaDevice(serial)) done.push(`MFA device ${serial}`);
       }
       break;
     case 'inline policies':
@@ -329,9 +343,19 @@ export async function removeAll(
   try {
     for (const step of REMOVE_STEPS) {
       if (!inv) break;
-      removed.push(...(await removeStep(step, inv, deps)));
+      removed.push(
+        ...(await removeStep(
+          step,
+          inv,
+          deps,
+          snapshot.mfaDevices.filter((d) => d.virtual).map((d) => d.serial),
+        )),
+      );
     }
   } catch (error) {
+    // A throttle, a 5xx, a lost connection: the task is retried (every step reads the user again and
+    // converges). Only a failure for good ends the removal here, naming what is left.
+    if (error instanceof OnboardingError && error.kind !== 'permanent') throw error;
     const left = remainingOf(await deps.leaver.inventory(userName).catch(() => inv));
     throw new OffboardingIncompleteError(
       `offboarding of ${userName} stopped (${(error as Error).message}); the user stays contained; left: ${left.join(', ') || 'nothing'}. Run the offboarding again to finish.`,
@@ -340,10 +364,19 @@ export async function removeAll(
     );
   }
   // The hand-over secret, only if the user's own onboarding made it (its execution tag says so).
-  const secret = await deps.secrets.describeSecret(secretName);
-  if (!secret || secret.deletedDate !== undefined) return { removed, secret: 'absent' };
-  if (secret.tags[TAG_EXECUTION] !== snapshot.onboardedBy) return { removed, secret: 'kept' };
-  return { removed, secret: (await deps.secrets.deleteSecret(secretName)) ? 'deleted' : 'absent' };
+  try {
+    const secret = await deps.secrets.describeSecret(secretName);
+    if (!secret || secret.deletedDate !== undefined) return { removed, secret: 'absent' };
+    if (secret.tags[TAG_EXECUTION] !== snapshot.onboardedBy) return { removed, secret: 'kept' };
+    return { removed, secret: (await deps.secrets.deleteSecret(secretName)) ? 'deleted' : 'absent' };
+  } catch (error) {
+    if (error instanceof OnboardingError && error.kind !== 'permanent') throw error;
+    throw new OffboardingIncompleteError(
+      `offboarding of ${userName} stopped (${(error as Error).message}); the user is gone; left: secret ${secretName}. Delete it once the cause is fixed: aws secretsmanager delete-secret --secret-id ${secretName}`,
+      [`secret ${secretName}`],
+      { cause: error },
+    );
+  }
 }
 
 /** Verify: the user is gone. */

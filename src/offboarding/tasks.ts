@@ -24,7 +24,14 @@ export const INVENTORY_CALLS: readonly DeclaredCall[] = [
   call('iam:ListGroupsForUser'),
 ];
 
+/**
+ * A switch or a delete refused with AccessDenied reads the user: IAM refuses a call on a user that is
+ * gone (it has no tags left to match), and that is "done", not a refusal (src/gateways/leaver.ts).
+ */
+const GONE_CHECK = call('iam:GetUser');
+
 const SWITCH_CALLS: readonly DeclaredCall[] = [
+  GONE_CHECK,
   call('iam:UpdateAccessKey'),
   call('iam:UpdateSSHPublicKey'),
   call('iam:UpdateSigningCertificate'),
