@@ -36,4 +36,4 @@ export const stepInputSchema = z.strictObject({
   execution: z.string().check(z.minLength(1)),
 });
 
-export const undoStateName = (step: string) => `Undo${step}`;
+export { undoStateName } from './names.ts';
