@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { declaredCallsByFunction } from '../../src/declarations.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
+import { SAGA_STEP_NAMES } from '../../src/steps/names.ts';
 
 /**
  * What the packaged Lambda bundles are made of, read from each zip's source map (its `sources` list
@@ -69,6 +70,22 @@ describe('the packaged Lambda bundles', () => {
         sdk.filter((s) => s.includes('/dist-cjs/')),
         key,
       ).toEqual([]);
+    }
+  });
+
+  it('hold their own saga step only', () => {
+    // Every task parses `$.created`, whose schemas live apart from the steps (src/steps/results.ts): a
+    // step module imported for its schema would bring its step, and what that step imports, along.
+    const kebab = (name: string) => name.replace(/[A-Z]/g, (c, i) => `${i ? '-' : ''}${c.toLowerCase()}`);
+    const stepFiles = new Map(SAGA_STEP_NAMES.map((name) => [`src/steps/${kebab(name)}.ts`, name]));
+    for (const [key, sources] of Object.entries(sourcesByFunction)) {
+      const own = key.replace(/^undo/, '');
+      const steps = sources.flatMap((s) => {
+        const file = [...stepFiles.keys()].find((f) => s.endsWith(f));
+        return file ? [stepFiles.get(file)] : [];
+      });
+      const expected = SAGA_STEP_NAMES.filter((name) => name === `${own[0]?.toUpperCase()}${own.slice(1)}`);
+      expect(steps, key).toEqual(expected);
     }
   });
 
