@@ -19,11 +19,23 @@ import { SAGA_STEP_NAMES } from '../../src/steps/names.ts';
 const DEFAULT_CHAIN =
   /node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers|client-sso|client-sso-oidc)\//;
 
+/** The SDK client of each service a declared call names (`iam:CreateUser` -> client-iam). */
+const CLIENT_OF: Record<string, string> = {
+  iam: 'client-iam',
+  secretsmanager: 'client-secrets-manager',
+  states: 'client-sfn',
+  dynamodb: 'client-dynamodb',
+};
+
 let sourcesByFunction: Record<string, string[]>;
+let servicesByFunction: Record<string, string[]>;
 
 beforeAll(async () => {
   const calls = await declaredCallsByFunction();
   const awsCalling = Object.keys(calls).filter((key) => (calls[key]?.length ?? 0) > 0);
+  servicesByFunction = Object.fromEntries(
+    awsCalling.map((key) => [key, [...new Set((calls[key] ?? []).map((c) => c.action.split(':')[0] ?? ''))]]),
+  );
   sourcesByFunction = Object.fromEntries(
     awsCalling.map((key) => {
       const map = execFileSync(
@@ -70,6 +82,24 @@ describe('the packaged Lambda bundles', () => {
         sdk.filter((s) => s.includes('/dist-cjs/')),
         key,
       ).toEqual([]);
+    }
+  });
+
+  it('carry the SDK clients of the services their function declares, and no other', () => {
+    // A task's dependencies are built per function (src/lambda/*deps.ts): a client nobody calls is
+    // bundled weight, and a declared service without its client would fail at its first call.
+    for (const [key, sources] of Object.entries(sourcesByFunction)) {
+      const clients = [
+        ...new Set(
+          sources.flatMap((s) => /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(s)?.[1] ?? []),
+        ),
+      ].sort();
+      const expected = (servicesByFunction[key] ?? []).map((service) => {
+        const client = CLIENT_OF[service];
+        if (!client) throw new Error(`${key}: no client known for service ${service} (CLIENT_OF)`);
+        return client;
+      });
+      expect(clients, key).toEqual(expected.sort());
     }
   });
 
