@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json.ts';
-import { FORWARD_STATES, SAGA_STEPS, UNDO_STATES } from './steps/index.ts';
+import { FORWARD_STATES, SAGA_STEP_NAMES, UNDO_STATES } from './steps/names.ts';
 import type { UndoResult } from './steps/types.ts';
 
 /**
@@ -73,7 +73,7 @@ function failedStepOf(state: FailedState, executionInput: unknown): string {
   // Steps run in order and each success records its result: the first without one is the one that failed.
   const created = state.created ?? {};
   return (
-    SAGA_STEPS.find((s) => !(s.name in created))?.name ??
+    SAGA_STEP_NAMES.find((name) => !(name in created)) ??
     FORWARD_STATES[FORWARD_STATES.length - 1] ??
     'unknown'
   );

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { messageOf } from '../rollback-report.ts';
-import { createUser, UNDO_STATES } from '../steps/index.ts';
+import { type SagaStepName, UNDO_STATES } from '../steps/names.ts';
 
 /**
  * The step timeline of an execution, read from Step Functions' own history events (GetExecutionHistory,
@@ -65,6 +65,7 @@ function attemptFailure(event: HistoryEvent): { error?: string; cause?: string }
 }
 
 const ADOPTED = 'adopted by its tag: the first answer was lost';
+const CREATE_USER: SagaStepName = 'CreateUser';
 
 function parsed(text: string | undefined): unknown {
   if (!text) return undefined;
@@ -77,7 +78,7 @@ function parsed(text: string | undefined): unknown {
 
 /** What a state's output says worth a line: an undo's result, or CreateUser adopting its own user. */
 export function detailOf(state: string, output: string | undefined): string | undefined {
-  if (state === createUser.name) {
+  if (state === CREATE_USER) {
     const value = parsed(output) as { created?: { CreateUser?: { adopted?: unknown } } } | undefined;
     return value?.created?.CreateUser?.adopted === true ? ADOPTED : undefined;
   }

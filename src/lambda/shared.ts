@@ -16,7 +16,11 @@ export type Handler<O> = (event: unknown, context?: Context) => Promise<O>;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A dependency built on first use and kept for the container's life (Lambda reuses warm containers). */
+/**
+ * A dependency built on first use and kept for the container's life (Lambda reuses warm containers).
+ * A module-level `once(...)` carries a `@__PURE__` annotation: esbuild keeps any other top-level call,
+ * and with it the clients it would build, in every bundle that imports the module for something else.
+ */
 export function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
   return () => {

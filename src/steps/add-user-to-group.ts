@@ -1,9 +1,9 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { call } from './calls.ts';
 import { ourUser } from './ownership.ts';
+import { addUserToGroupResultSchema } from './results.ts';
 import { defineStep } from './types.ts';
 
-export const addUserToGroupResultSchema = z.strictObject({ userName: z.string(), groupName: z.string() });
 export type AddUserToGroupResult = z.infer<typeof addUserToGroupResultSchema>;
 
 export const addUserToGroup = defineStep({

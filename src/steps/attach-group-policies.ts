@@ -1,13 +1,8 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { call } from './calls.ts';
+import { attachGroupPoliciesResultSchema } from './results.ts';
 import { defineStep, type StepInput } from './types.ts';
 
-export const attachGroupPoliciesResultSchema = z.strictObject({
-  groupName: z.string(),
-  attached: z.array(z.string()),
-  /** The group existed before this execution: what it attached is drift repair, kept on rollback. */
-  driftRepair: z.boolean(),
-});
 export type AttachGroupPoliciesResult = z.infer<typeof attachGroupPoliciesResultSchema>;
 
 /** Only this execution's own CreateGroup answering success proves the group ours (groups cannot be tagged). */

@@ -1,12 +1,9 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { call } from './calls.ts';
 import { ourUser } from './ownership.ts';
+import { attachUserPoliciesResultSchema } from './results.ts';
 import { defineStep } from './types.ts';
 
-export const attachUserPoliciesResultSchema = z.strictObject({
-  userName: z.string(),
-  attached: z.array(z.string()),
-});
 export type AttachUserPoliciesResult = z.infer<typeof attachUserPoliciesResultSchema>;
 
 /**

@@ -1,15 +1,10 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { NotYetVisibleError, UserAlreadyExistsError } from '../errors.ts';
 import { call } from './calls.ts';
 import { isOurs, ourUser, ownershipTags } from './ownership.ts';
+import { createUserResultSchema } from './results.ts';
 import { defineStep } from './types.ts';
 
-export const createUserResultSchema = z.strictObject({
-  userName: z.string(),
-  userArn: z.string(),
-  /** True when a retry found the user already created by this execution (the first answer was lost). */
-  adopted: z.boolean(),
-});
 export type CreateUserResult = z.infer<typeof createUserResultSchema>;
 
 export const createUser = defineStep({

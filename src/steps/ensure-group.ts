@@ -1,12 +1,8 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { call } from './calls.ts';
+import { ensureGroupResultSchema } from './results.ts';
 import { defineStep, type UndoResult } from './types.ts';
 
-export const ensureGroupResultSchema = z.strictObject({
-  groupName: z.string(),
-  /** True only when this execution's own CreateGroup call answered success. */
-  created: z.boolean(),
-});
 export type EnsureGroupResult = z.infer<typeof ensureGroupResultSchema>;
 
 export const ensureGroup = defineStep({

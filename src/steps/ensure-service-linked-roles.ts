@@ -1,12 +1,10 @@
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { NotYetVisibleError, ServiceLinkedRoleInUseError } from '../errors.ts';
 import type { RoleInfo } from '../gateways/iam.ts';
 import { call } from './calls.ts';
+import { ensureServiceLinkedRolesResultSchema } from './results.ts';
 import { defineStep } from './types.ts';
 
-export const ensureServiceLinkedRolesResultSchema = z.strictObject({
-  roles: z.array(z.strictObject({ service: z.string(), roleName: z.string(), created: z.boolean() })),
-});
 export type EnsureServiceLinkedRolesResult = z.infer<typeof ensureServiceLinkedRolesResultSchema>;
 
 /**

@@ -9,7 +9,14 @@ import { createLoginProfile } from './create-login-profile.ts';
 import { createUser } from './create-user.ts';
 import { ensureGroup } from './ensure-group.ts';
 import { ensureServiceLinkedRoles } from './ensure-service-linked-roles.ts';
-import { createdSchema, stepInputSchema, undoStateName } from './input.ts';
+import { createdSchema, stepInputSchema } from './input.ts';
+import {
+  FORWARD_STATES,
+  type PREPARE_STATE_NAMES,
+  type SAGA_STEP_NAMES,
+  UNDO_STATES,
+  undoStateName,
+} from './names.ts';
 import type { SagaStep, TaskDeclaration } from './types.ts';
 
 /**
@@ -70,11 +77,6 @@ export const REPORT_STATE = reportRollbackTask.name;
 /** Only privileged requests pass through it: between ValidateRequest and Plan, not a saga step. */
 export const APPROVAL_STATES: string[] = [awaitApprovalTask.name];
 
-export const FORWARD_STATES: string[] = [
-  ...PREPARE_TASKS.map((t) => t.name),
-  ...SAGA_STEPS.map((s) => s.name),
-];
-export const UNDO_STATES: string[] = [...SAGA_STEPS].reverse().map((s) => undoStateName(s.name));
 export const TASK_STATES: string[] = [...FORWARD_STATES, ...APPROVAL_STATES, ...UNDO_STATES, REPORT_STATE];
 
 /** What a Task state is, for the tests and tools that iterate them. */
@@ -118,6 +120,13 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 type Assert<T extends true> = T;
 export type CreatedIsTheSteps = Assert<Same<z.infer<typeof createdSchema>, Created>>;
 
+/** src/steps/names.ts lists the saga's names by hand (for the bundles that only read them): these, in order. */
+type NamesOf<T extends readonly { name: string }[]> = { -readonly [K in keyof T]: T[K]['name'] };
+export type StepNamesAreTheSteps = Assert<Same<NamesOf<typeof SAGA_STEPS>, [...typeof SAGA_STEP_NAMES]>>;
+export type PrepareNamesAreTheTasks = Assert<
+  Same<NamesOf<typeof PREPARE_TASKS>, [...typeof PREPARE_STATE_NAMES]>
+>;
+
 export {
   addUserToGroup,
   attachGroupPolicies,
@@ -128,6 +137,8 @@ export {
   createUser,
   ensureGroup,
   ensureServiceLinkedRoles,
+  FORWARD_STATES,
   stepInputSchema,
+  UNDO_STATES,
   undoStateName,
 };

@@ -1,13 +1,16 @@
 import * as z from 'zod/mini';
 import { planSchema } from '../plan.ts';
 import { onboardingRequestSchema } from '../request.ts';
-import { addUserToGroupResultSchema } from './add-user-to-group.ts';
-import { attachGroupPoliciesResultSchema } from './attach-group-policies.ts';
-import { attachUserPoliciesResultSchema } from './attach-user-policies.ts';
-import { createUserResultSchema } from './create-user.ts';
-import { ensureGroupResultSchema } from './ensure-group.ts';
-import { ensureServiceLinkedRolesResultSchema } from './ensure-service-linked-roles.ts';
-import { createAccessKeyResultSchema, createLoginProfileResultSchema } from './results.ts';
+import {
+  addUserToGroupResultSchema,
+  attachGroupPoliciesResultSchema,
+  attachUserPoliciesResultSchema,
+  createAccessKeyResultSchema,
+  createLoginProfileResultSchema,
+  createUserResultSchema,
+  ensureGroupResultSchema,
+  ensureServiceLinkedRolesResultSchema,
+} from './results.ts';
 
 /**
  * What every saga step and undo parses, apart from the saga's registry (src/steps/index.ts): a task's
@@ -36,4 +39,4 @@ export const stepInputSchema = z.strictObject({
   execution: z.string().check(z.minLength(1)),
 });
 
-export const undoStateName = (step: string) => `Undo${step}`;
+export { undoStateName } from './names.ts';

@@ -1,9 +1,42 @@
 import * as z from 'zod/mini';
 
 /**
- * The two sealing steps' results, apart from the steps themselves: every task parses `$.created`
- * (src/steps/input.ts), only these two steps seal, and the age implementation stays in their bundles.
+ * The steps' results, apart from the steps themselves: every task parses `$.created`
+ * (src/steps/input.ts), and a task's bundle then holds its own step only (a step module's
+ * `defineStep(...)` is kept wherever the module is imported), nor the age implementation the two
+ * sealing steps carry.
  */
+
+export const createUserResultSchema = z.strictObject({
+  userName: z.string(),
+  userArn: z.string(),
+  /** True when a retry found the user already created by this execution (the first answer was lost). */
+  adopted: z.boolean(),
+});
+
+export const ensureGroupResultSchema = z.strictObject({
+  groupName: z.string(),
+  /** True only when this execution's own CreateGroup call answered success. */
+  created: z.boolean(),
+});
+
+export const addUserToGroupResultSchema = z.strictObject({ userName: z.string(), groupName: z.string() });
+
+export const attachGroupPoliciesResultSchema = z.strictObject({
+  groupName: z.string(),
+  attached: z.array(z.string()),
+  /** The group existed before this execution: what it attached is drift repair, kept on rollback. */
+  driftRepair: z.boolean(),
+});
+
+export const attachUserPoliciesResultSchema = z.strictObject({
+  userName: z.string(),
+  attached: z.array(z.string()),
+});
+
+export const ensureServiceLinkedRolesResultSchema = z.strictObject({
+  roles: z.array(z.strictObject({ service: z.string(), roleName: z.string(), created: z.boolean() })),
+});
 
 export const createLoginProfileResultSchema = z.strictObject({
   skipped: z.boolean(),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { declaredCallsByFunction } from '../../src/declarations.ts';
 import { PROJECT_ROOT } from '../../src/definition.ts';
+import { SAGA_STEP_NAMES } from '../../src/steps/names.ts';
 
 /**
  * What the packaged Lambda bundles are made of, read from each zip's source map (its `sources` list
@@ -18,11 +19,23 @@ import { PROJECT_ROOT } from '../../src/definition.ts';
 const DEFAULT_CHAIN =
   /node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers|client-sso|client-sso-oidc)\//;
 
+/** The SDK client of each service a declared call names (`iam:CreateUser` -> client-iam). */
+const CLIENT_OF: Record<string, string> = {
+  iam: 'client-iam',
+  secretsmanager: 'client-secrets-manager',
+  states: 'client-sfn',
+  dynamodb: 'client-dynamodb',
+};
+
 let sourcesByFunction: Record<string, string[]>;
+let servicesByFunction: Record<string, string[]>;
 
 beforeAll(async () => {
   const calls = await declaredCallsByFunction();
   const awsCalling = Object.keys(calls).filter((key) => (calls[key]?.length ?? 0) > 0);
+  servicesByFunction = Object.fromEntries(
+    awsCalling.map((key) => [key, [...new Set((calls[key] ?? []).map((c) => c.action.split(':')[0] ?? ''))]]),
+  );
   sourcesByFunction = Object.fromEntries(
     awsCalling.map((key) => {
       const map = execFileSync(
@@ -69,6 +82,40 @@ describe('the packaged Lambda bundles', () => {
         sdk.filter((s) => s.includes('/dist-cjs/')),
         key,
       ).toEqual([]);
+    }
+  });
+
+  it('carry the SDK clients of the services their function declares, and no other', () => {
+    // A task's dependencies are built per function (src/lambda/*deps.ts): a client nobody calls is
+    // bundled weight, and a declared service without its client would fail at its first call.
+    for (const [key, sources] of Object.entries(sourcesByFunction)) {
+      const clients = [
+        ...new Set(
+          sources.flatMap((s) => /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(s)?.[1] ?? []),
+        ),
+      ].sort();
+      const expected = (servicesByFunction[key] ?? []).map((service) => {
+        const client = CLIENT_OF[service];
+        if (!client) throw new Error(`${key}: no client known for service ${service} (CLIENT_OF)`);
+        return client;
+      });
+      expect(clients, key).toEqual(expected.sort());
+    }
+  });
+
+  it('hold their own saga step only', () => {
+    // Every task parses `$.created`, whose schemas live apart from the steps (src/steps/results.ts): a
+    // step module imported for its schema would bring its step, and what that step imports, along.
+    const kebab = (name: string) => name.replace(/[A-Z]/g, (c, i) => `${i ? '-' : ''}${c.toLowerCase()}`);
+    const stepFiles = new Map(SAGA_STEP_NAMES.map((name) => [`src/steps/${kebab(name)}.ts`, name]));
+    for (const [key, sources] of Object.entries(sourcesByFunction)) {
+      const own = key.replace(/^undo/, '');
+      const steps = sources.flatMap((s) => {
+        const file = [...stepFiles.keys()].find((f) => s.endsWith(f));
+        return file ? [stepFiles.get(file)] : [];
+      });
+      const expected = SAGA_STEP_NAMES.filter((name) => name === `${own[0]?.toUpperCase()}${own.slice(1)}`);
+      expect(steps, key).toEqual(expected);
     }
   });
 
