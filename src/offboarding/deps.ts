@@ -1,17 +1,20 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { lambdaClientConfig } from '../aws/lambda-credentials.ts';
 import { containPolicyArn, runtimeConfigFromEnv, stateMachineArnFromEnv } from '../config.ts';
 import { InvalidConfigurationError } from '../errors.ts';
 import { SdkExecutionVerifier } from '../gateways/executions.ts';
-import { SdkLeaverGateway } from '../gateways/leaver.ts';
-import { SdkSecretStore } from '../gateways/secrets.ts';
-import { once, sleep } from '../lambda/shared.ts';
-import { LEDGER_TABLE_ENV, ledgerTableFromEnv } from '../ledger/items.ts';
+import type { LeaverGateway } from '../gateways/leaver.ts';
+import { noSecretStore } from '../lambda/deps.ts';
+import { sleep } from '../lambda/shared.ts';
 import type { OffboardingTaskDeps } from './handlers.ts';
-import { DynamoOffboardingStore } from './ledger.ts';
+
+/**
+ * An offboarding task's dependencies as Lambda builds them. The core is the configuration and both
+ * state machines' ARNs from the environment (the onboarding's decides which users are ours, the
+ * offboarding's which executions may invoke) and Step Functions to verify the event. IAM, Secrets
+ * Manager and the ledger are each added by the task that declares them (src/offboarding/lambda-deps.ts),
+ * so that a bundle carries only its own clients (test/deploy/bundles.test.ts).
+ */
 
 /** The offboarding state machine's ARN (its tasks verify their events against its executions). */
 export const OFFBOARDING_STATE_MACHINE_ARN_ENV = 'ONBOARDING_OFFBOARDING_STATE_MACHINE_ARN';
@@ -31,16 +34,24 @@ export function offboardingStateMachineArnFromEnv(env: NodeJS.ProcessEnv): strin
   return arn;
 }
 
-/**
- * An offboarding task's dependencies as Lambda builds them: the configuration and both state machines'
- * ARNs from the environment (the onboarding's decides which users are ours, the offboarding's which
- * executions may invoke), SDK clients whose endpoints come from the environment too.
- */
-export function offboardingDepsFromEnv(env: NodeJS.ProcessEnv): OffboardingTaskDeps {
+/** What a task has for IAM when it declares no IAM call: no client, every call refused. */
+export const noLeaver = (): LeaverGateway =>
+  new Proxy({} as LeaverGateway, {
+    get: () => async () => {
+      throw new InvalidConfigurationError(
+        'this offboarding task declares no IAM call, so its Lambda has no IAM client (src/offboarding/lambda-deps.ts)',
+      );
+    },
+  });
+
+export function offboardingDepsFromEnv(
+  env: NodeJS.ProcessEnv,
+  parts: Partial<Pick<OffboardingTaskDeps, 'leaver' | 'secrets' | 'offboardings'>> = {},
+): OffboardingTaskDeps {
   const config = runtimeConfigFromEnv(env);
   return {
-    leaver: new SdkLeaverGateway(new IAMClient(lambdaClientConfig(env))),
-    secrets: new SdkSecretStore(new SecretsManagerClient(lambdaClientConfig(env))),
+    leaver: parts.leaver ?? noLeaver(),
+    secrets: parts.secrets ?? noSecretStore(),
     executions: new SdkExecutionVerifier(
       new SFNClient(lambdaClientConfig(env)),
       offboardingStateMachineArnFromEnv(env),
@@ -50,16 +61,6 @@ export function offboardingDepsFromEnv(env: NodeJS.ProcessEnv): OffboardingTaskD
     userPath: config.userPath,
     config,
     sleep,
-    ...(env[LEDGER_TABLE_ENV]
-      ? {
-          offboardings: new DynamoOffboardingStore(
-            new DynamoDBClient(lambdaClientConfig(env)),
-            ledgerTableFromEnv(env),
-          ),
-        }
-      : {}),
+    ...(parts.offboardings ? { offboardings: parts.offboardings } : {}),
   };
 }
-
-/** Built on the first invocation and kept for the container's life. */
-export const lambdaOffboardingDeps = once(() => offboardingDepsFromEnv(process.env));

@@ -296,15 +296,16 @@ describe('what reviewers and ticketing tools read', () => {
 describe('the offboarding state machine', () => {
   const off = (MACHINE_FILES[1] as [string, AslFile])[1].definition;
 
-  it('binds exactly the tasks src/offboarding/tasks.ts declares, each to its own function of functions/offboarding.ts', async () => {
+  it('binds exactly the tasks src/offboarding/tasks.ts declares, each to its own function and functions/ module', async () => {
     const bindings = await bindTasks(off, await loadServerlessFunctions());
     expect(bindings.map((b) => [b.state, b.functionKey])).toEqual(
       OFFBOARDING_TASKS.map((t) => [t.state, t.functionKey]),
     );
-    const mod = (await import(
-      pathToFileURL(join(PROJECT_ROOT, 'functions', 'offboarding.ts')).href
-    )) as Record<string, unknown>;
-    for (const b of bindings) expect(typeof mod[b.exportName], b.handler).toBe('function');
+    for (const b of bindings) {
+      const mod = (await import(pathToFileURL(b.file).href)) as Record<string, unknown>;
+      expect(typeof mod[b.exportName], b.handler).toBe('function');
+      expect(typeof mod.make, `${b.file} exports make(deps)`).toBe('function');
+    }
   });
 
   it('contains before the grace period, and never goes from a removal failure to anything but a Fail', () => {
