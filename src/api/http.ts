@@ -1,4 +1,12 @@
-import { type ApprovalDeps, decideApproval, parseDecision, withApproval } from '../approvals/approvals.ts';
+import * as z from 'zod/mini';
+import {
+  type ApprovalDeps,
+  decideApproval,
+  parseDecision,
+  type TaskCallbacks,
+  TaskClosedError,
+  withApproval,
+} from '../approvals/approvals.ts';
 import { RerunNameTooLongError, TooManyAttemptsError } from '../attempts.ts';
 import { InvalidBatchError, MAX_BATCH_ROWS, rowsOfJson, validateBatch } from '../batch.ts';
 import type { OnboardingConfig } from '../config.ts';
@@ -7,6 +15,7 @@ import {
   ApprovalForbiddenError,
   ApprovalNotFoundError,
   InvalidRequestError,
+  OffboardingRefusedError,
   OnboardingError,
   RequestNotAllowedError,
 } from '../errors.ts';
@@ -20,6 +29,9 @@ import {
   parseStatusFilter,
 } from '../ledger/list.ts';
 import { type CallbackPolicy, callbackRefusal } from '../notifier/callback-policy.ts';
+import type { OffboardingStore } from '../offboarding/ledger.ts';
+import { type OffboardingRequest, parseOffboardingRequest } from '../offboarding/request.ts';
+import { requestRestore } from '../offboarding/restore-request.ts';
 import { approvalOf, type OnboardingRequest, validateRequest } from '../request.ts';
 import {
   type Adapted,
@@ -54,6 +66,11 @@ import { parseStrictJson, StrictJsonError } from './strict-json.ts';
  *   POST /onboardings/{requestId}/approval -> 200 { requestId, executionArn, approval, statusUrl }: an
  *                                            approver's decision (src/approvals); 403 the requester or
  *                                            not an approver, 404 nothing waits, 409 decided or expired
+ *   POST /offboardings                    -> 202 { requestId, executionArn, statusUrl }: the leaver saga
+ *                                            (statemachine/offboarding.asl.yaml), idempotent by request id
+ *   GET  /offboardings/{requestId}        -> 200 the ledger's offboarding record (phase, snapshot, ...)
+ *   POST /offboardings/{requestId}/restore -> 200 during the grace period (the containment is lifted);
+ *                                            409 outside it
  * Bad input of any kind is a 4xx with a message; a 5xx means this service or AWS is unwell.
  */
 
@@ -107,6 +124,15 @@ export interface ApiDeps {
    * answers 503 (a deployment without the gate) and the status carries no approval.
    */
   approvals?: Omit<ApprovalDeps, 'config'>;
+  /**
+   * The offboarding state machine, its ledger records and the grace period's token answers. Without it
+   * the offboarding routes answer 503 (a deployment without the leaver saga).
+   */
+  offboardings?: {
+    starter: OnboardingStarter;
+    store: Pick<OffboardingStore, 'get' | 'requestRestore'>;
+    callbacks: TaskCallbacks;
+  };
   /** Where status URLs point: the API's own base URL, without a trailing slash. */
   baseUrl: string;
   now?: () => number;
@@ -143,6 +169,8 @@ export function bodyLimitOf(path: string, config: Pick<OnboardingConfig, 'api'>)
 
 const STATUS_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
 const APPROVAL_PATH = /^\/onboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})\/approval$/;
+const OFFBOARDING_PATH = /^\/offboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})$/;
+const RESTORE_PATH = /^\/offboardings\/([A-Za-z0-9][A-Za-z0-9_-]{0,79})\/restore$/;
 
 interface Call {
   req: HttpRequest;
@@ -253,6 +281,23 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
     entry.route = 'POST /onboardings/{requestId}/approval';
     if (method === 'POST') return approve(approvalOfId, call);
     return json(405, { error: 'use POST on /onboardings/{requestId}/approval' }, { allow: 'POST' });
+  }
+  if (path === '/offboardings') {
+    entry.route = 'POST /offboardings';
+    if (method === 'POST') return startOffboarding(call);
+    return json(405, { error: 'use POST on /offboardings to start one' }, { allow: 'POST' });
+  }
+  const restoreOfId = RESTORE_PATH.exec(path)?.[1];
+  if (restoreOfId) {
+    entry.route = 'POST /offboardings/{requestId}/restore';
+    if (method === 'POST') return restoreOffboarding(restoreOfId, call);
+    return json(405, { error: 'use POST on /offboardings/{requestId}/restore' }, { allow: 'POST' });
+  }
+  const offboardingId = OFFBOARDING_PATH.exec(path)?.[1];
+  if (offboardingId) {
+    entry.route = 'GET /offboardings/{requestId}';
+    if (method === 'GET') return offboardingStatus(offboardingId, call);
+    return json(405, { error: 'use GET on /offboardings/{requestId}' }, { allow: 'GET' });
   }
   const requestId = STATUS_PATH.exec(path)?.[1];
   if (requestId) {
@@ -422,6 +467,126 @@ async function startValidated(
     // The ticket rolled back but cannot be run again under this id: say why and what to do.
     if (error instanceof RerunNameTooLongError || error instanceof TooManyAttemptsError) {
       return { refused: error.message, statusUrl };
+    }
+    throw error;
+  }
+}
+
+const NO_OFFBOARDING = () =>
+  json(503, { error: 'this deployment has no offboarding state machine configured' });
+
+/** A strict JSON body, or the 400 that says what is wrong with it. */
+function bodyOf(call: Call, what: string): { body: unknown } | { refused: HttpResponse } {
+  try {
+    return { body: parseStrictJson(call.req.rawBody) };
+  } catch (error) {
+    if (error instanceof StrictJsonError) {
+      return {
+        refused: json(400, {
+          error: `invalid ${what}: ${error.message}`,
+          issues: [{ path: error.path, message: error.message }],
+        }),
+      };
+    }
+    return { refused: json(400, { error: 'the body is not valid JSON' }) };
+  }
+}
+
+async function startOffboarding(call: Call): Promise<HttpResponse> {
+  const { deps, req } = call;
+  const tooLarge = bodyTooLarge(req.rawBody, deps.config.api.maxBodyBytes);
+  if (tooLarge) return tooLarge;
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  if (!deps.offboardings) return NO_OFFBOARDING();
+  const parsed = bodyOf(call, 'offboarding request');
+  if ('refused' in parsed) return parsed.refused;
+  let request: OffboardingRequest;
+  try {
+    request = parseOffboardingRequest(parsed.body);
+  } catch (error) {
+    if (error instanceof InvalidRequestError) {
+      return json(400, { error: 'invalid offboarding request', issues: error.issues });
+    }
+    throw error;
+  }
+  call.entry.requestId = request.requestId;
+  const statusUrl = `${deps.baseUrl}/offboardings/${request.requestId}`;
+  try {
+    const started = await deps.offboardings.starter.start(request.requestId, JSON.stringify(request));
+    return json(started.started === false ? 200 : 202, {
+      requestId: request.requestId,
+      executionArn: started.executionArn,
+      gracePeriodDays: request.gracePeriodDays,
+      statusUrl,
+      ...(request.gracePeriodDays > 0 ? { restoreUrl: `${statusUrl}/restore` } : {}),
+    });
+  } catch (error) {
+    if (error instanceof RequestIdConflictError) {
+      return json(409, {
+        error: `request id ${request.requestId} was already used with a different offboarding request`,
+        statusUrl,
+      });
+    }
+    if (error instanceof RerunNameTooLongError || error instanceof TooManyAttemptsError) {
+      return json(409, { error: error.message, statusUrl });
+    }
+    throw error;
+  }
+}
+
+async function offboardingStatus(requestId: string, call: Call): Promise<HttpResponse> {
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  call.entry.requestId = requestId;
+  if (!call.deps.offboardings) return NO_OFFBOARDING();
+  const record = await call.deps.offboardings.store.get(requestId);
+  if (!record) return json(404, { error: `no offboarding with request id ${requestId}` });
+  return json(200, record);
+}
+
+const restoreBodySchema = z.strictObject({
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(128)),
+});
+
+async function restoreOffboarding(requestId: string, call: Call): Promise<HttpResponse> {
+  const { deps, req } = call;
+  const tooLarge = bodyTooLarge(req.rawBody, deps.config.api.maxBodyBytes);
+  if (tooLarge) return tooLarge;
+  if (!(await authorized(call))) return UNAUTHORIZED();
+  call.entry.requestId = requestId;
+  if (!deps.offboardings) return NO_OFFBOARDING();
+  const parsed = bodyOf(call, 'restore request');
+  if ('refused' in parsed) return parsed.refused;
+  const body = restoreBodySchema.safeParse(parsed.body);
+  if (!body.success) {
+    return json(400, {
+      error: 'invalid restore request: { "requestedBy": "<who asks>" } and nothing else',
+      issues: body.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(body)',
+        message: i.message,
+      })),
+    });
+  }
+  try {
+    const { executionArn } = await requestRestore(
+      { requestId, requestedBy: body.data.requestedBy },
+      {
+        offboardings: deps.offboardings.store,
+        callbacks: deps.offboardings.callbacks,
+        now: () => new Date(deps.now?.() ?? Date.now()),
+      },
+    );
+    return json(200, {
+      requestId,
+      executionArn,
+      restore: 'requested',
+      statusUrl: `${deps.baseUrl}/offboardings/${requestId}`,
+    });
+  } catch (error) {
+    if (error instanceof OffboardingRefusedError) return json(409, { error: error.message });
+    if (error instanceof TaskClosedError) {
+      return json(409, {
+        error: `offboarding ${requestId}: the grace period ended before the restore reached it; the removal has started`,
+      });
     }
     throw error;
   }

@@ -12,6 +12,8 @@ import { DynamoLedger, LEDGER_CALLS } from '../ledger/dynamodb.ts';
 import { ledgerTableFromEnv } from '../ledger/items.ts';
 import { LedgerLister, LIST_CALLS } from '../ledger/list.ts';
 import { LedgerBackedStatusReader } from '../ledger/status.ts';
+import { OFFBOARDING_STATE_MACHINE_ARN_ENV, offboardingStateMachineArnFromEnv } from '../offboarding/deps.ts';
+import { DynamoOffboardingStore } from '../offboarding/ledger.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
 import { ApiSecrets, SdkSecretReader, secretIdsFrom } from './credentials.ts';
 import { type ApiDeps, handleHttp } from './http.ts';
@@ -81,7 +83,19 @@ export function apiDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     secretIdsFrom(config, env),
     { ttlMs: config.api.secretCacheSeconds * 1000 },
   );
+  // The leaver saga, where the deployment has one (its ARN in the environment).
+  const offboardingArn = env[OFFBOARDING_STATE_MACHINE_ARN_ENV];
+  const offboardings = offboardingArn
+    ? {
+        offboardings: {
+          starter: new SfnOnboardings(sfn, offboardingStateMachineArnFromEnv(env)),
+          store: new DynamoOffboardingStore(dynamodb, tableName),
+          callbacks: new SfnTaskCallbacks(sfn),
+        },
+      }
+    : {};
   return {
+    ...offboardings,
     config,
     callbackPolicy: callbackPolicyOf(config, config.stage),
     starter: onboardings,

@@ -165,6 +165,9 @@ function resolverOf(doc: ServerlessFile, ctx: RoleContext) {
     if (name === 'OnboardingStateMachine') {
       return `arn:${partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${stateMachineName}`;
     }
+    if (name === 'OffboardingStateMachine') {
+      return `arn:${partition}:states:${ctx.region}:${ctx.accountId}:stateMachine:${stateMachineName}-offboarding`;
+    }
     return tableName(name);
   };
   const getAttOf = (id: string, attribute: string): string | undefined => {

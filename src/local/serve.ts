@@ -18,6 +18,7 @@ import { LedgerLister } from '../ledger/list.ts';
 import { LedgerBackedStatusReader } from '../ledger/status.ts';
 import { LOCAL_STAGE } from '../notifier/callback-policy.ts';
 import { type NotifyOutcome, notifyCompletion } from '../notifier/notify.ts';
+import { DynamoOffboardingStore } from '../offboarding/ledger.ts';
 import {
   handleStatusPage,
   isStatusPagePath,
@@ -267,6 +268,8 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     const callbackPolicy = callbackPolicyOf(config, LOCAL_STAGE);
     localSfn.onStatusChange((change) => {
       if (change.detail.status === 'RUNNING') return;
+      // The completion callback is the onboarding's (the offboarding's is not built yet).
+      if (change.detail.stateMachineArn !== localSfn.stateMachineArn) return;
       const sending = notifyCompletion(change, {
         ...callbackPolicy,
         callbackSecret: notifierSecrets.callbackSecret,
@@ -292,6 +295,12 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     // The approval gate as the deployed API answers it: its own principal's ledger and Step Functions.
     const approvals = {
       store: new DynamoApprovalStore(stack.clients('httpApi').dynamodb, stack.ledgerTable.tableName),
+      callbacks: new SfnTaskCallbacks(sfnClient),
+    };
+    // The leaver saga as the deployed API starts and restores it.
+    const offboardings = {
+      starter: new SfnOnboardings(sfnClient, stack.offboardingStateMachineArn),
+      store: new DynamoOffboardingStore(stack.clients('httpApi').dynamodb, stack.ledgerTable.tableName),
       callbacks: new SfnTaskCallbacks(sfnClient),
     };
     let baseUrl = '';
@@ -355,6 +364,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
             lister: apiLister,
             credentials: apiSecrets.credentials,
             approvals,
+            offboardings,
             callbackPolicy,
             baseUrl,
             ...(options.onRequest ? { log: options.onRequest } : {}),

@@ -9,7 +9,11 @@ import type { OffboardingStore } from './ledger.ts';
  */
 export async function requestRestore(
   request: { requestId: string; requestedBy: string },
-  deps: { offboardings: OffboardingStore; callbacks: TaskCallbacks; now?: () => Date },
+  deps: {
+    offboardings: Pick<OffboardingStore, 'requestRestore'>;
+    callbacks: TaskCallbacks;
+    now?: () => Date;
+  },
 ): Promise<{ executionArn: string }> {
   const now = deps.now?.() ?? new Date();
   const { executionArn, taskToken } = await deps.offboardings.requestRestore(

@@ -273,10 +273,10 @@ describe('the Lambda roles', () => {
     });
   });
 
-  it('lets the API start and read only this state machine, and read only its own secrets', () => {
+  it("lets the API start and read only this stack's two state machines, and read only its own secrets", () => {
     const statements = statementsOf(roleOf('httpApi'));
     const start = statements.find((s) => actions(s).includes('states:StartExecution'));
-    expect(start?.Resource).toEqual({ Ref: 'OnboardingStateMachine' });
+    expect(start?.Resource).toEqual([{ Ref: 'OnboardingStateMachine' }, { Ref: 'OffboardingStateMachine' }]);
     const secrets = statements.find((s) => actions(s).includes('secretsmanager:GetSecretValue'));
     expect(JSON.stringify(secrets?.Resource)).toContain(config.api.webhookSecretName);
     expect(JSON.stringify(secrets?.Resource)).not.toContain(`:secret:${config.secretPrefix}`);

@@ -1,0 +1,109 @@
+import { IAMClient, ListAccessKeysCommand, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { containPolicyArn } from '../../src/config.ts';
+import { type Serve, startServe } from '../../src/local/serve.ts';
+import { bearer, config, finalStatus, post, request, signed, userExists } from './serve-helpers.ts';
+
+/**
+ * The leaver saga through the HTTP API of `onboard serve`, over real HTTP on loopback: POST
+ * /offboardings with a grace period contains the leaver and waits; GET /offboardings/{id} shows the
+ * phase; POST /offboardings/{id}/restore lifts the containment, once; with no grace period the user is
+ * removed; bad input and no credentials are refused before anything starts.
+ */
+
+let serve: Serve;
+beforeEach(async () => {
+  serve = await startServe({ config, apiPort: 0, retryDelayMs: 1 });
+});
+afterEach(() => serve.stop());
+
+const operatorIam = () =>
+  new IAMClient({
+    region: 'us-east-1',
+    endpoint: serve.awsEndpoint,
+    credentials: { accessKeyId: 'local-emulator', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+
+async function onboarded() {
+  const body = JSON.stringify(request());
+  expect((await post(serve, body, signed(serve, body))).status).toBe(202);
+  expect((await finalStatus(serve, 'HR-500')).status).toBe('succeeded');
+}
+
+const get = (path: string) => fetch(`${serve.apiUrl}${path}`, { headers: bearer(serve) });
+
+async function untilPhase(id: string, phase: string) {
+  for (let i = 0; i < 500; i++) {
+    const response = await get(`/offboardings/${id}`);
+    if (response.status === 200 && ((await response.json()) as { phase: string }).phase === phase) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${id} never reached ${phase}`);
+}
+
+describe('the offboarding routes', () => {
+  it('contains with a grace period, shows the phase, restores once on request', async () => {
+    await onboarded();
+    const body = JSON.stringify({ requestId: 'OFF-500', userName: 'katherine', gracePeriodDays: 7 });
+    const started = await post(serve, body, bearer(serve), '/offboardings');
+    expect(started.status).toBe(202);
+    expect(await started.json()).toMatchObject({
+      requestId: 'OFF-500',
+      gracePeriodDays: 7,
+      statusUrl: `${serve.apiUrl}/offboardings/OFF-500`,
+      restoreUrl: `${serve.apiUrl}/offboardings/OFF-500/restore`,
+    });
+    await untilPhase('OFF-500', 'grace');
+    const record = (await (await get('/offboardings/OFF-500')).json()) as Record<string, unknown>;
+    expect(record).toMatchObject({ userName: 'katherine', phase: 'grace' });
+    expect(JSON.stringify(record)).not.toMatch(/taskToken/i);
+    const iam = operatorIam();
+    const denyAll = containPolicyArn(config, 'arn:aws:iam::000000000000:');
+    const attached = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'katherine' }));
+    expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toContain(denyAll);
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: 'katherine' }));
+    expect(keys.AccessKeyMetadata?.map((k) => k.Status)).toEqual(['Inactive']);
+
+    // The same request again is the same offboarding.
+    expect((await post(serve, body, bearer(serve), '/offboardings')).status).toBe(200);
+
+    const restore = JSON.stringify({ requestedBy: 'manager@example.com' });
+    const restored = await post(serve, restore, bearer(serve), '/offboardings/OFF-500/restore');
+    expect(restored.status).toBe(200);
+    await untilPhase('OFF-500', 'restored');
+    const back = await iam.send(new ListAccessKeysCommand({ UserName: 'katherine' }));
+    expect(back.AccessKeyMetadata?.map((k) => k.Status)).toEqual(['Active']);
+    const after = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'katherine' }));
+    expect(after.AttachedPolicies?.map((p) => p.PolicyArn)).not.toContain(denyAll);
+    iam.destroy();
+    // Once: there is no grace period now.
+    const again = await post(serve, restore, bearer(serve), '/offboardings/OFF-500/restore');
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is restored, not in its grace period/);
+  });
+
+  it('removes the user at once with gracePeriodDays 0', async () => {
+    await onboarded();
+    const body = JSON.stringify({ requestId: 'OFF-501', userName: 'katherine', gracePeriodDays: 0 });
+    expect((await post(serve, body, bearer(serve), '/offboardings')).status).toBe(202);
+    await untilPhase('OFF-501', 'removed');
+    expect(await userExists(serve, 'katherine')).toBe(false);
+  });
+
+  it('refuses bad input, no credentials and unknown ids before anything starts', async () => {
+    const bad = JSON.stringify({ requestId: 'OFF-502', userName: 'a b', gracePeriodDays: 500 });
+    const refused = await post(serve, bad, bearer(serve), '/offboardings');
+    expect(refused.status).toBe(400);
+    const issues = ((await refused.json()) as { issues: { path: string }[] }).issues.map((i) => i.path);
+    expect(issues).toEqual(['userName', 'gracePeriodDays']);
+    const good = JSON.stringify({ requestId: 'OFF-503', userName: 'katherine' });
+    expect((await post(serve, good, {}, '/offboardings')).status).toBe(401);
+    expect((await get('/offboardings/OFF-404')).status).toBe(404);
+    const restore = JSON.stringify({ requestedBy: 'x' });
+    expect((await post(serve, restore, bearer(serve), '/offboardings/OFF-404/restore')).status).toBe(409);
+    expect((await post(serve, '{"who":"x"}', bearer(serve), '/offboardings/OFF-404/restore')).status).toBe(
+      400,
+    );
+  });
+});
