@@ -6,7 +6,7 @@ import {
   SecretAlreadyExistsError,
   UserAlreadyExistsError,
 } from './errors.ts';
-import { checkAllowed, checkHandOver, type OnboardingRequest } from './request.ts';
+import { checkAllowed, checkHandOver, type OnboardingRequest, TAG_OFFBOARDING } from './request.ts';
 import type { TaskDeps } from './steps/types.ts';
 
 /**
@@ -71,6 +71,12 @@ export async function makePlan(
   const { iam, secrets, config } = deps;
   const profile = checkAllowed(request, config);
   const existing = await iam.getUser(request.userName);
+  const offboarding = existing?.tags[TAG_OFFBOARDING];
+  if (offboarding) {
+    throw new UserAlreadyExistsError(
+      `user "${request.userName}" is being offboarded (${offboarding}): it is contained and will be removed when its grace period ends. Restore it (POST /offboardings/${offboarding}/restore) or wait for the removal, then onboard again`,
+    );
+  }
   if (existing) {
     throw new UserAlreadyExistsError(
       `user "${request.userName}" already exists (${existing.arn}); an onboarding never takes over an existing user: choose another userName, or offboard that user first`,

@@ -14,6 +14,8 @@ import { ENGLISH_ERRORS } from './zod-english.ts';
 export const TAG_REQUEST_ID = 'onboarding:request-id';
 export const TAG_EXECUTION = 'onboarding:execution';
 export const TAG_ACCESS_KEY_ID = 'onboarding:access-key-id';
+/** On a contained leaver: the offboarding's request id (a rehire meanwhile is refused, naming it). */
+export const TAG_OFFBOARDING = 'onboarding:offboarding';
 const RESERVED_TAG_PREFIXES = ['aws:', 'onboarding:'];
 
 /**

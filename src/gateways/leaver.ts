@@ -25,6 +25,8 @@ import {
   ListUserPoliciesCommand,
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
+  TagUserCommand,
+  UntagUserCommand,
   UpdateAccessKeyCommand,
   UpdateServiceSpecificCredentialCommand,
   UpdateSigningCertificateCommand,
@@ -105,6 +107,9 @@ export interface LeaverGateway {
   putUserPolicy(user: string, name: string, document: PolicyDocument): Promise<void>;
   deleteUserPolicy(user: string, name: string): Promise<boolean>;
   attachUserPolicy(user: string, policyArn: string): Promise<void>;
+  tagUser(user: string, key: string, value: string): Promise<void>;
+  /** False when the user is gone. */
+  untagUser(user: string, key: string): Promise<boolean>;
   detachUserPolicy(user: string, policyArn: string): Promise<boolean>;
   removeUserFromGroup(user: string, group: string): Promise<boolean>;
   /**
@@ -380,6 +385,18 @@ export class SdkLeaverGateway implements LeaverGateway {
       if (isAwsError(error, 'NoSuchEntity')) return undefined;
       throw toDomainError(error, `GetUserPolicy ${user} ${name}`);
     }
+  }
+
+  async tagUser(user: string, key: string, value: string): Promise<void> {
+    await this.call(`TagUser ${user} ${key}`, () =>
+      this.client.send(new TagUserCommand({ UserName: user, Tags: [{ Key: key, Value: value }] })),
+    );
+  }
+
+  untagUser(user: string, key: string): Promise<boolean> {
+    return this.change(`UntagUser ${user} ${key}`, user, () =>
+      this.client.send(new UntagUserCommand({ UserName: user, TagKeys: [key] })),
+    );
   }
 
   async attachUserPolicy(user: string, policyArn: string): Promise<void> {

@@ -178,7 +178,7 @@ function phaseHandler<
 export function containHandler(deps: Provider<OffboardingTaskDeps>) {
   return phaseHandler('Contain', phaseSchema, deps, async ({ request, snapshot, execution: arn }, d) => {
     const ledger = ledgerOf('Contain', d);
-    const containment = await contain(snapshot, d);
+    const containment = await contain(snapshot, d, request.requestId);
     await ledger.record({
       requestId: request.requestId,
       executionArn: arn,

@@ -6,7 +6,7 @@ import {
 } from '../errors.ts';
 import type { LeaverGateway, LeaverInventory } from '../gateways/leaver.ts';
 import type { SecretStore } from '../gateways/secrets.ts';
-import { TAG_EXECUTION } from '../request.ts';
+import { TAG_EXECUTION, TAG_OFFBOARDING } from '../request.ts';
 
 /**
  * The offboarding's phases, each over the leaver gateway: Snapshot (read everything, refuse a user this
@@ -136,10 +136,16 @@ function setStatus(
  * Active credential Inactive, then the password deleted. Rerun, it puts the same deny and finds the
  * credentials already off.
  */
-export async function contain(snapshot: Snapshot, deps: OffboardingDeps): Promise<Containment> {
+export async function contain(
+  snapshot: Snapshot,
+  deps: OffboardingDeps,
+  /** The offboarding's request id: tagged on the user, so that an onboarding of the name meanwhile is refused naming it. */
+  requestId?: string,
+): Promise<Containment> {
   const user = snapshot.user.name;
   const containedAt = snapshot.takenAt;
   await deps.leaver.attachUserPolicy(user, deps.containPolicyArn);
+  if (requestId) await deps.leaver.tagUser(user, TAG_OFFBOARDING, requestId);
   const deactivated: Containment['deactivated'] = [];
   for (const c of credentialsOf(snapshot)) {
     if (!c.active) continue;
@@ -177,6 +183,7 @@ export async function restore(snapshot: Snapshot, deps: OffboardingDeps): Promis
     if (await setStatus(deps, user, c.kind, c.id, 'Active')) reactivated.push({ kind: c.kind, id: c.id });
     else missing.push({ kind: c.kind, id: c.id });
   }
+  await deps.leaver.untagUser(user, TAG_OFFBOARDING);
   await deps.leaver.detachUserPolicy(user, deps.containPolicyArn);
   return { reactivated, missing, loginProfile: snapshot.loginProfile ? 'needs-new-password' : 'not-deleted' };
 }

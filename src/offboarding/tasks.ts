@@ -60,6 +60,7 @@ export const OFFBOARDING_TASKS: readonly OffboardingTask[] = [
     functionKey: 'offboardContain',
     calls: verified([
       call('iam:AttachUserPolicy'),
+      call('iam:TagUser'),
       ...SWITCH_CALLS,
       call('iam:DeleteLoginProfile'),
       OFFBOARDING_LEDGER_CALLS.write,
@@ -73,7 +74,12 @@ export const OFFBOARDING_TASKS: readonly OffboardingTask[] = [
   {
     state: 'Restore',
     functionKey: 'offboardRestore',
-    calls: verified([...SWITCH_CALLS, call('iam:DetachUserPolicy'), OFFBOARDING_LEDGER_CALLS.write]),
+    calls: verified([
+      ...SWITCH_CALLS,
+      call('iam:UntagUser'),
+      call('iam:DetachUserPolicy'),
+      OFFBOARDING_LEDGER_CALLS.write,
+    ]),
   },
   {
     state: 'Remove',
