@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isAwsError, toDomainError } from '../aws/errors.ts';
+import { toDomainError } from '../aws/errors.ts';
 import { ApprovalConflictError } from '../errors.ts';
-import { updateOf } from '../ledger/dynamodb.ts';
+import { isConditionFailure, updateOf } from '../ledger/dynamodb.ts';
 import { ITEM_SK, requestPk } from '../ledger/items.ts';
 import type { ApprovalRecord, ApprovalStore, DecideResult, PendingApproval } from './approvals.ts';
 
@@ -13,9 +13,6 @@ export { APPROVAL_CALLS } from './approvals.ts';
  * The task token lives here while the approval is pending and until its decision is delivered; it is
  * never returned by `get`, never logged and never in an error message.
  */
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || isAwsError(error, 'ConditionalCheckFailedException');
 
 const RECORD_FIELDS = [
   'requestId',

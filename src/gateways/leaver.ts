@@ -13,7 +13,6 @@ import {
   GetAccessKeyLastUsedCommand,
   GetLoginProfileCommand,
   GetUserCommand,
-  GetUserPolicyCommand,
   type IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
@@ -23,7 +22,6 @@ import {
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
   ListUserPoliciesCommand,
-  PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   TagUserCommand,
   UntagUserCommand,
@@ -33,7 +31,6 @@ import {
   UpdateSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
 import { isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
-import type { PolicyDocument } from '../deploy/roles.ts';
 import { InvalidInputError } from '../errors.ts';
 import { collect, fromTags } from './iam.ts';
 
@@ -102,9 +99,6 @@ export interface LeaverGateway {
   deactivateMfaDevice(user: string, serial: string): Promise<boolean>;
   /** Only for a virtual device (its serial is an ARN); false when it is gone. */
   deleteVirtualMfaDevice(serial: string): Promise<boolean>;
-  /** The inline policy's document (decoded), undefined when there is none of that name. */
-  getUserPolicy(user: string, name: string): Promise<PolicyDocument | undefined>;
-  putUserPolicy(user: string, name: string, document: PolicyDocument): Promise<void>;
   deleteUserPolicy(user: string, name: string): Promise<boolean>;
   attachUserPolicy(user: string, policyArn: string): Promise<void>;
   tagUser(user: string, key: string, value: string): Promise<void>;
@@ -373,20 +367,6 @@ export class SdkLeaverGateway implements LeaverGateway {
     }
   }
 
-  async getUserPolicy(user: string, name: string): Promise<PolicyDocument | undefined> {
-    try {
-      const { PolicyDocument: doc } = await this.client.send(
-        new GetUserPolicyCommand({ UserName: user, PolicyName: name }),
-      );
-      if (!doc) return undefined;
-      // IAM answers the document URL-encoded.
-      return JSON.parse(decodeURIComponent(doc)) as PolicyDocument;
-    } catch (error) {
-      if (isAwsError(error, 'NoSuchEntity')) return undefined;
-      throw toDomainError(error, `GetUserPolicy ${user} ${name}`);
-    }
-  }
-
   async tagUser(user: string, key: string, value: string): Promise<void> {
     await this.call(`TagUser ${user} ${key}`, () =>
       this.client.send(new TagUserCommand({ UserName: user, Tags: [{ Key: key, Value: value }] })),
@@ -402,18 +382,6 @@ export class SdkLeaverGateway implements LeaverGateway {
   async attachUserPolicy(user: string, policyArn: string): Promise<void> {
     await this.call(`AttachUserPolicy ${user} ${policyArn}`, () =>
       this.client.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: policyArn })),
-    );
-  }
-
-  async putUserPolicy(user: string, name: string, document: PolicyDocument): Promise<void> {
-    await this.call(`PutUserPolicy ${user} ${name}`, () =>
-      this.client.send(
-        new PutUserPolicyCommand({
-          UserName: user,
-          PolicyName: name,
-          PolicyDocument: JSON.stringify(document),
-        }),
-      ),
     );
   }
 

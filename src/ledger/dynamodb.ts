@@ -33,6 +33,10 @@ interface Update {
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
+/** A conditional write refused (DynamoDB's ConditionalCheckFailedException, by class or by name). */
+export const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || isAwsError(error, 'ConditionalCheckFailedException');
+
 /**
  * `SET` what is always written, `SET x = if_not_exists(x, ...)` what only fills a gap, `REMOVE` what
  * must go; every name through a placeholder (status, group and others are DynamoDB reserved words).
@@ -129,10 +133,7 @@ export class DynamoLedger implements RequestLedger {
         ? { recorded: false, reason: 'the acceptance is already recorded' }
         : { recorded: true };
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        isAwsError(error, 'ConditionalCheckFailedException')
-      ) {
+      if (isConditionFailure(error)) {
         const existing = await this.get(entry.requestId);
         if (existing && (existing.attempt ?? 1) > attempt) {
           return { recorded: false, reason: `a later attempt (${existing.attempt}) is recorded` };
@@ -163,10 +164,7 @@ export class DynamoLedger implements RequestLedger {
       );
       return true;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        isAwsError(error, 'ConditionalCheckFailedException')
-      ) {
+      if (isConditionFailure(error)) {
         return false;
       }
       throw toDomainError(error, `ledger UpdateItem ${entry.requestId}`);

@@ -3,7 +3,7 @@ import type { RuntimeConfig } from '../config.ts';
 import { secretNameFor } from '../config.ts';
 import { InvalidConfigurationError, InvalidRequestError } from '../errors.ts';
 import type { ExecutionVerifier } from '../gateways/executions.ts';
-import { verifyInvocation } from '../lambda/handlers.ts';
+import { type Provider, verifyInvocation } from '../lambda/handlers.ts';
 import { type Handler, parseEvent, traced } from '../lambda/shared.ts';
 import type { OffboardingStore } from './ledger.ts';
 import {
@@ -23,7 +23,7 @@ import { graceSecondsOf, offboardingRequestSchema, parseOffboardingRequest } fro
  * in this state now, with this input), then runs its phase (src/offboarding/phases.ts).
  */
 
-export type Provider<D> = () => D;
+export type { Provider };
 
 export interface OffboardingTaskDeps extends OffboardingDeps {
   /** Verifies against the offboarding state machine's executions. */

@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isAwsError, toDomainError } from '../aws/errors.ts';
+import { toDomainError } from '../aws/errors.ts';
 import { OffboardingRefusedError } from '../errors.ts';
-import { updateOf } from '../ledger/dynamodb.ts';
+import { isConditionFailure, updateOf } from '../ledger/dynamodb.ts';
 import { ITEM_SK, requestPk } from '../ledger/items.ts';
 import { call } from '../steps/calls.ts';
 import type { Containment, Removal, Restoration, Snapshot } from './phases.ts';
@@ -48,9 +48,6 @@ const FIELDS = [
   'removal',
   'updatedAt',
 ] as const;
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || isAwsError(error, 'ConditionalCheckFailedException');
 
 /** The record's fields only (a whitelist): the token stays in the table. */
 function recordOf(item: Record<string, unknown> | undefined): OffboardingRecord | undefined {

@@ -376,21 +376,25 @@ describe('SdkLeaverGateway removals', () => {
     expect(callsTo('DeleteVirtualMFADevice')).toBe(0);
   });
 
-  it('reads an inline policy decoded, deletes it, and puts it back the same', async () => {
-    await arrangeLeaver();
+  it('deletes an inline policy (false the second time), attaches a managed one, tags and untags the user', async () => {
+    const leaver = await arrangeLeaver();
     const gateway = new SdkLeaverGateway(iamClient());
 
-    const read = await gateway.getUserPolicy('leaver', 'read-logs');
     const deleted = await gateway.deleteUserPolicy('leaver', 'read-logs');
     const deletedAgain = await gateway.deleteUserPolicy('leaver', 'read-logs');
-    const gone = await gateway.getUserPolicy('leaver', 'read-logs');
-    await gateway.putUserPolicy('leaver', 'read-logs', INLINE);
-    const restored = await gateway.getUserPolicy('leaver', 'read-logs');
+    await gateway.detachUserPolicy('leaver', leaver.policyArn);
+    await gateway.attachUserPolicy('leaver', leaver.policyArn);
+    await gateway.tagUser('leaver', 'onboarding:offboarding', 'OFF-1');
+    const tagged = (await gateway.inventory('leaver'))?.user.tags['onboarding:offboarding'];
+    const untagged = await gateway.untagUser('leaver', 'onboarding:offboarding');
+    const after = await gateway.inventory('leaver');
 
-    expect(read).toEqual(INLINE);
     expect([deleted, deletedAgain]).toEqual([true, false]);
-    expect(gone).toBeUndefined();
-    expect(restored).toEqual(INLINE);
+    expect(after?.inlinePolicies).not.toContain('read-logs');
+    expect(after?.attachedPolicies).toContain(leaver.policyArn);
+    expect(tagged).toBe('OFF-1');
+    expect(untagged).toBe(true);
+    expect(after?.user.tags['onboarding:offboarding']).toBeUndefined();
   });
 
   it('detaches a managed policy and leaves a group, false the second time', async () => {

@@ -80,7 +80,9 @@ describe('the offboarding state machine', () => {
     // A rehire of the name meanwhile is refused, naming the offboarding and what to do.
     const rehire = await onboard(stack, hire('HR-again', 'leaver'));
     expect(rehire.status).toBe('FAILED');
-    expect(rehire.cause).toMatch(/leaver.{0,3} is being offboarded \(OFF-1\).*Restore it .*or wait for the removal/);
+    expect(rehire.cause).toMatch(
+      /leaver.{0,3} is being offboarded \(OFF-1\).*Restore it .*or wait for the removal/,
+    );
 
     // A restore answers the grace period: the execution restores and ends Restored.
     await restoreOnStack(stack, 'test', 'OFF-1', 'manager@example.com');
