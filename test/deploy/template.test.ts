@@ -560,6 +560,13 @@ describe('operations', () => {
     }
   });
 
+  it("lists every output of the stack in docs/deploy.md (the framework's per-function versions aside)", async () => {
+    const doc = await readFile(join(PROJECT_ROOT, 'docs', 'deploy.md'), 'utf8');
+    const keys = Object.keys(outputs).filter((k) => !k.endsWith('LambdaFunctionQualifiedArn'));
+    expect(keys.length).toBeGreaterThan(3);
+    expect(keys.filter((k) => !doc.includes(`\`${k}\``))).toEqual([]);
+  });
+
   it('owns the HTTP API secrets with generated values, under the names the API role reads', () => {
     // `serverless deploy` needs no manual step: CloudFormation generates each value, the template holds none.
     const secrets = Object.values(resources).filter((r) => r.Type === 'AWS::SecretsManager::Secret');
