@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { type OnboardingConfig, onboardingConfigSchema } from './config.ts';
+import { offboardingRequestSchema } from './offboarding/request.ts';
 import { onboardingRequestSchema } from './request.ts';
 
 /**
@@ -29,6 +30,32 @@ export function requestJsonSchema(config: Pick<OnboardingConfig, 'profiles'>): R
   return {
     title: 'Onboarding request',
     description: 'One new team member to onboard: the input of one onboarding execution.',
+    ...schema,
+  };
+}
+
+/**
+ * The offboarding request as JSON Schema (schema/offboarding-request.schema.json, `onboard schema
+ * --offboarding`): the body of `POST /offboardings` and of `onboard offboard <request.json>`.
+ */
+export function offboardingJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(offboardingRequestSchema, { io: 'input' }) as Record<string, unknown> & {
+    properties: Record<string, Record<string, unknown>>;
+  };
+  // The fields are the onboarding request's, said of a leaver.
+  schema.properties.requestId = {
+    ...schema.properties.requestId,
+    description:
+      'The ticket key (e.g. "HR-2040"). It names the execution, so a ticket never offboards twice.',
+  };
+  schema.properties.userName = {
+    ...schema.properties.userName,
+    description: 'The IAM user who leaves: one this stack onboarded (any other is refused, nothing changed).',
+  };
+  return {
+    title: 'Offboarding request',
+    description:
+      'One leaver to offboard: contained at once, removed after the grace period unless restored (docs/offboarding.md).',
     ...schema,
   };
 }

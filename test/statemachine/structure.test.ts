@@ -28,7 +28,7 @@ import {
 import { mermaidFromAsl } from '../../src/graph.ts';
 import { MAX_GRACE_PERIOD_DAYS } from '../../src/offboarding/request.ts';
 import { OFFBOARDING_TASKS } from '../../src/offboarding/tasks.ts';
-import { configJsonSchema, requestJsonSchema } from '../../src/request-schema.ts';
+import { configJsonSchema, offboardingJsonSchema, requestJsonSchema } from '../../src/request-schema.ts';
 import {
   APPROVAL_STATES,
   FORWARD_STATES,
@@ -281,6 +281,15 @@ describe('what reviewers and ticketing tools read', () => {
     );
     expect(published).toEqual(requestJsonSchema(config));
     expect(published.properties.profile.enum).toEqual(Object.keys(config.profiles));
+  });
+
+  it('publishes the offboarding request JSON Schema generated from the zod schema', async () => {
+    const published = JSON.parse(
+      await readFile(join(PROJECT_ROOT, 'schema', 'offboarding-request.schema.json'), 'utf8'),
+    );
+    expect(published).toEqual(offboardingJsonSchema());
+    expect(published.required).toEqual(['requestId', 'userName']);
+    expect(published.properties.gracePeriodDays).toMatchObject({ default: 7, maximum: 90 });
   });
 
   it('publishes the configuration JSON Schema that config/onboarding.json names', async () => {

@@ -7,8 +7,12 @@ export function schemaCommand(): Command {
       'print the onboarding request as JSON Schema, with the configured profiles as an enum (for ticketing tools)',
     )
     .option('--config <file>', 'the configuration whose profiles the schema offers')
-    .action(async (flags: { config?: string }) => {
-      const { requestJsonSchema } = await import('../../request-schema.ts');
-      console.log(JSON.stringify(requestJsonSchema(await loadConfigFile(flags.config)), null, 2));
+    .option('--offboarding', 'print the offboarding request instead (POST /offboardings)')
+    .action(async (flags: { config?: string; offboarding?: boolean }) => {
+      const { offboardingJsonSchema, requestJsonSchema } = await import('../../request-schema.ts');
+      const schema = flags.offboarding
+        ? offboardingJsonSchema()
+        : requestJsonSchema(await loadConfigFile(flags.config));
+      console.log(JSON.stringify(schema, null, 2));
     });
 }
