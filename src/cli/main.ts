@@ -8,6 +8,7 @@ import { graphCommand } from './commands/graph.ts';
 import { listCommand } from './commands/list.ts';
 import { offboardCommand } from './commands/offboard.ts';
 import { planCommand } from './commands/plan.ts';
+import { restoreCommand } from './commands/restore.ts';
 import { revealCommand } from './commands/reveal.ts';
 import { runCommand } from './commands/run.ts';
 import { schemaCommand } from './commands/schema.ts';
@@ -36,6 +37,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(serveCommand());
   program.addCommand(bootstrapCommand(ctx));
   program.addCommand(offboardCommand(ctx));
+  program.addCommand(restoreCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

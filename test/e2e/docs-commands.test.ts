@@ -66,6 +66,8 @@ function skipped(l: DocLine): string | undefined {
     return 'runs until Ctrl-C (test/e2e/serve.test.ts, the emulator tests)';
   if (command === 'bootstrap') return 'needs `onboard emulator` endpoints (test/e2e/bootstrap.test.ts)';
   if (command === 'reveal') return "the new member's own private key (test/e2e/reveal.test.ts)";
+  if (command === 'restore')
+    return 'an offboarding waiting in its grace period on `onboard serve` (test/e2e/serve-offboardings.test.ts)';
   return undefined;
 }
 

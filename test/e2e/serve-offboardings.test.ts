@@ -2,6 +2,7 @@ import { IAMClient, ListAccessKeysCommand, ListAttachedUserPoliciesCommand } fro
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containPolicyArn } from '../../src/config.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
+import { onboardInProcess } from './cli-helpers.ts';
 import { bearer, config, finalStatus, post, request, signed, userExists } from './serve-helpers.ts';
 
 /**
@@ -68,16 +69,26 @@ describe('the offboarding routes', () => {
     // The same request again is the same offboarding.
     expect((await post(serve, body, bearer(serve), '/offboardings')).status).toBe(200);
 
-    const restore = JSON.stringify({ requestedBy: 'manager@example.com' });
-    const restored = await post(serve, restore, bearer(serve), '/offboardings/OFF-500/restore');
-    expect(restored.status).toBe(200);
+    // onboard restore, as an operator runs it against this API.
+    const env = {
+      ONBOARDING_API_URL: serve.apiUrl,
+      ONBOARDING_API_TOKEN: serve.secrets.apiToken,
+      NO_COLOR: '1',
+    };
+    const restored = await onboardInProcess(['restore', 'OFF-500', '--by', 'manager@example.com'], env);
+    expect(restored.code, restored.out).toBe(0);
+    expect(restored.out).toMatch(/OFF-500: restore requested by manager@example.com/);
     await untilPhase('OFF-500', 'restored');
     const back = await iam.send(new ListAccessKeysCommand({ UserName: 'katherine' }));
     expect(back.AccessKeyMetadata?.map((k) => k.Status)).toEqual(['Active']);
     const after = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'katherine' }));
     expect(after.AttachedPolicies?.map((p) => p.PolicyArn)).not.toContain(denyAll);
     iam.destroy();
-    // Once: there is no grace period now.
+    // Once: there is no grace period now (the CLI says so, exit 2; the route 409).
+    const late = await onboardInProcess(['restore', 'OFF-500', '--by', 'manager@example.com'], env);
+    expect(late.code).toBe(2);
+    expect(late.out).toMatch(/is restored, not in its grace period/);
+    const restore = JSON.stringify({ requestedBy: 'manager@example.com' });
     const again = await post(serve, restore, bearer(serve), '/offboardings/OFF-500/restore');
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: string }).error).toMatch(/is restored, not in its grace period/);

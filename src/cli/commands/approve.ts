@@ -22,7 +22,7 @@ export class ApiUnavailableError extends Error {
   override readonly name = 'ApiUnavailable' as const;
 }
 
-function apiUrlOf(flag: string | undefined): URL {
+export function apiUrlOf(flag: string | undefined): URL {
   const raw = flag ?? process.env.ONBOARDING_API_URL;
   if (!raw) {
     throw new UsageError(
@@ -45,6 +45,33 @@ function apiUrlOf(flag: string | undefined): URL {
 
 const isLoopback = (host: string) => host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 
+/**
+ * POST to the HTTP API, authenticated like a ticketing system: the HMAC signature with
+ * ONBOARDING_WEBHOOK_SECRET, or the bearer token ONBOARDING_API_TOKEN.
+ */
+export async function postToApi(base: URL, path: string, body: string): Promise<Response> {
+  const secret = process.env.ONBOARDING_WEBHOOK_SECRET;
+  const token = process.env.ONBOARDING_API_TOKEN;
+  if (!secret && !token) {
+    throw new UsageError(
+      'how to authenticate? Set ONBOARDING_WEBHOOK_SECRET (signed, as a ticketing system) or ONBOARDING_API_TOKEN (bearer): the values `onboard serve` prints, or the stack secrets (docs/deploy.md)',
+    );
+  }
+  const target = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
+  const { signatureHeader, SIGNATURE_HEADER } = await import('../../api/auth.ts');
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (secret) {
+    headers[SIGNATURE_HEADER] = signatureHeader(secret, { method: 'POST', path: target.pathname, body });
+  } else headers.authorization = `Bearer ${token}`;
+  try {
+    return await fetch(target, { method: 'POST', headers, body, redirect: 'error' });
+  } catch (error) {
+    throw new ApiUnavailableError(
+      `cannot reach ${base.origin}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message} (is \`onboard serve\` running, and ONBOARDING_API_URL its URL?)`,
+    );
+  }
+}
+
 export function approveCommand(): Command {
   return new Command('approve')
     .description(
@@ -64,36 +91,12 @@ export function approveCommand(): Command {
         throw new UsageError(`${requestId}: not a request id (letters, digits, - and _; at most 80)`);
       }
       const base = apiUrlOf(flags.apiUrl);
-      const secret = process.env.ONBOARDING_WEBHOOK_SECRET;
-      const token = process.env.ONBOARDING_API_TOKEN;
-      if (!secret && !token) {
-        throw new UsageError(
-          'how to authenticate? Set ONBOARDING_WEBHOOK_SECRET (signed, as a ticketing system) or ONBOARDING_API_TOKEN (bearer): the values `onboard serve` prints, or the stack secrets (docs/deploy.md)',
-        );
-      }
       const body = JSON.stringify({
         approver: flags.as,
         decision: flags.deny ? 'deny' : 'approve',
         ...(flags.reason ? { reason: flags.reason } : {}),
       });
-      const target = new URL(`${base.pathname.replace(/\/$/, '')}/onboardings/${requestId}/approval`, base);
-      const { signatureHeader, SIGNATURE_HEADER } = await import('../../api/auth.ts');
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (secret) {
-        headers[SIGNATURE_HEADER] = signatureHeader(secret, {
-          method: 'POST',
-          path: target.pathname,
-          body,
-        });
-      } else headers.authorization = `Bearer ${token}`;
-      let response: Response;
-      try {
-        response = await fetch(target, { method: 'POST', headers, body, redirect: 'error' });
-      } catch (error) {
-        throw new ApiUnavailableError(
-          `cannot reach ${base.origin}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message} (is \`onboard serve\` running, and ONBOARDING_API_URL its URL?)`,
-        );
-      }
+      const response = await postToApi(base, `/onboardings/${requestId}/approval`, body);
       const answer = (await response.json().catch(() => ({}))) as {
         error?: string;
         issues?: { path: string; message: string }[];
