@@ -510,6 +510,14 @@ async function startOffboarding(call: Call): Promise<HttpResponse> {
     throw error;
   }
   call.entry.requestId = request.requestId;
+  const callbackUrl = request.contact?.callbackUrl;
+  const refusal = callbackUrl === undefined ? undefined : callbackRefusal(callbackUrl, deps.callbackPolicy);
+  if (refusal) {
+    return json(400, {
+      error: 'invalid offboarding request',
+      issues: [{ path: 'contact.callbackUrl', message: refusal }],
+    });
+  }
   const statusUrl = `${deps.baseUrl}/offboardings/${request.requestId}`;
   try {
     const started = await deps.offboardings.starter.start(request.requestId, JSON.stringify(request));

@@ -268,8 +268,6 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     const callbackPolicy = callbackPolicyOf(config, LOCAL_STAGE);
     localSfn.onStatusChange((change) => {
       if (change.detail.status === 'RUNNING') return;
-      // The completion callback is the onboarding's (the offboarding's is not built yet).
-      if (change.detail.stateMachineArn !== localSfn.stateMachineArn) return;
       const sending = notifyCompletion(change, {
         ...callbackPolicy,
         callbackSecret: notifierSecrets.callbackSecret,

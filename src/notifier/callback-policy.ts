@@ -102,13 +102,14 @@ export const describeAllowedHosts = (policy: CallbackPolicy) =>
 export function checkCallbackUrl(
   request: { contact?: { callbackUrl?: string | undefined } | undefined },
   policy: CallbackPolicy,
+  what = 'onboarding request',
 ): void {
   const url = request.contact?.callbackUrl;
   if (url === undefined) return;
   const refusal = callbackRefusal(url, policy);
   if (refusal === undefined) return;
   const message = `${refusal} (callback hosts allowed for stage ${policy.stage}: ${describeAllowedHosts(policy)})`;
-  throw new InvalidRequestError(`invalid onboarding request: contact.callbackUrl: ${message}`, [
+  throw new InvalidRequestError(`invalid ${what}: contact.callbackUrl: ${message}`, [
     { path: 'contact.callbackUrl', message },
   ]);
 }

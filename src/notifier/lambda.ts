@@ -14,9 +14,10 @@ import {
 import { logger } from '../lambda/shared.ts';
 import { DynamoLedger, LEDGER_CALLS } from '../ledger/dynamodb.ts';
 import { ledgerTableFromEnv, type RequestLedger, recordEnd } from '../ledger/items.ts';
+import { OFFBOARDING_STATE_MACHINE_ARN_ENV, offboardingStateMachineArnFromEnv } from '../offboarding/deps.ts';
 import { call, type DeclaredCall } from '../steps/calls.ts';
 import type { Resolver } from './callback-policy.ts';
-import { type ExecutionStatusChange, type NotifyOutcome, notifyCompletion } from './notify.ts';
+import { type ExecutionStatusChange, isOffboarding, type NotifyOutcome, notifyCompletion } from './notify.ts';
 
 /** EventBridge (the state machine's status-change event) -> the completion callback. */
 
@@ -57,6 +58,8 @@ interface Built {
   callbackSecret: () => Promise<string>;
   /** This stack's state machine: events for any other are refused. */
   stateMachineArn: string;
+  /** And its offboarding state machine, where the stack has one: its ends are told to the ticket too. */
+  offboardingStateMachineArn?: string;
   /** undefined when there is no such execution. */
   describe: (executionArn: string) => Promise<DescribedExecution | undefined>;
   /** Where the end is recorded, before the ticket is told. */
@@ -78,6 +81,9 @@ export function notifierDepsFromEnv(env: NodeJS.ProcessEnv): Built {
     stage: config.stage,
     callbackSecret: secrets.callbackSecret,
     stateMachineArn: stateMachineArnFromEnv(env),
+    ...(env[OFFBOARDING_STATE_MACHINE_ARN_ENV]
+      ? { offboardingStateMachineArn: offboardingStateMachineArnFromEnv(env) }
+      : {}),
     describe: async (executionArn) => {
       try {
         const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -110,13 +116,19 @@ async function verified(
 ): Promise<ExecutionStatusChange | { refused: string }> {
   const detail = event.detail;
   const arn = detail?.executionArn;
-  const prefix = `${built.stateMachineArn.replace(':stateMachine:', ':execution:')}:`;
-  if (typeof arn !== 'string' || !arn.startsWith(prefix)) {
-    return { refused: `event for ${String(arn)}, not an execution of ${built.stateMachineArn}` };
+  const machines = [
+    built.stateMachineArn,
+    ...(built.offboardingStateMachineArn ? [built.offboardingStateMachineArn] : []),
+  ];
+  const machine = machines.find(
+    (m) => typeof arn === 'string' && arn.startsWith(`${m.replace(':stateMachine:', ':execution:')}:`),
+  );
+  if (typeof arn !== 'string' || !machine) {
+    return { refused: `event for ${String(arn)}, not an execution of ${machines.join(' or ')}` };
   }
   const described = await built.describe(arn);
   if (!described) return { refused: `there is no execution ${arn}` };
-  if (described.stateMachineArn !== built.stateMachineArn) {
+  if (described.stateMachineArn !== machine) {
     return { refused: `${arn} belongs to ${described.stateMachineArn}` };
   }
   if (described.status === 'RUNNING' || described.status !== detail.status) {
@@ -166,8 +178,11 @@ export function makeNotifyHandler(
     }
     // The ledger first: a write that fails throws, and Lambda's retry records it (the callback's
     // delivery id lets the ticket drop a duplicate). A replay is refused by the ledger, not an error.
-    const recorded = await recordEnd(built.ledger, change.detail);
-    log.info('ledger', { execution: change.detail.name, ...recorded });
+    // An offboarding records its own phases in the ledger (sk = OFFBOARDING): only the ticket is told.
+    if (!isOffboarding(change)) {
+      const recorded = await recordEnd(built.ledger, change.detail);
+      log.info('ledger', { execution: change.detail.name, ...recorded });
+    }
     // Leave the last seconds of the invocation for the log line and a clean return.
     const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
     const outcome = await notifyCompletion(change, {

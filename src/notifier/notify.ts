@@ -178,6 +178,55 @@ export function summaryOf(change: ExecutionStatusChange): OutcomeSummary {
 }
 
 /** The callback URL of the request, when the event carries its input. */
+/** An execution of the offboarding state machine (`<name>-offboarding`, src/offboarding/deps.ts). */
+export const isOffboarding = (change: ExecutionStatusChange) =>
+  /:execution:[^:]+-offboarding:[^:]+$/.test(change.detail.executionArn);
+
+/** What the ticket learns of an offboarding: how it ended, and on a failure what the cause says. */
+export interface OffboardingSummary {
+  kind: 'offboarding';
+  requestId: string;
+  userName?: string;
+  executionArn: string;
+  /** removed, restored (a restore during the grace period), or failed / timed out / aborted. */
+  outcome: 'removed' | 'restored' | 'failed' | 'timed out' | 'aborted';
+  error?: string;
+  /** The failure's message: what is left, for a removal that stopped (never a secret). */
+  message?: string;
+  stoppedAt?: string;
+}
+
+export function offboardingSummaryOf(change: ExecutionStatusChange): OffboardingSummary {
+  const d = change.detail;
+  const input = parseJson(d.input) as { requestId?: unknown; userName?: unknown } | undefined;
+  const output = parseJson(d.output) as { restoration?: unknown } | undefined;
+  const cause = parseJson(d.cause) as { errorMessage?: unknown } | undefined;
+  const outcome =
+    d.status === 'SUCCEEDED'
+      ? output?.restoration !== undefined
+        ? 'restored'
+        : 'removed'
+      : d.status === 'TIMED_OUT'
+        ? 'timed out'
+        : d.status === 'ABORTED'
+          ? 'aborted'
+          : 'failed';
+  return {
+    kind: 'offboarding',
+    requestId: typeof input?.requestId === 'string' ? input.requestId : d.name,
+    ...(typeof input?.userName === 'string' ? { userName: input.userName } : {}),
+    executionArn: d.executionArn,
+    outcome,
+    ...(d.error ? { error: d.error } : {}),
+    ...(typeof cause?.errorMessage === 'string'
+      ? { message: cause.errorMessage }
+      : d.cause && outcome === 'failed'
+        ? { message: d.cause }
+        : {}),
+    ...(typeof d.stopDate === 'number' ? { stoppedAt: new Date(d.stopDate).toISOString() } : {}),
+  };
+}
+
 export function callbackUrlOf(change: ExecutionStatusChange): string | undefined {
   const input = parseJson(change.detail.input) as { contact?: { callbackUrl?: unknown } } | undefined;
   const url = input?.contact?.callbackUrl;
@@ -254,7 +303,8 @@ export async function notifyCompletion(
 
   // Every attempt and every same-origin redirect (same host) connects to the addresses checked above.
   const send = deps.fetch ?? pinnedFetch(checked.addresses, deps.connect);
-  const body = JSON.stringify(summaryOf(change));
+  const offboarding = isOffboarding(change);
+  const body = JSON.stringify(offboarding ? offboardingSummaryOf(change) : summaryOf(change));
   const secret = await deps.callbackSecret();
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = deps.now ?? Date.now;
@@ -273,7 +323,7 @@ export async function notifyCompletion(
           headers: {
             'content-type': 'application/json',
             'user-agent': 'iam-onboarding-notifier',
-            'x-onboarding-event': 'onboarding.finished',
+            'x-onboarding-event': offboarding ? 'offboarding.finished' : 'onboarding.finished',
             'x-onboarding-delivery': deliveryIdOf(change),
             // Signed per attempt (a retry minutes later still falls inside the receiver's window) and
             // per hop: the path is signed, and a same-origin redirect changes it.

@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
-import type { RuntimeConfig } from '../config.ts';
-import { secretNameFor } from '../config.ts';
+import { callbackPolicyOf, type RuntimeConfig, STAGE_ENV, secretNameFor } from '../config.ts';
 import { InvalidConfigurationError, InvalidRequestError } from '../errors.ts';
 import type { ExecutionVerifier } from '../gateways/executions.ts';
 import { type Provider, verifyInvocation } from '../lambda/handlers.ts';
 import { type Handler, parseEvent, traced } from '../lambda/shared.ts';
+import { checkCallbackUrl } from '../notifier/callback-policy.ts';
 import type { OffboardingStore } from './ledger.ts';
 import {
   contain,
@@ -107,8 +107,11 @@ function ledgerOf(state: string, d: OffboardingTaskDeps): OffboardingStore {
 
 const validateSchema = z.strictObject({ input: z.unknown(), execution });
 
-/** ValidateOffboarding: the request's schema; no AWS access. Its output is the execution's state. */
-export function validateOffboardingHandler(): Handler<unknown> {
+/**
+ * ValidateOffboarding: the request's schema and its callback URL (one this stage would call, as the HTTP
+ * API checks it); no AWS access. Its output is the execution's state.
+ */
+export function validateOffboardingHandler(deps: Provider<{ config: RuntimeConfig }>): Handler<unknown> {
   return async (event, context) => {
     const parsed = parseEvent(validateSchema, event, 'ValidateOffboarding');
     const requestId = (parsed.input as { requestId?: unknown } | null)?.requestId;
@@ -118,6 +121,15 @@ export function validateOffboardingHandler(): Handler<unknown> {
       context,
       async () => {
         const request = parseOffboardingRequest(parsed.input);
+        if (request.contact?.callbackUrl !== undefined) {
+          const { config } = deps();
+          if (config.stage === undefined) {
+            throw new InvalidConfigurationError(
+              `${STAGE_ENV} is not set: which stage's api.callbackAllowedHosts applies to the callback URL?`,
+            );
+          }
+          checkCallbackUrl(request, callbackPolicyOf(config, config.stage), 'offboarding request');
+        }
         return { request, graceSeconds: graceSecondsOf(request) };
       },
     );

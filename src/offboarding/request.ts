@@ -33,6 +33,19 @@ export const offboardingRequestSchema = z.strictObject({
     z.string().check(z.minLength(1), z.maxLength(128), z.describe('Who asked (the ticket reporter).')),
   ),
   reason: z.optional(z.string().check(z.maxLength(500), z.describe('Why, as the ticket says.'))),
+  contact: z.optional(
+    z.strictObject({
+      callbackUrl: z.optional(
+        z
+          .url({ protocol: /^https?$/ })
+          .check(
+            z.describe(
+              "Where the signed outcome is POSTed when the offboarding ends (one of the stage's api.callbackAllowedHosts).",
+            ),
+          ),
+      ),
+    }),
+  ),
 });
 
 export type OffboardingRequest = z.infer<typeof offboardingRequestSchema>;

@@ -1,9 +1,20 @@
 import { IAMClient, ListAccessKeysCommand, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifySignatureHeader } from '../../src/api/auth.ts';
 import { containPolicyArn } from '../../src/config.ts';
 import { type Serve, startServe } from '../../src/local/serve.ts';
+import type { NotifyOutcome } from '../../src/notifier/notify.ts';
 import { onboardInProcess } from './cli-helpers.ts';
-import { bearer, config, finalStatus, post, request, signed, userExists } from './serve-helpers.ts';
+import {
+  bearer,
+  callbackReceiver,
+  config,
+  finalStatus,
+  post,
+  request,
+  signed,
+  userExists,
+} from './serve-helpers.ts';
 
 /**
  * The leaver saga through the HTTP API of `onboard serve`, over real HTTP on loopback: POST
@@ -13,10 +24,25 @@ import { bearer, config, finalStatus, post, request, signed, userExists } from '
  */
 
 let serve: Serve;
+let receiver: Awaited<ReturnType<typeof callbackReceiver>>;
+let notified: NotifyOutcome[];
 beforeEach(async () => {
-  serve = await startServe({ config, apiPort: 0, retryDelayMs: 1 });
+  receiver = await callbackReceiver();
+  notified = [];
+  serve = await startServe({
+    config,
+    apiPort: 0,
+    retryDelayMs: 1,
+    callbackAllowedHosts: ['127.0.0.1'],
+    onNotify: (outcome, change) => {
+      if (change.detail.executionArn.includes('-offboarding:')) notified.push(outcome);
+    },
+  });
 });
-afterEach(() => serve.stop());
+afterEach(async () => {
+  await serve.stop();
+  await receiver.close();
+});
 
 const operatorIam = () =>
   new IAMClient({
@@ -94,12 +120,49 @@ describe('the offboarding routes', () => {
     expect(((await again.json()) as { error: string }).error).toMatch(/is restored, not in its grace period/);
   });
 
-  it('removes the user at once with gracePeriodDays 0', async () => {
+  it('removes the user at once with gracePeriodDays 0, and tells the ticket, signed', async () => {
     await onboarded();
-    const body = JSON.stringify({ requestId: 'OFF-501', userName: 'katherine', gracePeriodDays: 0 });
+    const body = JSON.stringify({
+      requestId: 'OFF-501',
+      userName: 'katherine',
+      gracePeriodDays: 0,
+      contact: { callbackUrl: receiver.url() },
+    });
     expect((await post(serve, body, bearer(serve), '/offboardings')).status).toBe(202);
     await untilPhase('OFF-501', 'removed');
     expect(await userExists(serve, 'katherine')).toBe(false);
+    for (let i = 0; i < 500 && notified.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(notified[0]).toMatchObject({ outcome: 'sent', status: 204 });
+    const callback = receiver.received.find(
+      (r) => r.headers['x-onboarding-event'] === 'offboarding.finished',
+    );
+    expect(JSON.parse(callback?.body ?? '{}')).toMatchObject({
+      kind: 'offboarding',
+      requestId: 'OFF-501',
+      userName: 'katherine',
+      outcome: 'removed',
+    });
+    expect(
+      verifySignatureHeader(
+        String(callback?.headers['x-onboarding-signature']),
+        { method: 'POST', path: '/hooks/onboarding', body: callback?.body ?? '' },
+        serve.secrets.callbackSecret,
+        { replayWindowSeconds: 300 },
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses a callback URL off the allowlist, before anything starts', async () => {
+    const body = JSON.stringify({
+      requestId: 'OFF-504',
+      userName: 'katherine',
+      contact: { callbackUrl: 'https://elsewhere.example.net/hook' },
+    });
+    const refused = await post(serve, body, bearer(serve), '/offboardings');
+    expect(refused.status).toBe(400);
+    const answer = (await refused.json()) as { issues: { path: string; message: string }[] };
+    expect(answer.issues[0]?.path).toBe('contact.callbackUrl');
+    expect((await get('/offboardings/OFF-504')).status).toBe(404);
   });
 
   it('refuses bad input, no credentials and unknown ids before anything starts', async () => {

@@ -158,6 +158,65 @@ describe('the EventBridge entry point of the notifier', () => {
     expect(calls).toEqual([]);
   });
 
+  it("tells the ticket an offboarding's end (removed, or what is left), and records nothing in the onboarding ledger", async () => {
+    const OFFBOARDING = `${STATE_MACHINE}-offboarding`;
+    const sent: { event: string | null; body: unknown }[] = [];
+    const handler = makeNotifyHandler(() => ({ ...built(), offboardingStateMachineArn: OFFBOARDING }), {
+      resolve: publicResolver,
+      fetch: (async (_url: string, init: RequestInit) => {
+        sent.push({
+          event: new Headers(init.headers).get('x-onboarding-event'),
+          body: JSON.parse(String(init.body)),
+        });
+        return new Response(null, { status: 204 });
+      }) as typeof fetch,
+    });
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:onboarding-offboarding:OFF-1';
+    const input = JSON.stringify({
+      requestId: 'OFF-1',
+      userName: 'ada',
+      contact: { callbackUrl: 'https://tickets.example.com/hook' },
+    });
+    const cause = JSON.stringify({ errorType: 'OffboardingIncomplete', errorMessage: 'left: user ada' });
+    executions[arn] = {
+      stateMachineArn: OFFBOARDING,
+      name: 'OFF-1',
+      status: 'FAILED',
+      input,
+      error: 'OffboardingIncomplete',
+      cause,
+    };
+    const event: ExecutionStatusChange = {
+      detail: {
+        executionArn: arn,
+        name: 'OFF-1',
+        status: 'FAILED',
+        input,
+        output: null,
+        error: null,
+        cause: null,
+      },
+    };
+
+    expect(await handler(event)).toMatchObject({ outcome: 'sent' });
+    expect(sent).toEqual([
+      {
+        event: 'offboarding.finished',
+        body: expect.objectContaining({
+          kind: 'offboarding',
+          requestId: 'OFF-1',
+          userName: 'ada',
+          outcome: 'failed',
+          error: 'OffboardingIncomplete',
+          message: 'left: user ada',
+        }),
+      },
+    ]);
+    expect(ledger.ended).toEqual([]);
+    // Without the offboarding machine configured, its events are refused.
+    expect((await makeNotifyHandler(built, { resolve: publicResolver })(event)).outcome).toBe('refused');
+  });
+
   it("sends the execution's own details, never the event's", async () => {
     const calls: string[] = [];
     const handler = makeNotifyHandler(built, {
