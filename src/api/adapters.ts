@@ -113,7 +113,50 @@ const SERVICENOW: Mapping = {
   },
 };
 
-const MAPPINGS: Record<Exclude<Source, 'generic'>, Mapping> = { jira: JIRA, servicenow: SERVICENOW };
+/** A number of days as a tool renders it: a JSON number, or its digits as text ("7"). */
+const days = (v: unknown): unknown => {
+  const g = given(v);
+  return typeof g === 'string' && /^\d{1,3}$/.test(g.trim()) ? Number(g.trim()) : g;
+};
+
+/** The offboarding request (src/offboarding/request.ts) as each tool sends it. */
+const JIRA_OFFBOARDING: Mapping = {
+  shape: {
+    '': ['issue', 'offboarding'],
+    issue: ['key'],
+    offboarding: ['userName', 'gracePeriodDays', 'callbackUrl', 'requestedBy', 'reason'],
+  },
+  fields: {
+    requestId: ['issue.key', given],
+    userName: ['offboarding.userName', given],
+    gracePeriodDays: ['offboarding.gracePeriodDays', days],
+    'contact.callbackUrl': ['offboarding.callbackUrl', given],
+    requestedBy: ['offboarding.requestedBy', given],
+    reason: ['offboarding.reason', given],
+  },
+};
+
+const SERVICENOW_OFFBOARDING: Mapping = {
+  shape: {
+    '': ['number', 'variables'],
+    variables: ['user_name', 'grace_period_days', 'callback_url', 'requested_by', 'reason'],
+  },
+  fields: {
+    requestId: ['number', given],
+    userName: ['variables.user_name', given],
+    gracePeriodDays: ['variables.grace_period_days', days],
+    'contact.callbackUrl': ['variables.callback_url', given],
+    requestedBy: ['variables.requested_by', given],
+    reason: ['variables.reason', given],
+  },
+};
+
+export type RequestKind = 'onboarding' | 'offboarding';
+
+const MAPPINGS: Record<RequestKind, Record<Exclude<Source, 'generic'>, Mapping>> = {
+  onboarding: { jira: JIRA, servicenow: SERVICENOW },
+  offboarding: { jira: JIRA_OFFBOARDING, servicenow: SERVICENOW_OFFBOARDING },
+};
 
 function at(body: Json, path: string): unknown {
   let value: unknown = body;
@@ -153,8 +196,8 @@ function checkShape(source: Source, body: unknown, mapping: Mapping): Json {
   return body;
 }
 
-function mapped(source: Exclude<Source, 'generic'>, body: unknown): Adapted {
-  const mapping = MAPPINGS[source];
+function mapped(source: Exclude<Source, 'generic'>, body: unknown, kind: RequestKind): Adapted {
+  const mapping = MAPPINGS[kind][source];
   const payload = checkShape(source, body, mapping);
   const request: Json = {};
   const contact: Json = {};
@@ -178,9 +221,9 @@ function mapped(source: Exclude<Source, 'generic'>, body: unknown): Adapted {
   };
 }
 
-export function adapt(source: Source, body: unknown): Adapted {
+export function adapt(source: Source, body: unknown, kind: RequestKind = 'onboarding'): Adapted {
   if (source === 'generic') return { request: body, fieldName: (path) => path };
-  return mapped(source, body);
+  return mapped(source, body, kind);
 }
 
 export class UnknownSourceError extends Error {

@@ -161,6 +161,12 @@ const POST_PATHS: Record<string, Source> = {
 
 const BATCH_PATH = '/onboardings/batch';
 
+const OFFBOARDING_POST_PATHS: Record<string, Source> = {
+  '/offboardings': 'generic',
+  '/offboardings/jira': 'jira',
+  '/offboardings/servicenow': 'servicenow',
+};
+
 /** A batch may be as large as its rows: each at most one request's limit. */
 export function bodyLimitOf(path: string, config: Pick<OnboardingConfig, 'api'>): number {
   const bare = path.split('?')[0]?.replace(/\/+$/, '');
@@ -282,10 +288,11 @@ async function route(req: HttpRequest, deps: ApiDeps, entry: ApiLogEntry): Promi
     if (method === 'POST') return approve(approvalOfId, call);
     return json(405, { error: 'use POST on /onboardings/{requestId}/approval' }, { allow: 'POST' });
   }
-  if (path === '/offboardings') {
-    entry.route = 'POST /offboardings';
-    if (method === 'POST') return startOffboarding(call);
-    return json(405, { error: 'use POST on /offboardings to start one' }, { allow: 'POST' });
+  const offboardingSource = OFFBOARDING_POST_PATHS[path];
+  if (offboardingSource) {
+    entry.route = `POST ${path}`;
+    if (method === 'POST') return startOffboarding(offboardingSource, call);
+    return json(405, { error: `use POST on ${path} to start one` }, { allow: 'POST' });
   }
   const restoreOfId = RESTORE_PATH.exec(path)?.[1];
   if (restoreOfId) {
@@ -492,20 +499,34 @@ function bodyOf(call: Call, what: string): { body: unknown } | { refused: HttpRe
   }
 }
 
-async function startOffboarding(call: Call): Promise<HttpResponse> {
+async function startOffboarding(pathSource: Source, call: Call): Promise<HttpResponse> {
   const { deps, req } = call;
   const tooLarge = bodyTooLarge(req.rawBody, deps.config.api.maxBodyBytes);
   if (tooLarge) return tooLarge;
   if (!(await authorized(call))) return UNAUTHORIZED();
   if (!deps.offboardings) return NO_OFFBOARDING();
-  const parsed = bodyOf(call, 'offboarding request');
+  let source: Source;
+  try {
+    source = sourceOf(pathSource, call.query, joined(call.headers));
+  } catch (error) {
+    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
+    throw error;
+  }
+  const parsed = bodyOf(call, `offboarding request (${source} payload)`);
   if ('refused' in parsed) return parsed.refused;
   let request: OffboardingRequest;
+  let adapted: Adapted | undefined;
   try {
-    request = parseOffboardingRequest(parsed.body);
+    adapted = adapt(source, parsed.body, 'offboarding');
+    request = parseOffboardingRequest(adapted.request);
   } catch (error) {
     if (error instanceof InvalidRequestError) {
-      return json(400, { error: 'invalid offboarding request', issues: error.issues });
+      const a = adapted;
+      // Each field as the ticketing tool names it (`offboarding.userName`, `variables.user_name`).
+      return json(400, {
+        error: `invalid offboarding request (${source} payload)`,
+        issues: error.issues.map((i) => ({ path: a ? a.fieldName(i.path) : i.path, message: i.message })),
+      });
     }
     throw error;
   }
@@ -514,8 +535,8 @@ async function startOffboarding(call: Call): Promise<HttpResponse> {
   const refusal = callbackUrl === undefined ? undefined : callbackRefusal(callbackUrl, deps.callbackPolicy);
   if (refusal) {
     return json(400, {
-      error: 'invalid offboarding request',
-      issues: [{ path: 'contact.callbackUrl', message: refusal }],
+      error: `invalid offboarding request (${source} payload)`,
+      issues: [{ path: adapted.fieldName('contact.callbackUrl'), message: refusal }],
     });
   }
   const statusUrl = `${deps.baseUrl}/offboardings/${request.requestId}`;

@@ -152,6 +152,38 @@ describe('the offboarding routes', () => {
     ).toBe(true);
   });
 
+  it("takes Jira's payload as the automation rule sends it (empty smart values absent), and names ServiceNow's fields in a refusal", async () => {
+    await onboarded();
+    const jira = JSON.stringify({
+      issue: { key: 'OFF-505' },
+      offboarding: {
+        userName: 'katherine',
+        gracePeriodDays: '0',
+        callbackUrl: '',
+        requestedBy: 'hr@example.com',
+        reason: '',
+      },
+    });
+    expect((await post(serve, jira, bearer(serve), '/offboardings/jira')).status).toBe(202);
+    await untilPhase('OFF-505', 'removed');
+    expect(await userExists(serve, 'katherine')).toBe(false);
+
+    const servicenow = JSON.stringify({
+      number: 'RITM0010001',
+      variables: { user_name: 'a b', grace_period_days: '500', callback_url: '' },
+    });
+    const refused = await post(
+      serve,
+      servicenow,
+      signed(serve, servicenow, undefined, '/offboardings/servicenow'),
+      '/offboardings/servicenow',
+    );
+    expect(refused.status).toBe(400);
+    const answer = (await refused.json()) as { error: string; issues: { path: string }[] };
+    expect(answer.error).toMatch(/servicenow payload/);
+    expect(answer.issues.map((i) => i.path)).toEqual(['variables.user_name', 'variables.grace_period_days']);
+  });
+
   it('refuses a callback URL off the allowlist, before anything starts', async () => {
     const body = JSON.stringify({
       requestId: 'OFF-504',
