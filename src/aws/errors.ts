@@ -132,3 +132,12 @@ export function toDomainError(error: unknown, context: string): OnboardingError 
   // would only hide it, so it is permanent and keeps its own name and message.
   return new UnexpectedError(`${context}: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, options);
 }
+
+/** Runs one AWS call; any failure comes back as the domain's error, named by `what` (the gateways' verbs). */
+export async function callAws<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toDomainError(error, what);
+  }
+}

@@ -32,7 +32,7 @@ import {
   type Tag,
   UpdateLoginProfileCommand,
 } from '@aws-sdk/client-iam';
-import { awsErrorName, isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
+import { awsErrorName, callAws, isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
 import { NotYetVisibleError } from '../errors.ts';
 
 /** IAM as the onboarding sees it: domain verbs, domain errors, no SDK types leaking out. */
@@ -179,14 +179,6 @@ export async function collect<T>(
 export class SdkIamGateway implements IamGateway {
   constructor(private readonly client: IAMClient) {}
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw toDomainError(error, what);
-    }
-  }
-
   async getUser(name: string): Promise<UserInfo | undefined> {
     try {
       const { User } = await this.client.send(new GetUserCommand({ UserName: name }));
@@ -325,7 +317,7 @@ export class SdkIamGateway implements IamGateway {
 
   async listGroupsForUser(user: string): Promise<string[]> {
     return collect(async (Marker) => {
-      const out = await this.call(`ListGroupsForUser ${user}`, () =>
+      const out = await callAws(`ListGroupsForUser ${user}`, () =>
         this.client.send(new ListGroupsForUserCommand({ UserName: user, Marker })),
       );
       return {
@@ -337,7 +329,7 @@ export class SdkIamGateway implements IamGateway {
 
   async listAttachedGroupPolicies(group: string): Promise<string[]> {
     return collect(async (Marker) => {
-      const out = await this.call(`ListAttachedGroupPolicies ${group}`, () =>
+      const out = await callAws(`ListAttachedGroupPolicies ${group}`, () =>
         this.client.send(new ListAttachedGroupPoliciesCommand({ GroupName: group, Marker })),
       );
       return {
@@ -407,7 +399,7 @@ export class SdkIamGateway implements IamGateway {
   async findServiceLinkedRole(service: string): Promise<RoleInfo | undefined> {
     // The role's name is the service's choice (and emulators differ): read it from the API.
     const roles = await collect(async (Marker) => {
-      const out = await this.call(`ListRoles /aws-service-role/${service}/`, () =>
+      const out = await callAws(`ListRoles /aws-service-role/${service}/`, () =>
         this.client.send(new ListRolesCommand({ PathPrefix: `/aws-service-role/${service}/`, Marker })),
       );
       return { items: out.Roles ?? [], marker: out.IsTruncated ? out.Marker : undefined };
@@ -461,7 +453,7 @@ export class SdkIamGateway implements IamGateway {
   }
 
   async serviceLinkedRoleDeletionStatus(taskId: string) {
-    const out = await this.call(`GetServiceLinkedRoleDeletionStatus ${taskId}`, () =>
+    const out = await callAws(`GetServiceLinkedRoleDeletionStatus ${taskId}`, () =>
       this.client.send(new GetServiceLinkedRoleDeletionStatusCommand({ DeletionTaskId: taskId })),
     );
     const reason = out.Reason?.Reason;
@@ -469,7 +461,7 @@ export class SdkIamGateway implements IamGateway {
   }
 
   async createAccessKey(user: string): Promise<NewAccessKey> {
-    const { AccessKey } = await this.call(`CreateAccessKey ${user}`, () =>
+    const { AccessKey } = await callAws(`CreateAccessKey ${user}`, () =>
       this.client.send(new CreateAccessKeyCommand({ UserName: user })),
     );
     if (!AccessKey?.AccessKeyId || !AccessKey.SecretAccessKey) {
@@ -483,7 +475,7 @@ export class SdkIamGateway implements IamGateway {
 
   async listAccessKeys(user: string): Promise<AccessKeyInfo[]> {
     return collect(async (Marker) => {
-      const out = await this.call(`ListAccessKeys ${user}`, () =>
+      const out = await callAws(`ListAccessKeys ${user}`, () =>
         this.client.send(new ListAccessKeysCommand({ UserName: user, Marker })),
       );
       return {
@@ -523,7 +515,7 @@ export class SdkIamGateway implements IamGateway {
   }
 
   async accountAlias(): Promise<string | undefined> {
-    const out = await this.call('ListAccountAliases', () =>
+    const out = await callAws('ListAccountAliases', () =>
       this.client.send(new ListAccountAliasesCommand({})),
     );
     return out.AccountAliases?.[0];
@@ -578,7 +570,7 @@ export class SdkIamGateway implements IamGateway {
       if (await this.removeUserFromGroup(user, group)) removed.push(`membership of ${group}`);
     }
     const attached = await collect(async (Marker) => {
-      const out = await this.call(`ListAttachedUserPolicies ${user}`, () =>
+      const out = await callAws(`ListAttachedUserPolicies ${user}`, () =>
         this.client.send(new ListAttachedUserPoliciesCommand({ UserName: user, Marker })),
       );
       return { items: out.AttachedPolicies ?? [], marker: out.IsTruncated ? out.Marker : undefined };
@@ -590,7 +582,7 @@ export class SdkIamGateway implements IamGateway {
       removed.push(`policy ${p.PolicyArn}`);
     }
     const inline = await collect(async (Marker) => {
-      const out = await this.call(`ListUserPolicies ${user}`, () =>
+      const out = await callAws(`ListUserPolicies ${user}`, () =>
         this.client.send(new ListUserPoliciesCommand({ UserName: user, Marker })),
       );
       return { items: out.PolicyNames ?? [], marker: out.IsTruncated ? out.Marker : undefined };

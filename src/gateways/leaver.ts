@@ -30,7 +30,7 @@ import {
   UpdateSigningCertificateCommand,
   UpdateSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
-import { isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
+import { callAws, isAccessDenied, isAwsError, toDomainError } from '../aws/errors.ts';
 import { InvalidInputError } from '../errors.ts';
 import { collect, fromTags } from './iam.ts';
 
@@ -118,14 +118,6 @@ export interface LeaverGateway {
 export class SdkLeaverGateway implements LeaverGateway {
   constructor(private readonly client: IAMClient) {}
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw toDomainError(error, what);
-    }
-  }
-
   /** Every page of a Marker/IsTruncated listing. */
   private list<O extends { IsTruncated?: boolean; Marker?: string }, T>(
     what: string,
@@ -133,7 +125,7 @@ export class SdkLeaverGateway implements LeaverGateway {
     items: (out: O) => T[],
   ): Promise<T[]> {
     return collect(async (marker) => {
-      const out = await this.call(what, () => send(marker));
+      const out = await callAws(what, () => send(marker));
       return { items: items(out), marker: out.IsTruncated ? out.Marker : undefined };
     });
   }
@@ -236,7 +228,7 @@ export class SdkLeaverGateway implements LeaverGateway {
     const accessKeys = await Promise.all(
       keys.map(async (k): Promise<LeaverAccessKey> => {
         const id = k.AccessKeyId ?? '';
-        const { AccessKeyLastUsed: used } = await this.call(`GetAccessKeyLastUsed ${id}`, () =>
+        const { AccessKeyLastUsed: used } = await callAws(`GetAccessKeyLastUsed ${id}`, () =>
           this.client.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: id })),
         );
         // A key never used answers ServiceName (and Region) "N/A" and no date.
@@ -368,7 +360,7 @@ export class SdkLeaverGateway implements LeaverGateway {
   }
 
   async tagUser(user: string, key: string, value: string): Promise<void> {
-    await this.call(`TagUser ${user} ${key}`, () =>
+    await callAws(`TagUser ${user} ${key}`, () =>
       this.client.send(new TagUserCommand({ UserName: user, Tags: [{ Key: key, Value: value }] })),
     );
   }
@@ -380,7 +372,7 @@ export class SdkLeaverGateway implements LeaverGateway {
   }
 
   async attachUserPolicy(user: string, policyArn: string): Promise<void> {
-    await this.call(`AttachUserPolicy ${user} ${policyArn}`, () =>
+    await callAws(`AttachUserPolicy ${user} ${policyArn}`, () =>
       this.client.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: policyArn })),
     );
   }
