@@ -338,25 +338,11 @@ async function start(pathSource: Source, call: Call): Promise<HttpResponse> {
   if (tooLarge) return tooLarge;
   if (!(await authorized(call))) return UNAUTHORIZED();
 
-  let source: Source;
-  try {
-    source = sourceOf(pathSource, call.query, joined(call.headers));
-  } catch (error) {
-    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
-    throw error;
-  }
-  let body: unknown;
-  try {
-    body = parseStrictJson(req.rawBody);
-  } catch (error) {
-    if (error instanceof StrictJsonError) {
-      return json(400, {
-        error: `invalid onboarding request (${source} payload): ${error.message}`,
-        issues: [{ path: error.path, message: error.message }],
-      });
-    }
-    return json(400, { error: 'the body is not valid JSON' });
-  }
+  const source = sourceFor(pathSource, call);
+  if (typeof source !== 'string') return source;
+  const parsedBody = bodyOf(call, `onboarding request (${source} payload)`);
+  if ('refused' in parsedBody) return parsedBody.refused;
+  const body = parsedBody.body;
   let adapted: Adapted | undefined;
   let request: OnboardingRequest;
   try {
@@ -482,6 +468,16 @@ async function startValidated(
 const NO_OFFBOARDING = () =>
   json(503, { error: 'this deployment has no offboarding state machine configured' });
 
+/** Which tool's payload this is (the path, `?source=` or the header), or the 400 naming the unknown one. */
+function sourceFor(pathSource: Source, call: Call): Source | HttpResponse {
+  try {
+    return sourceOf(pathSource, call.query, joined(call.headers));
+  } catch (error) {
+    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
+    throw error;
+  }
+}
+
 /** A strict JSON body, or the 400 that says what is wrong with it. */
 function bodyOf(call: Call, what: string): { body: unknown } | { refused: HttpResponse } {
   try {
@@ -505,13 +501,8 @@ async function startOffboarding(pathSource: Source, call: Call): Promise<HttpRes
   if (tooLarge) return tooLarge;
   if (!(await authorized(call))) return UNAUTHORIZED();
   if (!deps.offboardings) return NO_OFFBOARDING();
-  let source: Source;
-  try {
-    source = sourceOf(pathSource, call.query, joined(call.headers));
-  } catch (error) {
-    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
-    throw error;
-  }
+  const source = sourceFor(pathSource, call);
+  if (typeof source !== 'string') return source;
   const parsed = bodyOf(call, `offboarding request (${source} payload)`);
   if ('refused' in parsed) return parsed.refused;
   let request: OffboardingRequest;
@@ -639,28 +630,14 @@ async function approve(requestId: string, call: Call): Promise<HttpResponse> {
   if (!deps.approvals) {
     return json(503, { error: 'this deployment has no approval gate configured' });
   }
-  let source: Source;
-  try {
-    source = sourceOf('generic', call.query, joined(call.headers));
-  } catch (error) {
-    if (error instanceof UnknownSourceError) return json(400, { error: error.message });
-    throw error;
-  }
+  const source = sourceFor('generic', call);
+  if (typeof source !== 'string') return source;
   let adapted: AdaptedApproval | undefined;
   const statusUrl = `${deps.baseUrl}/onboardings/${requestId}`;
   try {
-    let body: unknown;
-    try {
-      body = parseStrictJson(req.rawBody);
-    } catch (error) {
-      if (error instanceof StrictJsonError) {
-        return json(400, {
-          error: `invalid approval (${source} payload): ${error.message}`,
-          issues: [{ path: error.path, message: error.message }],
-        });
-      }
-      return json(400, { error: 'the body is not valid JSON' });
-    }
+    const parsed = bodyOf(call, `approval (${source} payload)`);
+    if ('refused' in parsed) return parsed.refused;
+    const body = parsed.body;
     adapted = adaptApproval(source, requestId, body);
     const decision = parseDecision(requestId, adapted.body);
     const outcome = await decideApproval(decision, {

@@ -33,6 +33,12 @@ interface Update {
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
+/** The ledger's items as the document client writes them: absent fields left out, never a class instance. */
+export const ledgerDocumentClient = (client: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+
 /** A conditional write refused (DynamoDB's ConditionalCheckFailedException, by class or by name). */
 export const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || isAwsError(error, 'ConditionalCheckFailedException');
@@ -87,9 +93,7 @@ export class DynamoLedger implements RequestLedger {
     private readonly tableName: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+    this.doc = ledgerDocumentClient(client);
   }
 
   private key(requestId: string) {

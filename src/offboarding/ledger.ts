@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toDomainError } from '../aws/errors.ts';
 import { OffboardingRefusedError } from '../errors.ts';
-import { isConditionFailure, updateOf } from '../ledger/dynamodb.ts';
+import { isConditionFailure, ledgerDocumentClient, updateOf } from '../ledger/dynamodb.ts';
 import { ITEM_SK, requestPk } from '../ledger/items.ts';
 import { call } from '../steps/calls.ts';
 import type { Containment, Removal, Restoration, Snapshot } from './phases.ts';
@@ -79,9 +79,7 @@ export class DynamoOffboardingStore implements OffboardingStore {
     client: DynamoDBClient,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+    this.doc = ledgerDocumentClient(client);
   }
 
   private key(requestId: string) {
