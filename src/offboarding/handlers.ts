@@ -15,7 +15,12 @@ import {
   takeSnapshot,
   verifyGone,
 } from './phases.ts';
-import { graceSecondsOf, offboardingRequestSchema, parseOffboardingRequest } from './request.ts';
+import {
+  graceSecondsOf,
+  type OffboardingRequest,
+  offboardingRequestSchema,
+  parseOffboardingRequest,
+} from './request.ts';
 
 /**
  * The offboarding state machine's Lambda handlers (statemachine/offboarding.asl.yaml), each built with
@@ -160,23 +165,15 @@ export function snapshotHandler(deps: Provider<OffboardingTaskDeps>): Handler<Sn
 }
 
 /** A phase over the snapshot: parsed, proven, the snapshot's user the request's. */
-function phaseHandler<
-  E extends z.ZodMiniType<{ request: unknown; snapshot: Snapshot; execution: string }>,
-  O,
->(
+function phaseHandler<I extends { request: OffboardingRequest; snapshot: Snapshot; execution: string }, O>(
   state: string,
-  schema: E,
+  schema: z.ZodMiniType<I>,
   deps: Provider<OffboardingTaskDeps>,
-  run: (input: z.infer<E>, d: OffboardingTaskDeps) => Promise<O>,
+  run: (input: I, d: OffboardingTaskDeps) => Promise<O>,
 ): Handler<O> {
   return async (event, context) => {
-    const input = parseEvent(schema, event, state) as z.infer<E> & {
-      request: { requestId: string; userName: string };
-    };
-    const { execution: arn, ...carried } = input as unknown as { execution: string } & Record<
-      string,
-      unknown
-    >;
+    const input = parseEvent(schema, event, state);
+    const { execution: arn, ...carried } = input;
     return traced(state, { requestId: input.request.requestId, execution: arn }, context, async () => {
       const d = deps();
       await verifyInvocation(d, state, arn, carried);
